@@ -1,0 +1,289 @@
+package netio
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwd-project/gwd/smpp"
+)
+
+// Handler is the protocol side of one connection, usually an SMPP session.
+type Handler interface {
+	// OnFrame receives one whole frame (command_length octets, header
+	// included). frame is valid only during the call.
+	OnFrame(c *Conn, frame []byte)
+	// OnTick runs every Options.TickInterval while the connection is open.
+	OnTick(c *Conn, now time.Time)
+	// OnClose runs once, after the connection is gone; err says why (nil
+	// for a close we asked for).
+	OnClose(c *Conn, err error)
+}
+
+// Encoder is anything that appends its wire form to a buffer (*smpp.PDU).
+type Encoder interface {
+	AppendTo(dst []byte) []byte
+}
+
+// Errors reported by netio.
+var (
+	ErrClosed         = errors.New("netio: connection closed")
+	ErrSlowConsumer   = errors.New("netio: peer does not read: pending output over the limit")
+	ErrFrameTooShort  = errors.New("netio: command_length below 16")
+	ErrFrameTooLong   = errors.New("netio: command_length above the maximum PDU size")
+	ErrPDUReadTimeout = errors.New("netio: PDU not complete within the PDU read timeout")
+)
+
+// transport is what a Conn needs from the socket side (gnet or crypto/tls).
+type transport interface {
+	// wake asks the transport to flush the pending output soon, from its
+	// own goroutine.
+	wake()
+	// abort tears the socket down at once, for a peer that stopped reading.
+	abort()
+}
+
+// Conn is one connection. Its methods are safe for concurrent use.
+type Conn struct {
+	h    Handler
+	opts *Options
+	tr   transport
+
+	local, remote net.Addr
+
+	// mu serialises the Handler's callbacks.
+	mu sync.Mutex
+
+	// wmu guards the output side.
+	wmu         sync.Mutex
+	out         []byte // frames waiting for the next flush
+	spare       []byte // the other buffer, swapped with out on flush
+	flushQueued bool   // a wake is on its way to the transport
+	inBatch     bool   // the transport is inside a read batch and flushes after it
+	closing     bool   // Close was asked; flush then close
+	closeErr    error
+
+	kernelPending atomic.Int64 // octets the transport still holds after the last flush
+	closed        atomic.Bool
+
+	partialSince int64 // unix nanos when an incomplete frame started; 0 if none
+
+	// User is free for the handler's use (e.g. its session pointer).
+	User any
+}
+
+func newConn(opts *Options, local, remote net.Addr) *Conn {
+	return &Conn{opts: opts, local: local, remote: remote}
+}
+
+// LocalAddr returns the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// Closed reports whether the connection is closed or closing.
+func (c *Conn) Closed() bool { return c.closed.Load() }
+
+// Pending returns the octets written but not yet taken by the kernel, so a
+// producer can slow down before the MaxPending limit closes the connection.
+func (c *Conn) Pending() int {
+	c.wmu.Lock()
+	n := len(c.out)
+	c.wmu.Unlock()
+	return n + int(c.kernelPending.Load())
+}
+
+// Write queues one or more whole frames. A peer that lets more than
+// MaxPending octets pile up is closed as a slow consumer.
+func (c *Conn) Write(frames []byte) error {
+	c.wmu.Lock()
+	if err := c.admitLocked(len(frames)); err != nil {
+		c.refuseLocked(err)
+		return err
+	}
+	c.out = append(c.out, frames...)
+	c.queueFlushLocked()
+	return nil
+}
+
+// WritePDU encodes p straight into the output buffer.
+func (c *Conn) WritePDU(p Encoder) error {
+	c.wmu.Lock()
+	if err := c.admitLocked(0); err != nil {
+		c.refuseLocked(err)
+		return err
+	}
+	c.out = p.AppendTo(c.out)
+	c.queueFlushLocked()
+	return nil
+}
+
+// admitLocked checks that n more octets may be queued. A slow consumer is
+// marked for closing; what it has not read is dropped.
+func (c *Conn) admitLocked(n int) error {
+	if c.closing || c.closed.Load() {
+		return ErrClosed
+	}
+	if len(c.out)+n+int(c.kernelPending.Load()) > c.opts.MaxPending {
+		c.closing = true
+		c.closeErr = ErrSlowConsumer
+		c.out = c.out[:0]
+		return ErrSlowConsumer
+	}
+	return nil
+}
+
+// refuseLocked releases wmu after a refused write and aborts a slow consumer.
+func (c *Conn) refuseLocked(err error) {
+	c.wmu.Unlock()
+	if err == ErrSlowConsumer {
+		c.tr.abort()
+	}
+}
+
+// queueFlushLocked releases wmu and wakes the transport when nothing else
+// will flush.
+func (c *Conn) queueFlushLocked() {
+	need := !c.flushQueued && !c.inBatch
+	if need {
+		c.flushQueued = true
+	}
+	c.wmu.Unlock()
+	if need {
+		c.tr.wake()
+	}
+}
+
+// Close flushes what is queued and closes the connection. OnClose follows
+// with a nil error.
+func (c *Conn) Close() {
+	c.CloseWithError(nil)
+}
+
+// CloseWithError is Close with the reason OnClose will receive.
+func (c *Conn) CloseWithError(err error) {
+	c.wmu.Lock()
+	if c.closing || c.closed.Load() {
+		c.wmu.Unlock()
+		return
+	}
+	c.closing = true
+	c.closeErr = err
+	c.queueFlushLocked()
+}
+
+// takeOut hands the queued output to the transport and ends a read batch.
+// It returns whether the connection should close after the write.
+func (c *Conn) takeOut() (buf []byte, closing bool) {
+	c.wmu.Lock()
+	buf = c.out
+	c.out, c.spare = c.spare[:0], nil
+	c.flushQueued = false
+	c.inBatch = false
+	closing = c.closing
+	c.wmu.Unlock()
+	return buf, closing
+}
+
+// giveBack returns a flushed buffer for reuse.
+func (c *Conn) giveBack(buf []byte, kernelPending int) {
+	c.kernelPending.Store(int64(kernelPending))
+	c.wmu.Lock()
+	if c.spare == nil && cap(buf) <= 4*c.opts.MaxPDUSize+64<<10 {
+		c.spare = buf[:0]
+	}
+	c.wmu.Unlock()
+}
+
+func (c *Conn) beginBatch() {
+	c.wmu.Lock()
+	c.inBatch = true
+	c.wmu.Unlock()
+}
+
+// consume frames whole PDUs from data and hands them to the handler. It
+// returns how many octets it used and an error when the stream is broken,
+// after queueing a generic_nack for the peer.
+func (c *Conn) consume(data []byte, now func() time.Time) (int, error) {
+	used := 0
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(data)-used >= 4 && !c.closed.Load() {
+		n := int(binary.BigEndian.Uint32(data[used:]))
+		if n < smpp.HeaderLen || n > c.opts.MaxPDUSize {
+			err := ErrFrameTooShort
+			if n > c.opts.MaxPDUSize {
+				err = ErrFrameTooLong
+			}
+			var seq uint32
+			if len(data)-used >= smpp.HeaderLen {
+				seq = binary.BigEndian.Uint32(data[used+12:])
+			}
+			c.nackAndClose(seq, err)
+			return len(data), err
+		}
+		if len(data)-used < n {
+			break
+		}
+		c.h.OnFrame(c, data[used:used+n])
+		used += n
+	}
+	if used < len(data) {
+		if c.partialSince == 0 {
+			c.partialSince = now().UnixNano()
+		}
+	} else {
+		c.partialSince = 0
+	}
+	return used, nil
+}
+
+// nackAndClose answers a framing error with generic_nack ESME_RINVCMDLEN and
+// closes: once framing is lost, nothing later on the stream can be trusted.
+func (c *Conn) nackAndClose(seq uint32, err error) {
+	var nack [smpp.HeaderLen]byte
+	b := smpp.AppendEmpty(nack[:0], smpp.GenericNack, smpp.ESME_RINVCMDLEN, seq)
+	c.wmu.Lock()
+	if !c.closing {
+		c.out = append(c.out, b...)
+		c.closing = true
+		c.closeErr = err
+	}
+	c.queueFlushLocked()
+}
+
+// tick runs the handler's timer work and the PDU read timeout.
+func (c *Conn) tick(now time.Time) {
+	if c.closed.Load() {
+		return
+	}
+	c.mu.Lock()
+	if ps := c.partialSince; ps != 0 && c.opts.PDUReadTimeout > 0 && now.UnixNano()-ps > int64(c.opts.PDUReadTimeout) {
+		c.mu.Unlock()
+		c.CloseWithError(ErrPDUReadTimeout)
+		return
+	}
+	c.h.OnTick(c, now)
+	c.mu.Unlock()
+}
+
+// finish runs OnClose once.
+func (c *Conn) finish(err error) {
+	if c.closed.Swap(true) {
+		return
+	}
+	c.wmu.Lock()
+	if c.closeErr != nil {
+		err = c.closeErr
+	} else if c.closing {
+		err = nil
+	}
+	c.wmu.Unlock()
+	c.mu.Lock()
+	c.h.OnClose(c, err)
+	c.mu.Unlock()
+}
