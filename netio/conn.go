@@ -287,3 +287,16 @@ func (c *Conn) finish(err error) {
 	c.h.OnClose(c, err)
 	c.mu.Unlock()
 }
+
+// WriteSMPP encodes p straight into the output buffer. It is WritePDU for
+// the concrete PDU type, so callers' PDUs need not escape to the heap.
+func (c *Conn) WriteSMPP(p *smpp.PDU) error {
+	c.wmu.Lock()
+	if err := c.admitLocked(0); err != nil {
+		c.refuseLocked(err)
+		return err
+	}
+	c.out = p.AppendTo(c.out)
+	c.queueFlushLocked()
+	return nil
+}

@@ -1,0 +1,156 @@
+// Command smppsim is an SMSC simulator: bind to it as an ESME, submit, and
+// get responses, receipts, MO traffic and the faults you ask for.
+//
+//	smppsim -listen 127.0.0.1:2776 -stats 127.0.0.1:8076
+//
+// Flags override the optional TOML file given with -c (see smsc.Config for
+// every key).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gwd-project/gwd/smsc"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "smppsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("smppsim", flag.ContinueOnError)
+	var (
+		cfgPath     = fs.String("c", "", "TOML configuration file (flags override it)")
+		listen      = fs.String("listen", "", "SMPP listen address (default "+smsc.DefaultListen+")")
+		stats       = fs.String("stats", "", "HTTP stats/control address, e.g. 127.0.0.1:8076 (GET /stats, POST /drop, POST /mo)")
+		statsEvery  = fs.Duration("stats-interval", 0, "print a counters line to stderr this often (0: never)")
+		systemID    = fs.String("system-id", "", "system_id in bind responses (default smppsim)")
+		users       = fs.String("users", "", "accepted credentials, user:password,user2:password2 (default: any)")
+		msgID       = fs.String("message-id", "", "message id format: hex, decimal or uuid (default hex)")
+		window      = fs.Int("window", 0, "deliver_sm outstanding per bind (default 100)")
+		maxPDU      = fs.Int("max-pdu-size", 0, "largest command_length accepted (default 16384)")
+		rDelay      = fs.Duration("receipt-delay", 0, "delay before a delivery receipt")
+		rDelayMax   = fs.Duration("receipt-delay-max", 0, "with -receipt-delay, a random delay up to this")
+		outcomes    = fs.String("outcomes", "", "receipt outcome weights, e.g. DELIVRD=90,UNDELIV=5,EXPIRED=5")
+		enroute     = fs.Bool("enroute", false, "send an ENROUTE receipt before the final one")
+		errPct      = fs.Float64("error-percent", 0, "percent of submits answered with -error-status")
+		errStatus   = fs.String("error-status", "", "status for injected errors (default ESME_RSYSERR)")
+		throttle    = fs.Int("throttle", 0, "answer ESME_RTHROTTLED above this many submits/s per bind (0: off)")
+		respDelay   = fs.Duration("response-delay", 0, "hold every submit_sm_resp this long")
+		noRespPct   = fs.Float64("no-response-percent", 0, "percent of submits never answered")
+		dropPct     = fs.Float64("drop-percent", 0, "percent of submits that drop the connection instead")
+		moRate      = fs.Float64("mo-rate", 0, "MO messages per second to receiver binds (0: none)")
+		moFrom      = fs.String("mo-from", "", "MO source address")
+		moTo        = fs.String("mo-to", "", "MO destination address")
+		moContent   = fs.String("mo-content", "", "MO content (long content is split)")
+		moCoding    = fs.String("mo-coding", "", "MO coding: gsm or ucs2")
+		moSplit     = fs.String("mo-split", "", "long MO split: udh or sar")
+		elink       = fs.Duration("enquire-link-interval", 0, "send enquire_link after this long idle (default 30s)")
+		inactivity  = fs.Duration("inactivity-timeout", 0, "unbind after this long with nothing received (default 300s)")
+		respTimeout = fs.Duration("response-timeout", 0, "give up on a deliver_sm response after this long (default 60s)")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var cfg smsc.Config
+	if *cfgPath != "" {
+		c, err := smsc.LoadConfig(*cfgPath)
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	str := func(name string, dst *string, v string) {
+		if set[name] {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *smsc.Duration, v time.Duration) {
+		if set[name] {
+			dst.Duration = v
+		}
+	}
+	str("listen", &cfg.Listen, *listen)
+	str("stats", &cfg.Stats, *stats)
+	dur("stats-interval", &cfg.StatsInterval, *statsEvery)
+	str("system-id", &cfg.SystemID, *systemID)
+	str("message-id", &cfg.MessageID, *msgID)
+	str("error-status", &cfg.ErrorStatus, *errStatus)
+	str("mo-from", &cfg.MOFrom, *moFrom)
+	str("mo-to", &cfg.MOTo, *moTo)
+	str("mo-content", &cfg.MOContent, *moContent)
+	str("mo-coding", &cfg.MOCoding, *moCoding)
+	str("mo-split", &cfg.MOSplit, *moSplit)
+	dur("receipt-delay", &cfg.ReceiptDelay, *rDelay)
+	dur("receipt-delay-max", &cfg.ReceiptDelayMax, *rDelayMax)
+	dur("response-delay", &cfg.ResponseDelay, *respDelay)
+	dur("enquire-link-interval", &cfg.EnquireLinkInterval, *elink)
+	dur("inactivity-timeout", &cfg.InactivityTimeout, *inactivity)
+	dur("response-timeout", &cfg.ResponseTimeout, *respTimeout)
+	if set["window"] {
+		cfg.Window = *window
+	}
+	if set["max-pdu-size"] {
+		cfg.MaxPDUSize = *maxPDU
+	}
+	if set["enroute"] {
+		cfg.Enroute = *enroute
+	}
+	if set["error-percent"] {
+		cfg.ErrorPercent = *errPct
+	}
+	if set["throttle"] {
+		cfg.Throttle = *throttle
+	}
+	if set["no-response-percent"] {
+		cfg.NoResponsePercent = *noRespPct
+	}
+	if set["drop-percent"] {
+		cfg.DropPercent = *dropPct
+	}
+	if set["mo-rate"] {
+		cfg.MORate = *moRate
+	}
+	if set["users"] {
+		cfg.Users = map[string]string{}
+		for _, up := range strings.Split(*users, ",") {
+			u, p, ok := strings.Cut(up, ":")
+			if !ok || u == "" {
+				return fmt.Errorf("-users %q: want user:password pairs separated by commas", *users)
+			}
+			cfg.Users[u] = p
+		}
+	}
+	if set["outcomes"] {
+		m, err := smsc.ParseOutcomes(*outcomes)
+		if err != nil {
+			return fmt.Errorf("-outcomes: %w", err)
+		}
+		cfg.Outcomes = m
+	}
+	sim, err := smsc.Start(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "smppsim listening on %s", sim.Addr())
+	if a := sim.StatsAddr(); a != nil {
+		fmt.Fprintf(os.Stderr, ", stats on http://%s/stats", a)
+	}
+	fmt.Fprintln(os.Stderr)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	fmt.Fprintln(os.Stderr, "smppsim:", sim.Stats().Line())
+	return sim.Close()
+}
