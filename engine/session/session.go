@@ -371,6 +371,8 @@ func (s *Session) OnFrame(c *netio.Conn, frame []byte) {
 				p.Status = st
 			}
 			s.onResponse(p)
+		case hd.Command == smpp.AlertNotification || hd.Command == smpp.Outbind:
+			// No response exists for these: drop the malformed PDU.
 		case st == smpp.ESME_RINVCMDLEN:
 			s.nack(st, hd.Seq)
 		default:
