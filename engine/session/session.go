@@ -274,7 +274,8 @@ func (s *Session) Outstanding() int {
 }
 
 // Send sends a request within the window and returns its sequence number.
-// ctx comes back with its Response or NoResponse.
+// ctx comes back with its Response or NoResponse, exactly once; when Send
+// returns an error the request was not sent and ctx does not come back.
 func (s *Session) Send(p *smpp.PDU, ctx any) (uint32, error) {
 	return s.send(p, ctx, s.cfg.ResponseTimeout, false)
 }
@@ -305,8 +306,15 @@ func (s *Session) send(p *smpp.PDU, ctx any, timeout time.Duration, internal boo
 	p.Seq, p.Status = seq, smpp.ESME_ROK
 	if err := s.conn.WriteSMPP(p); err != nil {
 		s.mu.Lock()
+		_, mine := s.pending[seq]
 		delete(s.pending, seq)
 		s.mu.Unlock()
+		if !mine {
+			// The close (or the response timer) took the request
+			// first and reports it with NoResponse; failing here too
+			// would report it twice.
+			return seq, nil
+		}
 		return 0, err
 	}
 	return seq, nil
@@ -488,8 +496,12 @@ func (s *Session) onResponse(p *smpp.PDU) {
 	}
 	switch pd.cmd {
 	case smpp.BindReceiver, smpp.BindTransmitter, smpp.BindTransceiver:
-		if p.Status != smpp.ESME_ROK {
-			s.conn.CloseWithError(fmt.Errorf("bind refused: %w", &smpp.Error{Status: p.Status, Msg: "bind_resp"}))
+		if p.Status != smpp.ESME_ROK || p.Command == smpp.GenericNack {
+			st := p.Status
+			if st == smpp.ESME_ROK {
+				st = smpp.ESME_RBINDFAIL // a generic_nack never binds
+			}
+			s.conn.CloseWithError(fmt.Errorf("bind refused: %w", &smpp.Error{Status: st, Msg: p.Command.String()}))
 			return
 		}
 		s.mu.Lock()
