@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"golang.org/x/sys/unix"
 )
 
@@ -148,10 +149,19 @@ func (s *Server) Close() error {
 			}
 			waitEmpty(s.reg, 5*time.Second)
 		} else {
+			// Engine.Stop polls for the end every 500 ms; gnet.Run returning
+			// tells it at once.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err = s.eng.Stop(ctx)
+			go func() { _ = s.eng.Stop(ctx) }()
+			select {
+			case rerr := <-s.runDone:
+				if rerr != nil && !errors.Is(rerr, gerrors.ErrEngineShutdown) {
+					err = rerr
+				}
+			case <-ctx.Done():
+				err = fmt.Errorf("close %s: %w", s.addr, ctx.Err())
+			}
 			cancel()
-			<-s.runDone
 		}
 		s.reg.close()
 	})

@@ -12,6 +12,11 @@
 // survive decode → encode byte for byte, unknown tags included, and are read
 // with TLVs.Get or walked with TLVs.Each.
 //
+// ParseReceipt reads the delivery receipt text of SMPP v3.4 Appendix B
+// ("id:... stat:DELIVRD ...") that a deliver_sm carries in short_message,
+// without allocating; Receipt.AppendTo writes it, and MessageStateFromStat
+// and StatFromMessageState map its stat word to the message_state TLV.
+//
 // Every decoding error is an *Error that carries the command_status an SMPP
 // peer should answer with (ESME_RINVCMDLEN for a truncated body,
 // ESME_RINVSRCADR for a bad source_addr, and so on).

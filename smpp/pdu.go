@@ -1,6 +1,7 @@
 package smpp
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strconv"
 )
@@ -493,7 +494,11 @@ func (p *PDU) EncodedLen() int {
 }
 
 // Validate checks the field limits that AppendTo does not enforce, so a PDU
-// built by gwd never goes out malformed.
+// built by gwd never goes out malformed: C-octet strings must fit their
+// field and hold no NUL, short_message must fit sm_length, submit_multi
+// needs 1 to 254 destinations with dest_flag 1 or 2, and the TLV region
+// must be well formed. It returns an *Error with the status a peer would
+// answer with.
 func (p *PDU) Validate() error {
 	if len(p.ShortMessage) > maxShortMessage {
 		return errorf(ESME_RINVMSGLEN, "short_message longer than 254 octets")
@@ -502,25 +507,67 @@ func (p *PDU) Validate() error {
 	if p.Command == DataSM || p.Command == AlertNotification {
 		maxA = maxAddrLong
 	}
+	cstrs := [...]struct {
+		field string
+		v     []byte
+		max   int
+		st    Status
+	}{
+		{"source_addr", p.Source.Addr, maxA, ESME_RINVSRCADR},
+		{"destination_addr", p.Dest.Addr, maxA, ESME_RINVDSTADR},
+		{"service_type", p.ServiceType, maxServiceType, ESME_RINVSERTYP},
+		{"message_id", p.MessageID, maxMessageID, ESME_RINVMSGID},
+		{"schedule_delivery_time", p.ScheduleDeliveryTime, maxTime, ESME_RINVSCHED},
+		{"validity_period", p.ValidityPeriod, maxTime, ESME_RINVEXPIRY},
+		{"system_id", p.SystemID, maxSystemID, ESME_RINVSYSID},
+		{"password", p.Password, maxPassword, ESME_RINVPASWD},
+		{"system_type", p.SystemType, maxSystemType, ESME_RINVSYSTYP},
+		{"address_range", p.AddrRange.Addr, maxAddrRange, ESME_RINVPARLEN},
+		{"final_date", p.FinalDate, maxTime, ESME_RINVPARLEN},
+	}
+	for _, c := range cstrs {
+		if err := checkCStr(c.field, c.v, c.max, c.st); err != nil {
+			return err
+		}
+	}
 	switch {
-	case len(p.Source.Addr) >= maxA:
-		return errorf(ESME_RINVSRCADR, "source_addr longer than "+strconv.Itoa(maxA-1)+" octets")
-	case len(p.Dest.Addr) >= maxA:
-		return errorf(ESME_RINVDSTADR, "destination_addr longer than "+strconv.Itoa(maxA-1)+" octets")
-	case len(p.ServiceType) >= maxServiceType:
-		return errorf(ESME_RINVSERTYP, "service_type longer than 5 octets")
-	case len(p.MessageID) >= maxMessageID:
-		return errorf(ESME_RINVMSGID, "message_id longer than 64 octets")
-	case len(p.ScheduleDeliveryTime) >= maxTime:
-		return errorf(ESME_RINVSCHED, "schedule_delivery_time longer than 16 octets")
-	case len(p.ValidityPeriod) >= maxTime:
-		return errorf(ESME_RINVEXPIRY, "validity_period longer than 16 octets")
-	case len(p.SystemID) >= maxSystemID:
-		return errorf(ESME_RINVSYSID, "system_id longer than 64 octets")
-	case len(p.Password) >= maxPassword:
-		return errorf(ESME_RINVPASWD, "password longer than 64 octets")
 	case len(p.Dests) > 254:
 		return errorf(ESME_RINVNUMDESTS, "more than 254 destinations")
+	case p.Command == SubmitMulti && len(p.Dests) == 0:
+		return errorf(ESME_RINVNUMDESTS, "submit_multi without destinations")
+	case len(p.Unsuccess) > 255:
+		return errorf(ESME_RINVNUMDESTS, "more than 255 unsuccess_sme entries")
+	}
+	for _, da := range p.Dests {
+		var err error
+		switch da.Flag {
+		case 1:
+			err = checkCStr("destination_addr", da.Addr.Addr, maxAddr, ESME_RINVDSTADR)
+		case 2:
+			err = checkCStr("dl_name", da.DLName, maxDLName, ESME_RINVDLNAME)
+		default:
+			err = errorf(ESME_RINVDESTFLAG, "dest_flag must be 1 or 2")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, u := range p.Unsuccess {
+		if err := checkCStr("unsuccess_sme destination_addr", u.Addr.Addr, maxAddr, ESME_RINVDSTADR); err != nil {
+			return err
+		}
 	}
 	return p.TLVs.validate()
+}
+
+// checkCStr checks that v can go out as a C-octet string field of at most
+// max octets, its NUL included.
+func checkCStr(field string, v []byte, max int, st Status) error {
+	if len(v) >= max {
+		return errorf(st, field+" longer than "+strconv.Itoa(max-1)+" octets")
+	}
+	if bytes.IndexByte(v, 0) >= 0 {
+		return errorf(st, field+" contains a NUL octet")
+	}
+	return nil
 }

@@ -151,7 +151,7 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Status.String() + ": " + e.Msg }
 
-// Errorf builds an *Error. It formats only on the error path.
+// errorf builds an *Error. It formats only on the error path.
 func errorf(st Status, msg string) error { return &Error{Status: st, Msg: msg} }
 
 // StatusOf returns the command_status carried by err, ESME_ROK for nil and

@@ -13,7 +13,8 @@ package smsc
 import (
 	"fmt"
 	"os"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,14 +141,16 @@ func ParseOutcomes(s string) (map[string]int, error) {
 			continue
 		}
 		k, v, ok := strings.Cut(part, "=")
-		if !ok {
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if !ok || k == "" {
 			return nil, fmt.Errorf("outcome %q: want STAT=WEIGHT", part)
 		}
-		var w int
-		if _, err := fmt.Sscanf(v, "%d", &w); err != nil || w < 0 {
+		// Atoi, not Sscanf: "1.5" or "5x" must not read as 1 or 5.
+		w, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || w < 0 {
 			return nil, fmt.Errorf("outcome %q: weight must be a non-negative integer", part)
 		}
-		m[strings.ToUpper(strings.TrimSpace(k))] = w
+		m[k] = w
 	}
 	return m, nil
 }
@@ -173,20 +176,27 @@ func (c Config) normalized() (Config, error) {
 	if len(c.Outcomes) == 0 {
 		c.Outcomes = map[string]int{"DELIVRD": 100}
 	}
+	// Keys are matched as MessageStateFromStat matches them (any case, full
+	// state names too) and stored as the stat word pickOutcome looks up, in
+	// a new map: the caller's is left alone.
+	outcomes := make(map[string]int, len(c.Outcomes))
 	total := 0
 	for k, w := range c.Outcomes {
-		if _, ok := smpp.MessageStateFromStat([]byte(k)); !ok || k == "ENROUTE" {
-			sort.Strings(outcomeWords)
-			return c, fmt.Errorf("outcome %q: want one of %s", k, strings.Join(outcomeWords, ", "))
+		st, ok := smpp.MessageStateFromStat([]byte(k))
+		if !ok || st == smpp.MessageStateEnroute {
+			words := slices.Sorted(slices.Values(outcomeWords))
+			return c, fmt.Errorf("outcome %q: want one of %s", k, strings.Join(words, ", "))
 		}
 		if w < 0 {
 			return c, fmt.Errorf("outcome %s: negative weight", k)
 		}
+		outcomes[smpp.StatFromMessageState(st)] += w
 		total += w
 	}
 	if total == 0 {
 		return c, fmt.Errorf("outcomes: weights add up to zero")
 	}
+	c.Outcomes = outcomes
 	if c.ErrorStatus == "" {
 		c.ErrorStatus = "ESME_RSYSERR"
 	}
@@ -226,6 +236,16 @@ func (c Config) normalized() (Config, error) {
 	case "udh", "sar":
 	default:
 		return c, fmt.Errorf("mo_split %q: want udh or sar", c.MOSplit)
+	}
+	// The MO template must encode: generateMO has no one to report to.
+	if len(c.MOFrom) > maxMOAddr {
+		return c, fmt.Errorf("mo_from %q: longer than %d characters", c.MOFrom, maxMOAddr)
+	}
+	if len(c.MOTo) > maxMOAddr {
+		return c, fmt.Errorf("mo_to %q: longer than %d characters", c.MOTo, maxMOAddr)
+	}
+	if _, err := (MO{From: c.MOFrom, To: c.MOTo, Content: c.MOContent, Coding: c.MOCoding, Split: c.MOSplit}).Parts(); err != nil {
+		return c, fmt.Errorf("mo_content: %w", err)
 	}
 	return c, nil
 }

@@ -25,8 +25,9 @@ func (g *idGen) next(dst []byte) []byte {
 	n := g.n.Add(1)
 	switch g.format {
 	case "decimal":
-		// 10 random-prefix digits then the counter: fits in uint64 ids
-		// that SMSCs commonly send, and stays unique across restarts.
+		// Up to 6 random-prefix digits then a 12-digit counter: fits in
+		// the uint64 ids SMSCs commonly send, and is unlikely to repeat
+		// across restarts.
 		return strconv.AppendUint(dst, (g.prefix%1_000_000)*1_000_000_000_000+n, 10)
 	case "uuid":
 		var b [16]byte

@@ -15,6 +15,7 @@ import (
 // written independently of this project: bind, submit with receipts, get
 // responses and receipts, receive an MO, see the configured throttling.
 func TestIndependentClient(t *testing.T) {
+	t.Parallel()
 	sim, err := Start(Config{Listen: "127.0.0.1:0", Users: map[string]string{"acme": "secret"}, ReceiptDelay: Duration{50 * time.Millisecond}, Throttle: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -100,4 +101,89 @@ func TestIndependentClient(t *testing.T) {
 	if st.Total.ReceiptsAcked != 20 || st.Total.MOAcked != 1 || st.Total.SubmitOK != 20 {
 		t.Fatalf("stats %+v", st.Total)
 	}
+}
+
+// gosmppTRX binds a gosmpp transceiver to sim and collects the
+// submit_sm_resp it gets.
+func gosmppTRX(t *testing.T, sim *Sim) (*gosmpp.Session, func() []*pdu.SubmitSMResp) {
+	t.Helper()
+	var mu sync.Mutex
+	var resps []*pdu.SubmitSMResp
+	sess, err := gosmpp.NewSession(
+		gosmpp.TRXConnector(gosmpp.NonTLSDialer, gosmpp.Auth{SMSC: sim.Addr().String(), SystemID: "acme", Password: "secret"}),
+		gosmpp.Settings{
+			ReadTimeout: 10 * time.Second,
+			OnPDU: func(p pdu.PDU, _ bool) {
+				if r, ok := p.(*pdu.SubmitSMResp); ok {
+					mu.Lock()
+					resps = append(resps, r)
+					mu.Unlock()
+				}
+			},
+		}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sess.Close() })
+	return sess, func() []*pdu.SubmitSMResp {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*pdu.SubmitSMResp(nil), resps...)
+	}
+}
+
+// gosmppSubmitN submits n messages and waits for their n responses.
+func gosmppSubmitN(t *testing.T, sess *gosmpp.Session, got func() []*pdu.SubmitSMResp, n int) []*pdu.SubmitSMResp {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		sm := pdu.NewSubmitSM().(*pdu.SubmitSM)
+		src := pdu.NewAddress()
+		_ = src.SetAddress("acme")
+		dst := pdu.NewAddress()
+		_ = dst.SetAddress("33600000001")
+		sm.SourceAddr, sm.DestAddr = src, dst
+		_ = sm.Message.SetMessageWithEncoding("faulty", data.GSM7BIT)
+		if err := sess.Transceiver().Submit(sm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "gosmpp submit_sm_resp", func() bool { return len(got()) >= n })
+	return got()
+}
+
+// TestIndependentClientFaults checks with gosmpp that injected errors and
+// throttling reach the wire as configured.
+func TestIndependentClientFaults(t *testing.T) {
+	t.Parallel()
+	t.Run("error_status", func(t *testing.T) {
+		t.Parallel()
+		sim := startSim(t, Config{ErrorPercent: 100, ErrorStatus: "ESME_RSYSERR"})
+		sess, got := gosmppTRX(t, sim)
+		for _, r := range gosmppSubmitN(t, sess, got, 10) {
+			if r.CommandStatus != 0x08 { // ESME_RSYSERR
+				t.Fatalf("submit_sm_resp status %#x, want 0x08", int32(r.CommandStatus))
+			}
+		}
+	})
+	t.Run("throttle", func(t *testing.T) {
+		t.Parallel()
+		const limit, n = 5, 30
+		sim := startSim(t, Config{Throttle: limit})
+		sess, got := gosmppTRX(t, sim)
+		start := time.Now()
+		resps := gosmppSubmitN(t, sess, got, n)
+		elapsed := time.Since(start)
+		count := map[data.CommandStatusType]int{}
+		for _, r := range resps {
+			count[r.CommandStatus]++
+		}
+		ok, throttled := count[data.ESME_ROK], count[0x58]
+		if ok+throttled != n {
+			t.Fatalf("statuses %v, want only 0x00 and 0x58", count)
+		}
+		// Within one second the window admits exactly limit submits.
+		if ok < limit || ok > 2*limit || elapsed < time.Second && ok != limit {
+			t.Fatalf("%d ok, %d throttled (0x58) in %v; want %d ok", ok, throttled, elapsed, limit)
+		}
+	})
 }

@@ -22,10 +22,21 @@ type MO struct {
 
 var moRef atomic.Uint32
 
+// maxMOAddr is the longest deliver_sm source_addr or destination_addr.
+const maxMOAddr = 20
+
 // Parts encodes m into deliver_sm PDUs: one when the content fits in 140
 // octets, else concatenated parts (UDH with an 8-bit reference, or the SAR
 // TLVs) that never split a GSM escape pair or a UTF-16 surrogate pair.
 func (m MO) Parts() ([]smpp.PDU, error) {
+	// deliver_sm addresses are C-octet strings of 21 octets at most: a
+	// longer one would make a PDU the ESME cannot decode.
+	if len(m.From) > maxMOAddr {
+		return nil, fmt.Errorf("mo from %q: longer than %d characters", m.From, maxMOAddr)
+	}
+	if len(m.To) > maxMOAddr {
+		return nil, fmt.Errorf("mo to %q: longer than %d characters", m.To, maxMOAddr)
+	}
 	var enc []byte
 	var dc byte
 	unit := 1 // octets that must stay together at minimum

@@ -19,8 +19,9 @@ const (
 
 // job is delayed work: a held-back response, a receipt or an MO part.
 type job struct {
-	due  int64
-	kind jobKind
+	due   int64
+	order uint64 // push order: jobs due at the same instant run first in, first out
+	kind  jobKind
 
 	// jobResp
 	s      *session.Session
@@ -41,10 +42,12 @@ type job struct {
 
 type jobHeap []*job
 
-func (h jobHeap) Len() int           { return len(h) }
-func (h jobHeap) Less(i, j int) bool { return h[i].due < h[j].due }
-func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *jobHeap) Push(x any)        { *h = append(*h, x.(*job)) }
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(i, j int) bool {
+	return h[i].due < h[j].due || h[i].due == h[j].due && h[i].order < h[j].order
+}
+func (h jobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*job)) }
 func (h *jobHeap) Pop() any {
 	old := *h
 	n := len(old)
@@ -57,11 +60,12 @@ func (h *jobHeap) Pop() any {
 // scheduler runs delayed jobs from one goroutine, without a goroutine or
 // timer per message.
 type scheduler struct {
-	sim  *Sim
-	mu   sync.Mutex
-	h    jobHeap
-	kick chan struct{}
-	due  []*job
+	sim    *Sim
+	mu     sync.Mutex
+	h      jobHeap
+	pushed uint64
+	kick   chan struct{}
+	due    []*job
 }
 
 func newScheduler(sim *Sim) *scheduler {
@@ -70,6 +74,8 @@ func newScheduler(sim *Sim) *scheduler {
 
 func (sc *scheduler) push(j *job) {
 	sc.mu.Lock()
+	sc.pushed++
+	j.order = sc.pushed
 	heap.Push(&sc.h, j)
 	first := sc.h[0] == j
 	sc.mu.Unlock()
@@ -151,6 +157,14 @@ func (sim *Sim) sendReceipt(j *job) {
 // hold keeps a receipt until its system_id binds a receiver.
 func (sim *Sim) hold(j *job) {
 	sim.mu.Lock()
+	if len(sim.binds[j.systemID]) > 0 {
+		// A receiver bound since pickReceiver looked, and Bound has
+		// already released the held receipts: holding this one would
+		// strand it until yet another bind.
+		sim.mu.Unlock()
+		sim.later(j, 0)
+		return
+	}
 	defer sim.mu.Unlock()
 	if sim.heldN >= maxHeld {
 		sim.total.ReceiptsLost.Add(1)

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -20,13 +21,40 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "smppsim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run starts the simulator that args describe and runs it until ctx ends
+// (SIGINT or SIGTERM, from main).
+func run(ctx context.Context, args []string) error {
+	cfg, err := parseConfig(args)
+	if err != nil {
+		return err
+	}
+	sim, err := smsc.Start(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "smppsim listening on %s", sim.Addr())
+	if a := sim.StatsAddr(); a != nil {
+		fmt.Fprintf(os.Stderr, ", stats on http://%s/stats", a)
+	}
+	fmt.Fprintln(os.Stderr)
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "smppsim:", sim.Stats().Line())
+	return sim.Close()
+}
+
+// parseConfig reads the flags, and the TOML file -c names, into a Config;
+// flags override the file.
+func parseConfig(args []string) (smsc.Config, error) {
+	var cfg smsc.Config
 	fs := flag.NewFlagSet("smppsim", flag.ContinueOnError)
 	var (
 		cfgPath     = fs.String("c", "", "TOML configuration file (flags override it)")
@@ -59,13 +87,17 @@ func run(args []string) error {
 		respTimeout = fs.Duration("response-timeout", 0, "give up on a deliver_sm response after this long (default 60s)")
 	)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cfg, err
 	}
-	var cfg smsc.Config
+	if fs.NArg() > 0 {
+		// Parsing stops at the first non-flag: whatever follows, flags
+		// included, would be ignored without a word.
+		return cfg, fmt.Errorf("unexpected argument %q: smppsim takes only flags", fs.Arg(0))
+	}
 	if *cfgPath != "" {
 		c, err := smsc.LoadConfig(*cfgPath)
 		if err != nil {
-			return err
+			return cfg, err
 		}
 		cfg = c
 	}
@@ -127,7 +159,7 @@ func run(args []string) error {
 		for _, up := range strings.Split(*users, ",") {
 			u, p, ok := strings.Cut(up, ":")
 			if !ok || u == "" {
-				return fmt.Errorf("-users %q: want user:password pairs separated by commas", *users)
+				return cfg, fmt.Errorf("-users %q: want user:password pairs separated by commas", *users)
 			}
 			cfg.Users[u] = p
 		}
@@ -135,22 +167,9 @@ func run(args []string) error {
 	if set["outcomes"] {
 		m, err := smsc.ParseOutcomes(*outcomes)
 		if err != nil {
-			return fmt.Errorf("-outcomes: %w", err)
+			return cfg, fmt.Errorf("-outcomes: %w", err)
 		}
 		cfg.Outcomes = m
 	}
-	sim, err := smsc.Start(cfg)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "smppsim listening on %s", sim.Addr())
-	if a := sim.StatsAddr(); a != nil {
-		fmt.Fprintf(os.Stderr, ", stats on http://%s/stats", a)
-	}
-	fmt.Fprintln(os.Stderr)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	fmt.Fprintln(os.Stderr, "smppsim:", sim.Stats().Line())
-	return sim.Close()
+	return cfg, nil
 }

@@ -134,6 +134,7 @@ type pending struct {
 	cmd      smpp.CommandID
 	deadline int64
 	ctx      any
+	internal bool // sent by the session itself (bind, enquire_link, unbind)
 }
 
 type expired struct {
@@ -301,7 +302,7 @@ func (s *Session) send(p *smpp.PDU, ctx any, timeout time.Duration, internal boo
 		s.seq = 1
 	}
 	seq := s.seq
-	s.pending[seq] = pending{cmd: p.Command, deadline: time.Now().Add(timeout).UnixNano(), ctx: ctx}
+	s.pending[seq] = pending{cmd: p.Command, deadline: time.Now().UnixNano() + int64(timeout), ctx: ctx, internal: internal}
 	s.mu.Unlock()
 	p.Seq, p.Status = seq, smpp.ESME_ROK
 	if err := s.conn.WriteSMPP(p); err != nil {
@@ -359,7 +360,7 @@ func (s *Session) Close() { s.conn.Close() }
 // OnFrame implements netio.Handler.
 func (s *Session) OnFrame(c *netio.Conn, frame []byte) {
 	hd := smpp.ReadHeader(frame)
-	now := time.Now().UnixNano()
+	now := c.ReadTime()
 	s.mu.Lock()
 	s.lastRecv = now
 	s.mu.Unlock()
@@ -494,6 +495,10 @@ func (s *Session) onResponse(p *smpp.PDU) {
 	if !ok {
 		return // a late or unsolicited response: nothing waits for it
 	}
+	if !pd.internal {
+		s.app.Response(s, p, pd.ctx)
+		return
+	}
 	switch pd.cmd {
 	case smpp.BindReceiver, smpp.BindTransmitter, smpp.BindTransceiver:
 		if p.Status != smpp.ESME_ROK || p.Command == smpp.GenericNack {
@@ -545,15 +550,15 @@ func (s *Session) OnTick(c *netio.Conn, t time.Time) {
 
 	for i := range s.scratch {
 		e := &s.scratch[i]
-		switch e.cmd {
-		case smpp.EnquireLink:
+		switch {
+		case !e.internal:
+			s.app.NoResponse(s, e.cmd, e.seq, e.ctx, ErrResponseTimeout)
+		case e.cmd == smpp.EnquireLink:
 			closeErr = ErrEnquireLinkTimeout
-		case smpp.BindReceiver, smpp.BindTransmitter, smpp.BindTransceiver:
-			closeErr = ErrBindTimeout
-		case smpp.Unbind:
+		case e.cmd == smpp.Unbind:
 			closeErr = ErrUnbound
 		default:
-			s.app.NoResponse(s, e.cmd, e.seq, e.ctx, ErrResponseTimeout)
+			closeErr = ErrBindTimeout
 		}
 		e.ctx = nil
 	}
@@ -594,9 +599,7 @@ func (s *Session) OnClose(c *netio.Conn, err error) {
 	clear(s.pending)
 	s.mu.Unlock()
 	for _, e := range left {
-		switch e.cmd {
-		case smpp.EnquireLink, smpp.Unbind, smpp.BindReceiver, smpp.BindTransmitter, smpp.BindTransceiver:
-		default:
+		if !e.internal {
 			s.app.NoResponse(s, e.cmd, e.seq, e.ctx, err)
 		}
 	}

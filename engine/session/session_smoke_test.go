@@ -64,6 +64,19 @@ func TestSmokeBindSubmit(t *testing.T) {
 	if got := <-ca.resp; got != "id-1/ctx" {
 		t.Fatalf("client got %q", got)
 	}
+	// An enquire_link the app sends itself comes back to the app.
+	el := smpp.PDU{Header: smpp.Header{Command: smpp.EnquireLink}}
+	if _, err := s.Send(&el, "el"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-ca.resp:
+		if got != "/el" {
+			t.Fatalf("enquire_link response reached the app as %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("app-sent enquire_link response never reached the app")
+	}
 	s.Unbind()
 	select {
 	case <-s.Done():
