@@ -1,0 +1,205 @@
+package wal
+
+import (
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Write is one unit handed to the group committer: Apply adds its
+// mutations to the shared batch (all or nothing: it must not fail), Done
+// learns the outcome once the batch is durable. Done runs on the
+// committer's goroutine and must not block.
+type Write struct {
+	Apply func(b *pebble.Batch)
+	Done  func(err error)
+}
+
+// CommitStats counts the committer's work.
+type CommitStats struct {
+	Commits     int64         // batches committed
+	Writes      int64         // Writes folded into them
+	LastLatency time.Duration // apply to durable, last batch
+	MaxBatch    int64         // most Writes in one batch so far
+}
+
+type committer struct {
+	db *DB
+
+	mu      sync.Mutex
+	pending []Write
+	spare   []Write
+	closed  bool
+	kick    chan struct{}
+
+	syncq   chan syncItem
+	stopped chan struct{}
+
+	diskFull atomic.Bool
+
+	commits, writes, lastLatency, maxBatch atomic.Int64
+}
+
+type syncItem struct {
+	b      *pebble.Batch
+	writes []Write
+	start  time.Time
+}
+
+func newCommitter(db *DB) *committer {
+	c := &committer{db: db, kick: make(chan struct{}, 1), syncq: make(chan syncItem, 1), stopped: make(chan struct{})}
+	c.checkDisk()
+	go c.run()
+	return c
+}
+
+// Submit hands w to the committer; w.Done will be called exactly once.
+func (db *DB) Submit(w Write) {
+	c := db.c
+	if c.diskFull.Load() {
+		w.Done(ErrDiskFull)
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		w.Done(ErrClosed)
+		return
+	}
+	c.pending = append(c.pending, w)
+	first := len(c.pending) == 1
+	c.mu.Unlock()
+	if first {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Do submits apply and waits until it is durable: for callers that may
+// block (configuration changes, tests), never for event loops.
+func (db *DB) Do(apply func(b *pebble.Batch)) error {
+	ch := make(chan error, 1)
+	db.Submit(Write{Apply: apply, Done: func(err error) { ch <- err }})
+	return <-ch
+}
+
+// CommitStats returns the committer's counters.
+func (db *DB) CommitStats() CommitStats {
+	c := db.c
+	return CommitStats{
+		Commits: c.commits.Load(), Writes: c.writes.Load(),
+		LastLatency: time.Duration(c.lastLatency.Load()), MaxBatch: c.maxBatch.Load(),
+	}
+}
+
+func (c *committer) run() {
+	done := make(chan struct{})
+	go c.syncer(done)
+	diskTick := time.NewTicker(time.Second)
+	defer diskTick.Stop()
+	for {
+		c.mu.Lock()
+		batch := c.pending
+		var rest []Write
+		if len(batch) > c.db.opts.MaxBatch {
+			batch, rest = batch[:c.db.opts.MaxBatch], batch[c.db.opts.MaxBatch:]
+		}
+		// The two slices trade places: batch goes to Pebble and comes
+		// back as spare once its callbacks have run.
+		next := c.spare
+		c.spare = nil
+		c.pending = append(next[:0], rest...)
+		clear(rest)
+		closed := c.closed
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			c.commit(batch)
+			continue
+		}
+		if closed {
+			close(c.syncq)
+			<-done
+			close(c.stopped)
+			return
+		}
+		select {
+		case <-c.kick:
+		case <-diskTick.C:
+			c.checkDisk()
+		}
+	}
+}
+
+// commit folds batch into one Pebble batch. With fsync on it applies
+// without waiting and lets the syncer wait, so the next batch is built
+// while this one syncs.
+func (c *committer) commit(ws []Write) {
+	start := time.Now()
+	b := c.db.pdb.NewBatch()
+	for _, w := range ws {
+		w.Apply(b)
+	}
+	n := int64(len(ws))
+	c.writes.Add(n)
+	c.commits.Add(1)
+	if n > c.maxBatch.Load() {
+		c.maxBatch.Store(n)
+	}
+	if c.db.opts.NoSync {
+		err := c.db.pdb.Apply(b, pebble.NoSync)
+		c.finish(syncItem{b: b, writes: ws, start: start}, err)
+		return
+	}
+	if err := c.db.pdb.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		c.finish(syncItem{b: b, writes: ws, start: start}, err)
+		return
+	}
+	c.syncq <- syncItem{b: b, writes: ws, start: start}
+}
+
+func (c *committer) syncer(done chan struct{}) {
+	defer close(done)
+	for it := range c.syncq {
+		c.finish(it, it.b.SyncWait())
+	}
+}
+
+func (c *committer) finish(it syncItem, err error) {
+	c.lastLatency.Store(int64(time.Since(it.start)))
+	for i, w := range it.writes {
+		w.Done(err)
+		it.writes[i] = Write{}
+	}
+	_ = it.b.Close()
+	c.mu.Lock()
+	if c.spare == nil {
+		c.spare = it.writes[:0]
+	}
+	c.mu.Unlock()
+}
+
+// checkDisk refuses new writes while free space is under MinFreeBytes.
+func (c *committer) checkDisk() {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(c.db.dir, &st); err != nil {
+		return
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	c.diskFull.Store(free < c.db.opts.MinFreeBytes)
+}
+
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+	<-c.stopped
+}

@@ -1,0 +1,96 @@
+package wal
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+func openTest(t testing.TB, opts Options) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "store"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestGroupCommitManyWriters(t *testing.T) {
+	db := openTest(t, Options{})
+	var wg sync.WaitGroup
+	const writers, each = 64, 50
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				k := []byte{ksCounter, byte(w), byte(i)}
+				if err := db.Do(func(b *pebble.Batch) { _ = b.Set(k, []byte("v"), nil) }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	st := db.CommitStats()
+	if st.Writes != writers*each {
+		t.Fatalf("writes %d, want %d", st.Writes, writers*each)
+	}
+	if st.Commits >= st.Writes {
+		t.Fatalf("%d commits for %d writes: nothing was grouped", st.Commits, st.Writes)
+	}
+	for w := 0; w < writers; w++ {
+		for i := 0; i < each; i++ {
+			v, c, err := db.Pebble().Get([]byte{ksCounter, byte(w), byte(i)})
+			if err != nil || string(v) != "v" {
+				t.Fatalf("key %d/%d: %v", w, i, err)
+			}
+			c.Close()
+		}
+	}
+}
+
+func TestOpenRefusesForeignAndLocked(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrForeign) {
+		t.Fatalf("foreign dir: %v, want ErrForeign", err)
+	}
+	// A Pebble database without gwd's marker.
+	other := filepath.Join(t.TempDir(), "other")
+	pdb, err := pebble.Open(other, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pdb.Set([]byte("x"), []byte("y"), pebble.Sync)
+	pdb.Close()
+	if _, err := Open(other, Options{}); !errors.Is(err, ErrForeign) {
+		t.Fatalf("foreign pebble db: %v, want ErrForeign", err)
+	}
+	// A second opener of a live store.
+	live := filepath.Join(t.TempDir(), "live")
+	db, err := Open(live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Open(live, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+}
+
+func TestClosedStoreRefusesWrites(t *testing.T) {
+	db := openTest(t, Options{})
+	_ = db.Close()
+	if err := db.Do(func(b *pebble.Batch) {}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+}
