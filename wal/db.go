@@ -59,6 +59,7 @@ type DB struct {
 	opts Options
 	pdb  *pebble.DB
 	c    *committer
+	qs   queues
 
 	closeOnce sync.Once
 	closeErr  error
