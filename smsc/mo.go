@@ -144,7 +144,7 @@ func (sim *Sim) sendMO(j *job) {
 	}
 	p := *j.mo
 	if _, err := b.s.Send(&p, j); err != nil {
-		sim.later(j, 10*time.Millisecond)
+		sim.sendFailed(j, err)
 		return
 	}
 	sim.total.MOSent.Add(1)

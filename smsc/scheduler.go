@@ -2,6 +2,7 @@ package smsc
 
 import (
 	"container/heap"
+	"errors"
 	"sync"
 	"time"
 
@@ -146,12 +147,45 @@ func (sim *Sim) sendReceipt(j *job) {
 	}
 	p := receiptPDU(j)
 	if _, err := b.s.Send(&p, j); err != nil {
-		// Window full or bind going away: try again shortly.
-		sim.later(j, 10*time.Millisecond)
+		sim.sendFailed(j, err)
 		return
 	}
 	sim.total.ReceiptsSent.Add(1)
 	b.c.ReceiptsSent.Add(1)
+}
+
+// sendFailed parks a deliver_sm that found the window full until a
+// response frees a slot; other failures (a bind going away) retry shortly.
+func (sim *Sim) sendFailed(j *job, err error) {
+	if errors.Is(err, session.ErrWindowFull) {
+		sim.mu.Lock()
+		if len(sim.blocked) < maxHeld {
+			sim.blocked = append(sim.blocked, j)
+			sim.mu.Unlock()
+			return
+		}
+		sim.mu.Unlock()
+	}
+	sim.later(j, 10*time.Millisecond)
+}
+
+// unblock sends the oldest parked deliver_sm now that a slot is free.
+func (sim *Sim) unblock(n int) {
+	sim.mu.Lock()
+	n = min(n, len(sim.blocked)-sim.blockedHead)
+	jobs := sim.blocked[sim.blockedHead : sim.blockedHead+n]
+	sim.blockedHead += n
+	if sim.blockedHead == len(sim.blocked) {
+		sim.blocked, sim.blockedHead = sim.blocked[:0], 0
+	}
+	now := time.Now().UnixNano()
+	for _, j := range jobs {
+		j.due = now
+	}
+	sim.mu.Unlock()
+	for _, j := range jobs {
+		sim.sched.push(j)
+	}
 }
 
 // hold keeps a receipt until its system_id binds a receiver.
@@ -203,6 +237,7 @@ func receiptPDU(j *job) smpp.PDU {
 // Response implements session.App for deliver_sm the simulator sent.
 func (a *app) Response(s *session.Session, resp *smpp.PDU, ctx any) {
 	sim := a.sim()
+	defer sim.unblock(1)
 	j, _ := ctx.(*job)
 	if j == nil {
 		return
@@ -235,6 +270,7 @@ func (a *app) NoResponse(s *session.Session, cmd smpp.CommandID, seq uint32, ctx
 	if j, _ := ctx.(*job); j != nil {
 		a.sim().retry(j)
 	}
+	a.sim().unblock(1)
 }
 
 func (sim *Sim) retry(j *job) {

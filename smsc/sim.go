@@ -33,7 +33,11 @@ type Sim struct {
 	allBinds map[*bind]struct{}
 	rr       int
 	held     map[string][]*job // receipts waiting for a receiver bind
-	heldN    int
+	// deliver_sm that found every window full, oldest first, sent as
+	// responses free slots.
+	blocked     []*job
+	blockedHead int
+	heldN       int
 
 	sched *scheduler
 	stop  chan struct{}
@@ -232,6 +236,9 @@ func (a *app) Bound(s *session.Session) {
 	for _, j := range release {
 		j.due = now
 		sim.sched.push(j)
+	}
+	if b.state.CanReceive() {
+		sim.unblock(sim.cfg.Window) // a fresh window for parked deliver_sm
 	}
 }
 
