@@ -1,0 +1,184 @@
+// Package script runs the user scripts that Jasmin writes in Python —
+// EvalPyFilter's pyCode, and later the interceptors' scripts — as Starlark
+// (go.starlark.net), a small, deterministic dialect of Python with no I/O.
+//
+// A script is compiled once (Compile) and run many times (Run), each run on
+// its own starlark.Thread with a step limit and a time limit, so a runaway
+// script (an endless loop) is stopped instead of stalling the router.
+//
+// What a script sees, as in Jasmin's EvalPyFilter and interceptors:
+//
+//	routable.pdu.params['source_addr']      str
+//	routable.pdu.params['destination_addr'] str
+//	routable.pdu.params['short_message']    str (the octets as they are)
+//	routable.pdu.params[...]                the other submit_sm/deliver_sm
+//	                                        fields by their python-smpp names
+//	                                        (service_type, source_addr_ton,
+//	                                        dest_addr_npi, esm_class,
+//	                                        data_coding, ... as int or str)
+//	routable.user.uid, routable.user.group.gid   MT only (None for MO)
+//	routable.connector.cid                       MO only (None for MT)
+//	routable.datetime (alias date_time)          a time.time value
+//	routable.addTag(t), hasTag(t), getTags(),
+//	removeTag(t), flushTags()                    tags are ints
+//
+// and the script sets the global `result` (Run reports it; a missing or
+// non-bool result is false, as Jasmin's `isinstance(result, bool)` check).
+//
+// Differences from Jasmin's Python: Starlark has no import, no exceptions,
+// no classes and no I/O; PDU strings are str, not bytes (compare with
+// '33600000000', not b'33600000000'); `result` is not predeclared, so a
+// script must assign it before reading it. Top-level if/for/while and
+// reassignment of globals are allowed, so Jasmin's usual scripts
+//
+//	if routable.connector.cid == 'abc':
+//	    result = True
+//	else:
+//	    result = False
+//
+// run unchanged.
+package script
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// Limits bound one run of a script.
+type Limits struct {
+	// MaxSteps is the number of Starlark computation steps a run may take
+	// (0: DefaultLimits.MaxSteps).
+	MaxSteps uint64
+	// Timeout is the wall-clock time a run may take (0: DefaultLimits.Timeout).
+	Timeout time.Duration
+}
+
+// DefaultLimits are used where a Limits field is zero: 100,000 steps (a few
+// milliseconds of Starlark) and 50 ms.
+var DefaultLimits = Limits{MaxSteps: 100_000, Timeout: 50 * time.Millisecond}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxSteps == 0 {
+		l.MaxSteps = DefaultLimits.MaxSteps
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = DefaultLimits.Timeout
+	}
+	return l
+}
+
+var fileOptions = &syntax.FileOptions{
+	Set:             true,
+	While:           true,
+	TopLevelControl: true,
+	GlobalReassign:  true,
+	Recursion:       true,
+}
+
+// isPredeclared names what a script may use besides Starlark's built-ins:
+// routable, and the interceptors' smpp_status and http_status (0).
+func isPredeclared(name string) bool {
+	return name == "routable" || name == "smpp_status" || name == "http_status"
+}
+
+// Program is a compiled script. It is immutable and safe for concurrent
+// runs.
+type Program struct {
+	name string
+	prog *starlark.Program
+}
+
+// CompileError is a script that does not compile: Field names the
+// configuration key the script came from, Line and Col where the first
+// error is (1-based; 0 if unknown).
+type CompileError struct {
+	Field     string
+	Line, Col int
+	Msg       string
+}
+
+func (e *CompileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s: line %d, column %d: %s", e.Field, e.Line, e.Col, e.Msg)
+	}
+	return e.Field + ": " + e.Msg
+}
+
+// Compile parses, resolves and compiles src. field names the configuration
+// key it came from (e.g. "pyCode") and is used in error messages. An error
+// is a *CompileError.
+func Compile(field, src string) (*Program, error) {
+	_, prog, err := starlark.SourceProgramOptions(fileOptions, field, src, isPredeclared)
+	if err != nil {
+		ce := &CompileError{Field: field, Msg: err.Error()}
+		var se syntax.Error
+		var rl resolve.ErrorList
+		switch {
+		case errors.As(err, &se):
+			ce.Line, ce.Col, ce.Msg = int(se.Pos.Line), int(se.Pos.Col), se.Msg
+		case errors.As(err, &rl) && len(rl) > 0:
+			ce.Line, ce.Col, ce.Msg = int(rl[0].Pos.Line), int(rl[0].Pos.Col), rl[0].Msg
+		}
+		return nil, ce
+	}
+	if prog.NumLoads() > 0 {
+		_, pos := prog.Load(0)
+		return nil, &CompileError{Field: field, Line: int(pos.Line), Col: int(pos.Col), Msg: "load statements are not supported"}
+	}
+	return &Program{name: field, prog: prog}, nil
+}
+
+// Tagger is the tagging API of a routable (router.Routable implements it).
+type Tagger interface {
+	AddTag(int64)
+	HasTag(int64) bool
+	GetTags() []int64
+	RemoveTag(int64)
+	FlushTags()
+}
+
+// Outcome is what a run leaves behind.
+type Outcome struct {
+	// Result is the global `result` when it is a bool, else false.
+	Result bool
+	// Globals are the script's globals (frozen), for callers that read
+	// more than result (interceptors: smpp_status, http_status).
+	Globals starlark.StringDict
+	// Steps is the number of computation steps the run took.
+	Steps uint64
+}
+
+// Run runs the program once against in, within lim. A run that fails
+// (runtime error, too many steps, timeout) returns the error; its outcome
+// is then the zero Outcome.
+func (p *Program) Run(in *Input, lim Limits) (Outcome, error) {
+	lim = lim.withDefaults()
+	thread := &starlark.Thread{Name: p.name, Print: func(*starlark.Thread, string) {}}
+	thread.SetMaxExecutionSteps(lim.MaxSteps)
+	timer := time.AfterFunc(lim.Timeout, func() { thread.Cancel("time limit exceeded (" + lim.Timeout.String() + ")") })
+	globals, err := p.prog.Init(thread, starlark.StringDict{
+		"routable":    newRoutable(in),
+		"smpp_status": starlark.MakeInt(0),
+		"http_status": starlark.MakeInt(0),
+	})
+	timer.Stop()
+	if err != nil {
+		var ee *starlark.EvalError
+		if errors.As(err, &ee) {
+			return Outcome{}, fmt.Errorf("%s: %s", p.name, strings.TrimSpace(ee.Backtrace()))
+		}
+		return Outcome{}, fmt.Errorf("%s: %w", p.name, err)
+	}
+	globals.Freeze()
+	out := Outcome{Globals: globals, Steps: thread.ExecutionSteps()}
+	if b, ok := globals["result"].(starlark.Bool); ok {
+		out.Result = bool(b)
+	}
+	return out, nil
+}
