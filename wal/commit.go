@@ -56,17 +56,20 @@ func newCommitter(db *DB) *committer {
 	return c
 }
 
-// Submit hands w to the committer; w.Done will be called exactly once.
+// Submit hands w to the committer; w.Done will be called exactly once,
+// never from inside Submit (callers may hold locks that Done takes). A
+// refused write (store closed, disk full) completes on a goroutine of its
+// own: a rare path.
 func (db *DB) Submit(w Write) {
 	c := db.c
 	if c.diskFull.Load() {
-		w.Done(ErrDiskFull)
+		go w.Done(ErrDiskFull)
 		return
 	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		w.Done(ErrClosed)
+		go w.Done(ErrClosed)
 		return
 	}
 	c.pending = append(c.pending, w)

@@ -60,6 +60,7 @@ type DB struct {
 	pdb  *pebble.DB
 	c    *committer
 	qs   queues
+	x    dbExt // configuration and counter state (config.go, counters.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,7 +73,8 @@ func isPebbleFile(name string) bool {
 			return true
 		}
 	}
-	return strings.HasSuffix(name, ".log") || strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob")
+	return strings.HasSuffix(name, ".log") || strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob") ||
+		strings.HasSuffix(name, ".dbtmp") // left by a kill in the middle of a Pebble write
 }
 
 // Open opens the store in dir, creating it when dir is missing or empty. A
@@ -120,7 +122,9 @@ func Open(dir string, opts Options) (*DB, error) {
 			pdb.Close()
 			return nil, fmt.Errorf("open store %s: %w (format %q, want %q)", dir, ErrForeign, got, formatValue)
 		}
-	case errors.Is(err, pebble.ErrNotFound) && fresh:
+	case errors.Is(err, pebble.ErrNotFound) && (fresh || isEmpty(pdb)):
+		// Fresh, or killed between Pebble's creation and the marker: a
+		// store with no key at all is ours to adopt.
 		if err := pdb.Set(formatKey, []byte(formatValue), pebble.Sync); err != nil {
 			pdb.Close()
 			return nil, fmt.Errorf("open store %s: write format marker: %w", dir, err)
@@ -135,6 +139,16 @@ func Open(dir string, opts Options) (*DB, error) {
 	db := &DB{dir: dir, opts: opts, pdb: pdb}
 	db.c = newCommitter(db)
 	return db, nil
+}
+
+// isEmpty reports whether the database holds no key.
+func isEmpty(pdb *pebble.DB) bool {
+	it, err := pdb.NewIter(nil)
+	if err != nil {
+		return false
+	}
+	defer it.Close()
+	return !it.First()
 }
 
 // Dir returns the store's directory.

@@ -235,7 +235,11 @@ func (q *Queue) lanePrefix(prio uint8) []byte {
 }
 
 func (q *Queue) key(prio uint8, seq uint64) []byte {
-	return appendU64(q.lanePrefix(prio), seq)
+	k := make([]byte, 0, 14)
+	k = append(k, ksQueue)
+	k = appendU32(k, q.id)
+	k = append(k, Priorities-1-prio)
+	return appendU64(k, seq)
 }
 
 func encodeRecord(expires int64, payload []byte) []byte {
@@ -319,6 +323,14 @@ func (q *Queue) signal() {
 // once they are durable, with their sequence numbers. The messages become
 // visible to Take at that moment, in append order.
 func (q *Queue) Append(msgs []NewMsg, extra func(b *pebble.Batch), done func(seqs []uint64, err error)) {
+	if len(msgs) == 0 {
+		if extra == nil {
+			done(nil, nil)
+			return
+		}
+		q.db.Submit(Write{Apply: extra, Done: func(err error) { done(nil, err) }})
+		return
+	}
 	for _, m := range msgs {
 		if m.Priority >= Priorities {
 			done(nil, ErrBadPriority)
@@ -336,9 +348,10 @@ func (q *Queue) Append(msgs []NewMsg, extra func(b *pebble.Batch), done func(seq
 		if !m.Expires.IsZero() {
 			exp = m.Expires.UnixNano()
 		}
-		recs[i] = &Msg{Seq: q.seq, Priority: m.Priority, Expires: exp, Payload: append([]byte(nil), m.Payload...)}
 		keys[i] = q.key(m.Priority, q.seq)
 		vals[i] = encodeRecord(exp, m.Payload)
+		// The Msg's payload is the record's tail: one copy, not two.
+		recs[i] = &Msg{Seq: q.seq, Priority: m.Priority, Expires: exp, Payload: vals[i][9:]}
 		seqs[i] = q.seq
 	}
 	// Submitting under the queue's lock makes commit order sequence order,
@@ -382,6 +395,7 @@ func (q *Queue) landed(recs []*Msg) {
 				l.spilled, l.diskNext = true, m.Seq
 			}
 			l.n++ // on disk only; a refill will read it
+			added = true
 			continue
 		}
 		if m.Seq < l.diskNext {
@@ -536,6 +550,13 @@ func (q *Queue) Ack(m *Msg, extra func(b *pebble.Batch), done func(error)) {
 			}
 		},
 		Done: func(err error) {
+			if err != nil {
+				// Not removed: the message stays leased, so the ack
+				// (or a requeue) can be retried.
+				q.mu.Lock()
+				q.leased[m.Seq] = m
+				q.mu.Unlock()
+			}
 			if done != nil {
 				done(err)
 			}

@@ -1,0 +1,235 @@
+package wal
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Message state: the ordered events of each gateway message, kept
+// outbound_message_ttl. Keys (see keys.go):
+//
+//	e | bucket | gateway id | 0 | seq u64  → v1 | expiry | at | type | details
+//
+// seq is one store-wide sequence, given out inside Apply, which runs on
+// the committer's single goroutine in the order Writes were handed over:
+// the events of a message sort in the order AddEvent was called (for
+// calls that are not concurrent with each other), whichever bucket each
+// went into, and an event is one blind Set with no read: concurrent
+// AddEvents for one message need no lock and cannot lose each other.
+// The sequence survives restarts through a high-water mark in the meta
+// keyspace, raised in the same batch as the first seq that reaches it.
+//
+// A message's current state is the type of its last event; there is no
+// separate state record to keep in step (ksMsg stays unused). Each event
+// goes into the bucket of the time it was added and lives
+// outbound_message_ttl from then, so a message's early events may go
+// before its last one; the state lasts as long as the last event.
+
+// Event types.
+const (
+	EventSubmitted         = "submitted"
+	EventRejected          = "rejected"
+	EventDeliverySucceeded = "delivery_succeeded"
+	EventDeliveryFailed    = "delivery_failed"
+	EventDeliveryPending   = "delivery_pending"
+)
+
+// Event is one step in a gateway message's life.
+type Event struct {
+	Type    string // one of the Event* constants, or the engine's own
+	At      time.Time
+	Details map[string]string
+}
+
+var eventSeqKey = []byte{ksMeta, 'e', 'v', 's', 'e', 'q'}
+
+// eventSeqStep is how far one high-water mark write reserves ahead.
+const eventSeqStep = 1 << 16
+
+const eventVersion byte = 1
+
+func (x *Index) loadEventSeq() error {
+	v, c, err := x.db.pdb.Get(eventSeqKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("open index: event sequence: %w", err)
+	}
+	defer c.Close()
+	if len(v) != 8 {
+		return fmt.Errorf("open index: event sequence: %w", errIndexCorrupt)
+	}
+	x.evSeq = binary.BigEndian.Uint64(v)
+	x.evHWM = x.evSeq
+	return nil
+}
+
+// nextEventSeq runs inside Apply only.
+func (x *Index) nextEventSeq(b *pebble.Batch) uint64 {
+	x.evSeq++
+	if x.evSeq >= x.evHWM {
+		x.evHWM = x.evSeq + eventSeqStep
+		_ = b.Set(eventSeqKey, appendU64(nil, x.evHWM), nil)
+	}
+	return x.evSeq
+}
+
+// eventKey appends e | bucket | gateway id | 0 (the seq follows).
+func (x *Index) eventPrefix(dst []byte, b uint32, gatewayID string) []byte {
+	dst = x.event.appendPrefix(dst, b)
+	dst = append(dst, gatewayID...)
+	return append(dst, 0)
+}
+
+// AddEvent appends ev to the events of gatewayID; done (may be nil) learns
+// when it is durable. A zero ev.At is the index clock's time. The event
+// lives outbound_message_ttl from now. Nothing is written for an empty or
+// NUL-holding gateway id or an empty type.
+func (x *Index) AddEvent(gatewayID string, ev Event, done func(error)) {
+	if done == nil {
+		done = func(error) {}
+	}
+	if x.closed.Load() {
+		done(ErrClosed)
+		return
+	}
+	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
+		done(fmt.Errorf("add event: %w", err))
+		return
+	}
+	if ev.Type == "" || len(ev.Type) > 255 {
+		done(fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID))
+		return
+	}
+	now := x.now()
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	key := x.eventPrefix(make([]byte, 0, 6+len(gatewayID)+8), x.event.bucket(now), gatewayID)
+	key = appendU64(key, 0)
+	val := make([]byte, 0, 1+8+8+1+len(ev.Type)+1)
+	val = append(val, eventVersion)
+	val = appendU64(val, uint64(x.event.expiry(now)))
+	val = appendU64(val, uint64(ev.At.UnixNano()))
+	val = ixAppendStr(val, ev.Type)
+	val = binary.AppendUvarint(val, uint64(len(ev.Details)))
+	names := make([]string, 0, len(ev.Details))
+	for k := range ev.Details {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		val = ixAppendStr(val, k)
+		val = ixAppendStr(val, ev.Details[k])
+	}
+	x.db.Submit(Write{
+		Apply: func(b *pebble.Batch) {
+			binary.BigEndian.PutUint64(key[len(key)-8:], x.nextEventSeq(b))
+			_ = b.Set(key, val, nil)
+		},
+		Done: done,
+	})
+}
+
+func decodeEvent(v []byte) (Event, error) {
+	r := ixReader{b: v}
+	if r.u8() != eventVersion {
+		return Event{}, errIndexCorrupt
+	}
+	r.i64() // expiry, checked by the caller
+	at := r.i64()
+	typ := r.lp()
+	n, k := binary.Uvarint(r.b)
+	if r.err != nil || k <= 0 || n > uint64(len(r.b)) {
+		return Event{}, errIndexCorrupt
+	}
+	r.b = r.b[k:]
+	ev := Event{Type: string(typ), At: time.Unix(0, at)}
+	if n > 0 {
+		ev.Details = make(map[string]string, n)
+		for i := uint64(0); i < n; i++ {
+			name := r.lp()
+			val := r.lp()
+			if r.err != nil {
+				return Event{}, r.err
+			}
+			ev.Details[string(name)] = string(val)
+		}
+	}
+	return ev, nil
+}
+
+// MessageState returns the current state of gatewayID (the type of its
+// last event) and its live events in order; ErrNotFound when it has none.
+func (x *Index) MessageState(gatewayID string) (state string, events []Event, err error) {
+	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
+		return "", nil, err
+	}
+	if x.closed.Load() {
+		return "", nil, ErrClosed
+	}
+	now := x.now()
+	nowN := now.UnixNano()
+	newest, oldest := x.event.window(now)
+	it, err := x.db.pdb.NewIter(&pebble.IterOptions{
+		LowerBound: x.event.appendPrefix(nil, oldest),
+		UpperBound: prefixEnd(x.event.appendPrefix(nil, newest)),
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	defer it.Close()
+	type seqEvent struct {
+		seq uint64
+		ev  Event
+	}
+	var got []seqEvent
+	pre := x.eventPrefix(nil, 0, gatewayID)
+	for b := oldest; ; b++ {
+		ixSetBucket(pre, b)
+		for it.SeekGE(pre); it.Valid() && bytes.HasPrefix(it.Key(), pre); it.Next() {
+			k, v := it.Key(), it.Value()
+			if len(k) != len(pre)+8 {
+				continue
+			}
+			if exp, ok := ixExpiry(v); !ok || exp <= nowN {
+				continue
+			}
+			ev, err := decodeEvent(v)
+			if err != nil {
+				return "", nil, fmt.Errorf("event %x: %w", k, err)
+			}
+			got = append(got, seqEvent{binary.BigEndian.Uint64(k[len(pre):]), ev})
+		}
+		if err := it.Error(); err != nil {
+			return "", nil, err
+		}
+		if b == newest {
+			break
+		}
+	}
+	if len(got) == 0 {
+		return "", nil, ErrNotFound
+	}
+	slices.SortFunc(got, func(a, b seqEvent) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	events = make([]Event, len(got))
+	for i, g := range got {
+		events[i] = g.ev
+	}
+	return events[len(events)-1].Type, events, nil
+}
