@@ -83,6 +83,19 @@ func (db *DB) Submit(w Write) {
 	}
 }
 
+// refusal returns the error Submit would refuse a write with now, if any.
+func (c *committer) refusal() error {
+	if c.diskFull.Load() {
+		return ErrDiskFull
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
 // Do submits apply and waits until it is durable: for callers that may
 // block (configuration changes, tests), never for event loops.
 func (db *DB) Do(apply func(b *pebble.Batch)) error {

@@ -291,6 +291,11 @@ func (q *Queue) recover() error {
 			return err
 		}
 	}
+	// Sequence numbers must not repeat across restarts even when every
+	// message was acked (no key left to count from): start above the clock.
+	if now := uint64(q.db.opts.Now().UnixNano()); now > q.seq {
+		q.seq = now
+	}
 	q.durableSeq = q.seq
 	return nil
 }
@@ -639,6 +644,11 @@ func (q *Queue) Stats() QueueStats {
 // they will; a cancelled one that is requeued is dropped. done receives the
 // number cancelled.
 func (q *Queue) CancelAll(done func(n int, err error)) {
+	if err := q.db.c.refusal(); err != nil {
+		// Decide before touching memory: a refused cancel changes nothing.
+		go done(0, err)
+		return
+	}
 	q.mu.Lock()
 	n := len(q.delayed)
 	for p := range q.lanes {

@@ -317,3 +317,42 @@ func TestQueueAckOfUnleasedRefused(t *testing.T) {
 		t.Fatalf("requeue after ack: %v", err)
 	}
 }
+
+func TestQueueSeqNeverRepeatsAfterRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := db.Queue("q")
+	first := appendSync(t, q, msg(0, "a"))[0]
+	drain(t, q) // every message acked: no key left to count from
+	db.Close()
+	db, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, _ = db.Queue("q")
+	if again := appendSync(t, q, msg(0, "b"))[0]; again <= first {
+		t.Fatalf("sequence %d reused after restart (first was %d)", again, first)
+	}
+}
+
+func TestQueueRefusedCancelChangesNothing(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "s"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := db.Queue("q")
+	appendSync(t, q, msg(0, "a"), msg(1, "b"))
+	db.Close()
+	ch := make(chan error, 1)
+	q.CancelAll(func(_ int, err error) { ch <- err })
+	if err := <-ch; err != ErrClosed {
+		t.Fatalf("cancel on a closed store: %v", err)
+	}
+	if s := q.Stats(); s.Total() != 2 {
+		t.Fatalf("a refused cancel emptied the queue: %+v", s)
+	}
+}
