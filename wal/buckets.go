@@ -200,10 +200,12 @@ func (x *Index) sweeper(every time.Duration) {
 }
 
 // Index is the store's time-bounded index: the DLR index, message state
-// and events, and MO reply context. Make one per store with NewIndex;
-// methods are safe for concurrent use and never block on a commit:
-// writes answer through callbacks, which run on the committer's goroutine
-// and must not block.
+// and events, and MO reply context. Make one per store with NewIndex (the
+// event sequence lives in it); methods are safe for concurrent use and
+// never block on a commit. Writes answer through callbacks, never from
+// inside the call: on the committer's goroutine once durable (they must
+// not block), or on a goroutine of their own when refused. LookupDLR
+// answers a hit on the caller's goroutine.
 type Index struct {
 	db  *DB
 	ttl TTLs

@@ -159,6 +159,14 @@ func init() {
 	}
 }
 
+// fail reports a put refused before it reached the committer.
+func (p *dlrPut) fail(err error) {
+	if p.done != nil {
+		p.done(err)
+	}
+	p.release()
+}
+
 // release recycles a pooled put once nothing refers to it any more.
 func (p *dlrPut) release() {
 	if !p.pooled {
@@ -254,7 +262,8 @@ func (p *dlrPut) encode(i int, now time.Time) error {
 // (which may be nil) learns when it is durable; lookups held for the same
 // (connector, SMSC id) are answered at that moment, before done. Nothing
 // is written when d is invalid (empty or NUL-holding connector or gateway
-// id, empty SMSC id, part beyond parts): done gets the error at once.
+// id, empty SMSC id, part beyond parts): done gets the error. As with
+// every write of the Index, done is never called from inside the call.
 func (x *Index) PutDLR(d DLR, done func(error)) {
 	p := dlrPutPool.Get().(*dlrPut)
 	p.x, p.done = x, done
@@ -266,7 +275,7 @@ func (x *Index) PutDLR(d DLR, done func(error)) {
 func (x *Index) PutDLRs(ds []DLR, done func(error)) {
 	if len(ds) == 0 {
 		if done != nil {
-			done(nil)
+			go done(nil)
 		}
 		return
 	}
@@ -277,19 +286,13 @@ func (x *Index) PutDLRs(ds []DLR, done func(error)) {
 
 func (x *Index) submitPut(p *dlrPut) {
 	if x.closed.Load() {
-		if p.done != nil {
-			p.done(ErrClosed)
-		}
-		p.release()
+		go p.fail(ErrClosed)
 		return
 	}
 	now := x.now()
 	for i := range p.ds {
 		if err := p.encode(i, now); err != nil {
-			if p.done != nil {
-				p.done(fmt.Errorf("put DLR: %w", err))
-			}
-			p.release()
+			go p.fail(fmt.Errorf("put DLR: %w", err))
 			return
 		}
 	}
@@ -726,17 +729,17 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 		done = func(int, error) {}
 	}
 	if x.closed.Load() {
-		done(0, ErrClosed)
+		go done(0, ErrClosed)
 		return
 	}
 	if err := d.check(); err != nil {
-		done(0, fmt.Errorf("delete DLR: %w", err))
+		go done(0, fmt.Errorf("delete DLR: %w", err))
 		return
 	}
 	if d.RegisteredAt.IsZero() {
 		found, err := x.getDLR(d.Connector, d.SMSCID, x.now())
 		if err != nil {
-			done(0, fmt.Errorf("delete DLR %s/%s: %w", d.Connector, d.SMSCID, err))
+			go done(0, fmt.Errorf("delete DLR %s/%s: %w", d.Connector, d.SMSCID, err))
 			return
 		}
 		d = found

@@ -1,7 +1,6 @@
 package wal
 
 import (
-	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -59,7 +58,7 @@ var benchDest = []byte("http://client.example.com/dlr?level=3&method=POST")
 // with lag 0 it looks up the id it just put, racing its own mapping to
 // disk (held until the put lands).
 func runPutGet(b *testing.B, lag int) {
-	x := benchIndex(b, Options{NoSync: os.Getenv("BENCH_NOSYNC") != ""})
+	x := benchIndex(b, Options{})
 	n := b.N
 	ids, gids := benchIDs(n)
 	var wg sync.WaitGroup

@@ -23,11 +23,11 @@ func (x *Index) PutInbound(msgID string, ctx []byte, done func(error)) {
 		done = func(error) {}
 	}
 	if x.closed.Load() {
-		done(ErrClosed)
+		go done(ErrClosed)
 		return
 	}
 	if msgID == "" || len(msgID) > 1024 {
-		done(fmt.Errorf("put inbound context: wal: message id must be 1 to 1024 octets, not %d", len(msgID)))
+		go done(fmt.Errorf("put inbound context: wal: message id must be 1 to 1024 octets, not %d", len(msgID)))
 		return
 	}
 	now := x.now()

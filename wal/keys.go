@@ -9,9 +9,9 @@ const (
 	ksQueue   byte = 'q'  // q | queue id u32 | priority inverted u8 | seq u64  → record
 	ksQueueID byte = 'Q'  // Q | queue name                                   → queue id u32
 	ksDLR     byte = 'd'  // d | bucket u32 | connector | 0 | smsc id           → DLR entry
-	ksDLRRev  byte = 'r'  // r | bucket u32 | gateway id | 0 | part u16         → connector | 0 | smsc id
-	ksMsg     byte = 'm'  // m | bucket u32 | gateway id                       → state
-	ksEvent   byte = 'e'  // e | bucket u32 | gateway id | 0 | seq u32          → event
+	ksDLRRev  byte = 'r'  // r | bucket u32 | gateway id | 0 | part u16         → flags, expiry, connector (length-prefixed), smsc id
+	ksMsg     byte = 'm'  // reserved (a message's state is its last event)
+	ksEvent   byte = 'e'  // e | bucket u32 | gateway id | 0 | seq u64 (store-wide; high-water mark at 0x00 "evseq") → event
 	ksInbound byte = 'i'  // i | bucket u32 | message id                        → MO context
 	ksConfig  byte = 'c'  // c | profile | 0 | kind | 0 | id                   → object
 	ksCounter byte = 'b'  // b | name                                          → balance / quota

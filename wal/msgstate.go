@@ -97,15 +97,15 @@ func (x *Index) AddEvent(gatewayID string, ev Event, done func(error)) {
 		done = func(error) {}
 	}
 	if x.closed.Load() {
-		done(ErrClosed)
+		go done(ErrClosed)
 		return
 	}
 	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
-		done(fmt.Errorf("add event: %w", err))
+		go done(fmt.Errorf("add event: %w", err))
 		return
 	}
 	if ev.Type == "" || len(ev.Type) > 255 {
-		done(fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID))
+		go done(fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID))
 		return
 	}
 	now := x.now()
