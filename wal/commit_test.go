@@ -94,3 +94,22 @@ func TestClosedStoreRefusesWrites(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+func TestLowDiskRefusesWritesAndStoresNothing(t *testing.T) {
+	// A free-space floor no disk meets stands in for a full disk.
+	db := openTest(t, Options{MinFreeBytes: 1 << 62})
+	q, err := db.Queue("q")
+	if err == nil {
+		t.Fatalf("queue creation wrote to a full disk: %v", q)
+	}
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("queue creation on a full disk: %v, want ErrDiskFull", err)
+	}
+	if err := db.Do(func(b *pebble.Batch) { _ = b.Set([]byte{ksCounter, 'x'}, []byte("v"), nil) }); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("write on a full disk: %v, want ErrDiskFull", err)
+	}
+	if _, c, err := db.Pebble().Get([]byte{ksCounter, 'x'}); err == nil {
+		c.Close()
+		t.Fatal("a refused write reached the store")
+	}
+}
