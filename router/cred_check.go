@@ -176,67 +176,48 @@ func credMismatch(u *User, key, long string, st smpp.Status) error {
 func (u *User) CheckMT(ch Channel, m *MTRequest) error {
 	a := &u.MT.Authorization
 	f := &u.MT.ValueFilter
-	switch ch {
-	case ChannelHTTP:
-		switch {
-		case !a.HTTPSend:
-			return credDenied(u, "http_send")
-		case m.Parts > 1 && !a.HTTPLongContent:
-			return credDenied(u, "http_long_content")
-		case m.DLRLevelSet && !a.DLRLevel:
-			return credDenied(u, "dlr_level")
-		case m.DLRMethodSet && !a.HTTPDLRMethod:
-			return credDenied(u, "http_dlr_method")
-		case m.SrcSet && !a.SrcAddr:
-			return credDenied(u, "src_addr")
-		case m.PrioritySet && !a.Priority:
-			return credDenied(u, "priority")
-		case m.ValiditySet && !a.ValidityPeriod:
-			return credDenied(u, "validity_period")
-		case m.HexContent && !a.HexContent:
-			return credDenied(u, "hex_content")
-		case m.SDTSet && !a.ScheduleDeliveryTime:
-			return credDenied(u, "schedule_delivery_time")
-		}
-		switch {
-		case !f.DstAddr.Match(m.Dst):
-			return credMismatch(u, "dst_addr", "destination_address", smpp.ESME_RINVDSTADR)
-		case m.SrcSet && !f.SrcAddr.Match(m.Src):
-			return credMismatch(u, "src_addr", "source_address", smpp.ESME_RINVSRCADR)
-		case m.PrioritySet && !credMatchInt(f.Priority, m.Priority):
-			return credMismatch(u, "priority", "priority", smpp.ESME_RINVPRTFLG)
-		case m.ValiditySet && !f.ValidityPeriod.Match(m.Validity):
-			return credMismatch(u, "validity_period", "validity_period", smpp.ESME_RSYSERR)
-		case m.ContentSet && !f.Content.Match(m.Content):
-			return credMismatch(u, "content", "content", smpp.ESME_RSYSERR)
-		}
-	case ChannelSMPPS:
-		switch {
-		case !a.SMPPSSend:
-			return credDenied(u, "smpps_send")
-		case m.DLRLevelSet && !a.DLRLevel:
-			return credDenied(u, "dlr_level")
-		case m.SrcSet && !a.SrcAddr:
-			return credDenied(u, "src_addr")
-		case m.PrioritySet && !a.Priority:
-			return credDenied(u, "priority")
-		case m.ValiditySet && !a.ValidityPeriod:
-			return credDenied(u, "validity_period")
-		case m.SDTSet && !a.ScheduleDeliveryTime:
-			return credDenied(u, "schedule_delivery_time")
-		}
-		switch {
-		case !f.DstAddr.Match(m.Dst):
-			return credMismatch(u, "dst_addr", "destination_address", smpp.ESME_RINVDSTADR)
-		case !f.SrcAddr.Match(m.Src):
-			return credMismatch(u, "src_addr", "source_address", smpp.ESME_RINVSRCADR)
-		case !credMatchInt(f.Priority, m.Priority):
-			return credMismatch(u, "priority", "priority", smpp.ESME_RINVPRTFLG)
-		case !f.Content.Match(m.Content):
-			return credMismatch(u, "content", "content", smpp.ESME_RSYSERR)
-		}
-	default:
+	http := ch == ChannelHTTP
+	// Authorizations only one channel has.
+	switch {
+	case ch != ChannelHTTP && ch != ChannelSMPPS:
 		return credDenied(u, "http_send")
+	case http && !a.HTTPSend:
+		return credDenied(u, "http_send")
+	case !http && !a.SMPPSSend:
+		return credDenied(u, "smpps_send")
+	case http && m.Parts > 1 && !a.HTTPLongContent:
+		return credDenied(u, "http_long_content")
+	case http && m.DLRMethodSet && !a.HTTPDLRMethod:
+		return credDenied(u, "http_dlr_method")
+	case http && m.HexContent && !a.HexContent:
+		return credDenied(u, "hex_content")
+	}
+	// Authorizations without a channel prefix apply to both.
+	switch {
+	case m.DLRLevelSet && !a.DLRLevel:
+		return credDenied(u, "dlr_level")
+	case m.SrcSet && !a.SrcAddr:
+		return credDenied(u, "src_addr")
+	case m.PrioritySet && !a.Priority:
+		return credDenied(u, "priority")
+	case m.ValiditySet && !a.ValidityPeriod:
+		return credDenied(u, "validity_period")
+	case m.SDTSet && !a.ScheduleDeliveryTime:
+		return credDenied(u, "schedule_delivery_time")
+	}
+	// Value filters: HTTP checks a parameter when it is given; SMPP always
+	// carries src_addr, priority and content, and skips validity_period.
+	switch {
+	case !f.DstAddr.Match(m.Dst):
+		return credMismatch(u, "dst_addr", "destination_address", smpp.ESME_RINVDSTADR)
+	case (m.SrcSet || !http) && !f.SrcAddr.Match(m.Src):
+		return credMismatch(u, "src_addr", "source_address", smpp.ESME_RINVSRCADR)
+	case (m.PrioritySet || !http) && !credMatchInt(f.Priority, m.Priority):
+		return credMismatch(u, "priority", "priority", smpp.ESME_RINVPRTFLG)
+	case http && m.ValiditySet && !f.ValidityPeriod.Match(m.Validity):
+		return credMismatch(u, "validity_period", "validity_period", smpp.ESME_RSYSERR)
+	case (m.ContentSet || !http) && !f.Content.Match(m.Content):
+		return credMismatch(u, "content", "content", smpp.ESME_RSYSERR)
 	}
 	if len(m.Src) == 0 && u.MT.DefaultValue.SrcAddr.Set {
 		m.Src = credDefaultSrc(u)
