@@ -1,0 +1,45 @@
+package gateway
+
+// Callback is an HTTP request the gateway needs made durably: a receipt
+// to a dlr-url, or an MO message to an HTTP connector.
+type Callback struct {
+	Kind   CallbackKind
+	URL    string
+	Method string // GET or POST
+	Params []Param
+	Ref    string // gateway message id, for logs
+}
+
+// Param is one request parameter, in order.
+type Param struct{ Key, Value string }
+
+// CallbackKind selects the retry policy ([dlr-thrower] or
+// [deliversm-thrower]).
+type CallbackKind uint8
+
+// Callback kinds.
+const (
+	CallbackDLR CallbackKind = iota + 1
+	CallbackMO
+)
+
+// Callbacks stores a callback durably (done(nil) once stored) and delivers
+// it in the background with retries; the receiver must answer
+// "ACK/Jasmin".
+type Callbacks interface {
+	Throw(cb *Callback, done func(error))
+}
+
+// errNoCallbacks answers a hand-off to HTTP when the gateway runs without
+// a callback thrower.
+type noCallbacksError struct{}
+
+func (noCallbacksError) Error() string { return "gateway: HTTP callbacks are not available" }
+
+func (g *Gateway) throw(cb *Callback, done func(error)) {
+	if g.cb == nil {
+		done(noCallbacksError{})
+		return
+	}
+	g.cb.Throw(cb, done)
+}

@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Object kinds in the configuration store.
+const (
+	kindSMPPC = "smppcc"
+	kindHTTPC = "httpcc"
+)
+
+// HTTPConnector is an MO destination over HTTP (httpccm): Jasmin's
+// HttpConnector, with cid, url and method.
+type HTTPConnector struct {
+	CID    string `json:"cid"`
+	URL    string `json:"url"`
+	Method string `json:"method"` // GET or POST
+}
+
+type storedConnector struct {
+	Config  map[string]string `json:"config"`
+	Started bool              `json:"started"`
+}
+
+// Errors of connector management.
+var (
+	ErrUnknownConnector = errors.New("unknown connector")
+	ErrConnectorExists  = errors.New("connector already exists")
+)
+
+func (g *Gateway) loadConnectors() error {
+	objs, err := g.db.Objects(kindSMPPC)
+	if err != nil {
+		return fmt.Errorf("load connectors: %w", err)
+	}
+	for _, o := range objs {
+		var sc storedConnector
+		if err := json.Unmarshal(o.Value, &sc); err != nil {
+			return fmt.Errorf("load connector %s: %w", o.ID, err)
+		}
+		cfg, err := smppc.FromMap(sc.Config)
+		if err != nil {
+			return fmt.Errorf("load connector %s: %w", o.ID, err)
+		}
+		c, err := g.newConnector(cfg)
+		if err != nil {
+			return err
+		}
+		if sc.Started {
+			if err := c.Start(); err != nil {
+				return err
+			}
+		}
+	}
+	hobjs, err := g.db.Objects(kindHTTPC)
+	if err != nil {
+		return fmt.Errorf("load HTTP connectors: %w", err)
+	}
+	m := map[string]HTTPConnector{}
+	for _, o := range hobjs {
+		var h HTTPConnector
+		if err := json.Unmarshal(o.Value, &h); err != nil {
+			return fmt.Errorf("load HTTP connector %s: %w", o.ID, err)
+		}
+		m[h.CID] = h
+	}
+	g.https.Store(&m)
+	return nil
+}
+
+func (g *Gateway) newConnector(cfg smppc.Config) (*smppc.Connector, error) {
+	q, err := g.db.Queue("mt/" + cfg.CID)
+	if err != nil {
+		return nil, fmt.Errorf("connector %s queue: %w", cfg.CID, err)
+	}
+	c := smppc.New(cfg, q, g, g, g.log)
+	g.connMu.Lock()
+	m := maps.Clone(*g.conns.Load())
+	m[cfg.CID] = c
+	g.conns.Store(&m)
+	g.connMu.Unlock()
+	return c, nil
+}
+
+func (g *Gateway) persistConnector(c *smppc.Connector) error {
+	cfg := c.Config()
+	b, err := json.Marshal(storedConnector{Config: cfg.Map(), Started: c.Running()})
+	if err != nil {
+		return err
+	}
+	if err := g.db.PutObject(kindSMPPC, cfg.CID, b); err != nil {
+		return fmt.Errorf("persist connector %s: %w", cfg.CID, err)
+	}
+	return nil
+}
+
+// AddConnector adds a stopped SMPP client connector (smppccm -a).
+func (g *Gateway) AddConnector(cfg smppc.Config) error {
+	if !smppc.ValidCID(cfg.CID) {
+		return fmt.Errorf("invalid connector id %q", cfg.CID)
+	}
+	if g.Connector(cfg.CID) != nil {
+		return fmt.Errorf("%w: %s", ErrConnectorExists, cfg.CID)
+	}
+	c, err := g.newConnector(cfg)
+	if err != nil {
+		return err
+	}
+	return g.persistConnector(c)
+}
+
+// UpdateConnector applies new parameters (smppccm -u); keys that need a
+// restart take effect at the next start.
+func (g *Gateway) UpdateConnector(cfg smppc.Config) error {
+	c := g.Connector(cfg.CID)
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownConnector, cfg.CID)
+	}
+	c.Update(cfg)
+	return g.persistConnector(c)
+}
+
+// StartConnector starts a connector (smppccm -1).
+func (g *Gateway) StartConnector(cid string) error {
+	c := g.Connector(cid)
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownConnector, cid)
+	}
+	if err := c.Start(); err != nil {
+		return err
+	}
+	return g.persistConnector(c)
+}
+
+// StopConnector stops a connector (smppccm -0).
+func (g *Gateway) StopConnector(cid string) error {
+	c := g.Connector(cid)
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownConnector, cid)
+	}
+	if err := c.Stop(); err != nil {
+		return err
+	}
+	return g.persistConnector(c)
+}
+
+// RemoveConnector stops and removes a connector (smppccm -r). Messages
+// still in its queue stay in the store, and are sent if a connector with
+// the same id is added again.
+func (g *Gateway) RemoveConnector(cid string) error {
+	c := g.Connector(cid)
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownConnector, cid)
+	}
+	if c.Running() {
+		_ = c.Stop()
+	}
+	g.connMu.Lock()
+	m := maps.Clone(*g.conns.Load())
+	delete(m, cid)
+	g.conns.Store(&m)
+	g.connMu.Unlock()
+	if err := g.db.DeleteObject(kindSMPPC, cid); err != nil && !errors.Is(err, wal.ErrNotFound) {
+		return fmt.Errorf("remove connector %s: %w", cid, err)
+	}
+	return nil
+}
+
+// Connector returns connector cid, or nil.
+func (g *Gateway) Connector(cid string) *smppc.Connector { return (*g.conns.Load())[cid] }
+
+// Connectors returns the connectors sorted by id.
+func (g *Gateway) Connectors() []*smppc.Connector {
+	m := *g.conns.Load()
+	ids := slices.Sorted(maps.Keys(m))
+	out := make([]*smppc.Connector, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out
+}
+
+// AddHTTPConnector adds or replaces an HTTP connector (httpccm -a).
+func (g *Gateway) AddHTTPConnector(h HTTPConnector) error {
+	if !smppc.ValidCID(h.CID) {
+		return fmt.Errorf("invalid connector id %q", h.CID)
+	}
+	switch h.Method {
+	case "GET", "POST":
+	default:
+		return fmt.Errorf("http connector %s: method must be GET or POST, not %q", h.CID, h.Method)
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	if err := g.db.PutObject(kindHTTPC, h.CID, b); err != nil {
+		return fmt.Errorf("persist http connector %s: %w", h.CID, err)
+	}
+	g.httpMu.Lock()
+	m := maps.Clone(*g.https.Load())
+	m[h.CID] = h
+	g.https.Store(&m)
+	g.httpMu.Unlock()
+	return nil
+}
+
+// HTTPConnector returns HTTP connector cid.
+func (g *Gateway) HTTPConnector(cid string) (HTTPConnector, bool) {
+	h, ok := (*g.https.Load())[cid]
+	return h, ok
+}

@@ -1,0 +1,246 @@
+package gateway
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// isReceipt tells a delivery receipt from an MO message: esm_class says
+// SMSC delivery receipt, SME delivery acknowledgement or intermediate
+// notification, or the receipted_message_id TLV is there.
+func isReceipt(p *smpp.PDU) bool {
+	switch p.EsmClass & 0x3C {
+	case 0x04, 0x08, 0x20:
+		return true
+	}
+	_, ok := p.TLVs.Get(smpp.TagReceiptedMessageID)
+	return ok
+}
+
+// Deliver implements smppc.Sink: a deliver_sm or data_sm from an SMSC.
+func (g *Gateway) Deliver(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status)) {
+	if isReceipt(p) {
+		g.receipt(c, p, respond)
+		return
+	}
+	g.mo(c, p, respond)
+}
+
+// inReceipt is what gwd keeps of an SMSC receipt while it looks up the
+// message (the PDU is valid only during Deliver).
+type inReceipt struct {
+	smscID string
+	r      smpp.Receipt
+	raw    []byte
+}
+
+func (g *Gateway) receipt(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status)) {
+	g.Stats.ReceiptsIn.Add(1)
+	in := &inReceipt{raw: append([]byte(nil), p.ShortMessage...)}
+	if r, err := smpp.ParseReceipt(in.raw); err == nil {
+		in.r = r
+	}
+	if v, ok := p.TLVs.CString(smpp.TagReceiptedMessageID); ok && len(v) > 0 {
+		in.smscID = string(v)
+	} else {
+		in.smscID = string(in.r.ID)
+	}
+	if v, ok := p.TLVs.Uint(smpp.TagMessageState); ok && len(in.r.Stat) == 0 {
+		in.r.Stat = []byte(smpp.StatFromMessageState(byte(v)))
+	}
+	if in.smscID == "" {
+		g.Stats.ReceiptsUnknown.Add(1)
+		respond(smpp.ESME_ROK) // nothing to correlate; do not make the SMSC retry forever
+		return
+	}
+	cfg := c.Config()
+	key := wal.NormalizeSMSCID(in.smscID, cfg.DLRMsgID)
+	cid := c.CID()
+	g.idx.LookupDLR(cid, key, func(d wal.DLR, err error) {
+		if err != nil {
+			if !errors.Is(err, wal.ErrNotFound) {
+				respond(smpp.ESME_RSYSERR)
+				return
+			}
+			g.Stats.ReceiptsUnknown.Add(1)
+			g.log.Debug("receipt for an unknown message", "cid", cid, "id_smsc", in.smscID)
+			respond(smpp.ESME_ROK)
+			return
+		}
+		g.routeReceipt(cid, in, d, respond)
+	})
+}
+
+func terminal(stat []byte) bool {
+	switch string(stat) {
+	case "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN":
+		return true
+	}
+	return false
+}
+
+func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond func(smpp.Status)) {
+	var ds dest
+	if err := ds.decode(d.Dest); err != nil {
+		g.log.Error("DLR destination unreadable", "id", d.GatewayID, "err", err)
+		respond(smpp.ESME_ROK)
+		return
+	}
+	now := time.Now()
+	final := terminal(in.r.Stat)
+	ev := wal.EventDeliveryPending
+	switch string(in.r.Stat) {
+	case "DELIVRD":
+		ev = wal.EventDeliverySucceeded
+	case "EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN":
+		ev = wal.EventDeliveryFailed
+	}
+	finish := func(err error) {
+		if err != nil {
+			// Not durable: let the SMSC send it again.
+			respond(smpp.ESME_RSYSERR)
+			return
+		}
+		respond(smpp.ESME_ROK)
+		if final {
+			g.idx.DeleteDLR(d, func(int, error) {})
+		}
+		g.idx.AddEvent(d.GatewayID, wal.Event{Type: ev, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}}, nil)
+	}
+	switch ds.Channel {
+	case router.ChannelSMPPS:
+		if !wantsReceipt(ds.RegDLR, in.r.Stat) {
+			finish(nil)
+			return
+		}
+		g.receiptToESME(&ds, d.GatewayID, in.r, now, finish)
+	case router.ChannelHTTP:
+		if ds.Level&mt.DLRTerminal == 0 || ds.URL == "" {
+			finish(nil)
+			return
+		}
+		if d.Parts > 1 && final {
+			// One receipt per message: the last part to finish reports.
+			parts, _ := g.idx.DLRByGateway(d.GatewayID)
+			open := 0
+			for _, x := range parts {
+				if x.Part != d.Part {
+					open++
+				}
+			}
+			if open > 0 {
+				finish(nil)
+				return
+			}
+		}
+		cb := &Callback{Kind: CallbackDLR, URL: ds.URL, Method: ds.Method, Ref: d.GatewayID, Params: []Param{
+			{"id", d.GatewayID}, {"id_smsc", in.smscID}, {"message_status", string(in.r.Stat)},
+			{"level", strconv.Itoa(int(ds.Level))}, {"connector", cid},
+			{"subdate", string(in.r.SubmitDate)}, {"donedate", string(in.r.DoneDate)},
+			{"sub", string(in.r.Sub)}, {"dlvrd", string(in.r.Dlvrd)}, {"err", string(in.r.Err)},
+			{"text", string(in.r.Text)},
+		}}
+		g.throw(cb, finish)
+	default:
+		finish(nil)
+	}
+}
+
+// wantsReceipt applies registered_delivery's SMSC delivery receipt bits:
+// 1 every final outcome, 2 failures only.
+func wantsReceipt(rd byte, stat []byte) bool {
+	switch rd & 0x03 {
+	case 1:
+		return true
+	case 2:
+		return terminal(stat) && string(stat) != "DELIVRD"
+	}
+	return false
+}
+
+// mo routes an MO message with the MO table: to an SMPP server user's
+// outbox or to an HTTP connector. deliver_sm_resp goes back once the
+// hand-off is durable; an MO no route takes is refused (ESME_RSYSERR) so
+// the SMSC keeps it.
+func (g *Gateway) mo(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status)) {
+	g.Stats.MOIn.Add(1)
+	cid := c.CID()
+	now := time.Now()
+	r := router.Routable{Dir: router.MO, PDU: p, Connector: cid, Time: now}
+	_, target, ok := g.moTable.Lookup(&r, g.up)
+	if !ok {
+		g.Stats.MOUnrouted.Add(1)
+		g.log.Warn("MO without a route", "cid", cid)
+		respond(smpp.ESME_RSYSERR)
+		return
+	}
+	kind, id := router.SplitConnector(target)
+	done := func(err error) {
+		if err != nil {
+			g.log.Warn("MO hand-off failed", "cid", cid, "target", target, "err", err)
+			respond(smpp.ESME_RSYSERR)
+			return
+		}
+		respond(smpp.ESME_ROK)
+	}
+	switch kind {
+	case "smpps":
+		q := smpp.PDU{Header: smpp.Header{Command: smpp.DeliverSM}}
+		q.ServiceType = append([]byte(nil), p.ServiceType...)
+		q.Source = smpp.Address{TON: p.Source.TON, NPI: p.Source.NPI, Addr: append([]byte(nil), p.Source.Addr...)}
+		q.Dest = smpp.Address{TON: p.Dest.TON, NPI: p.Dest.NPI, Addr: append([]byte(nil), p.Dest.Addr...)}
+		q.EsmClass, q.ProtocolID, q.PriorityFlag = p.EsmClass, p.ProtocolID, p.PriorityFlag
+		q.DataCoding = p.DataCoding
+		q.ShortMessage = append([]byte(nil), p.ShortMessage...)
+		q.TLVs = append(smpp.TLVs(nil), p.TLVs...)
+		if p.Command == smpp.DataSM {
+			q.EsmClass &^= 0x3C
+		}
+		g.smpps.Deliver(id, &q, now.Add(g.cfg.Store.OutboundMessageTTL()), done)
+	case "http":
+		h, ok := g.HTTPConnector(id)
+		if !ok {
+			done(errors.New("unknown HTTP connector " + id))
+			return
+		}
+		g.throw(g.moCallback(h, cid, p), done)
+	default:
+		done(errors.New("MO route to " + target + " is not supported"))
+	}
+}
+
+// moCallback builds Jasmin's MO parameters: id, from, to,
+// origin-connector, priority, coding, validity, content, binary.
+func (g *Gateway) moCallback(h HTTPConnector, cid string, p *smpp.PDU) *Callback {
+	id := mt.NewID()
+	content := p.ShortMessage
+	if v, ok := p.TLVs.Get(smpp.TagMessagePayload); ok && len(content) == 0 {
+		content = v
+	}
+	if p.EsmClass&0x40 != 0 && len(content) > 0 && int(content[0])+1 <= len(content) {
+		content = content[int(content[0])+1:]
+	}
+	return &Callback{Kind: CallbackMO, URL: h.URL, Method: h.Method, Ref: id, Params: []Param{
+		{"id", id}, {"from", string(p.Source.Addr)}, {"to", string(p.Dest.Addr)},
+		{"origin-connector", cid}, {"priority", strconv.Itoa(int(p.PriorityFlag))},
+		{"coding", strconv.Itoa(int(p.DataCoding))}, {"validity", string(p.ValidityPeriod)},
+		{"content", string(content)}, {"binary", hexString(content)},
+	}}
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}

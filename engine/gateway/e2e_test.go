@@ -1,0 +1,399 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/netio"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/smsc"
+)
+
+func init() { router.PasswordIterations = 1000 }
+
+const waitLimit = 20 * time.Second
+
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type env struct {
+	t    *testing.T
+	dir  string
+	sim  *smsc.Sim
+	g    *Gateway
+	d    *netio.Dialer
+	conn smppc.Config
+}
+
+// newEnv starts smppsim and a gateway with user u1 (user1/pass1) in g1,
+// connector "sim" to the simulator, a DefaultRoute to it and an MO
+// DefaultRoute to smpps(u1).
+func newEnv(t *testing.T, simCfg smsc.Config, tune func(*smppc.Config)) *env {
+	t.Helper()
+	simCfg.Listen = "127.0.0.1:0"
+	sim, err := smsc.Start(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	e := &env{t: t, dir: t.TempDir(), sim: sim}
+	host, port, _ := net.SplitHostPort(sim.Addr().String())
+	e.conn = smppc.DefaultConfig("sim")
+	e.conn.Host = host
+	e.conn.Port, _ = strconv.Atoi(port)
+	e.conn.SubmitThroughput = 0
+	e.conn.ConLossDelay, e.conn.ConFailDelay = 1, 1
+	if tune != nil {
+		tune(&e.conn)
+	}
+	e.open(true)
+	d, err := netio.NewDialer(netio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	e.d = d
+	return e
+}
+
+// open opens the gateway on e.dir; first configures it from scratch.
+func (e *env) open(first bool) {
+	t := e.t
+	cfg := config.Default()
+	cfg.Store.Path = e.dir
+	cfg.Store.Sync = false
+	g, err := Open(cfg, Options{SMPPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.g = g
+	t.Cleanup(func() { _ = g.Close() })
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acc := g.Accounts()
+	if err := acc.AddGroup("g1"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := router.NewUser("u1", "g1", "user1", "pass1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.AddUser(u); err != nil {
+		t.Fatal(err)
+	}
+	if first {
+		if err := g.AddConnector(e.conn); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.StartConnector("sim"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.MTTable().Add(rt, g.Known); err != nil {
+		t.Fatal(err)
+	}
+	mo, err := router.NewMORoute(router.RouteDefault, 0, nil, []string{"smpps(u1)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.MOTable().Add(mo, g.Known); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) waitUp() {
+	waitUntil(e.t, "connector bound", func() bool { c := e.g.Connector("sim"); return c != nil && c.Up() })
+}
+
+// esme is a test ESME recording what it gets.
+type esme struct {
+	session.BaseApp
+	mu       sync.Mutex
+	resps    []smpp.PDU
+	ctxs     []any
+	delivers []smpp.PDU
+}
+
+func (a *esme) Response(s *session.Session, resp *smpp.PDU, ctx any) {
+	c := *resp
+	c.Own()
+	a.mu.Lock()
+	a.resps = append(a.resps, c)
+	a.ctxs = append(a.ctxs, ctx)
+	a.mu.Unlock()
+}
+
+func (a *esme) Request(s *session.Session, req *smpp.PDU) {
+	c := *req
+	c.Own()
+	a.mu.Lock()
+	a.delivers = append(a.delivers, c)
+	a.mu.Unlock()
+	_ = s.Respond(req.Command, req.Seq, smpp.ESME_ROK, nil)
+}
+
+func (a *esme) counts() (int, int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.resps), len(a.delivers)
+}
+
+func (a *esme) snapshot() ([]smpp.PDU, []smpp.PDU) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]smpp.PDU(nil), a.resps...), append([]smpp.PDU(nil), a.delivers...)
+}
+
+func (e *env) bind(typ smpp.CommandID, user, pw string) (*session.Session, *esme, error) {
+	e.t.Helper()
+	app := &esme{}
+	s, err := session.Dial(context.Background(), e.d, e.g.SMPPAddr().String(), session.Config{Window: 1000}, app,
+		session.BindRequest{Type: typ, SystemID: user, Password: pw})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		s.Unbind()
+		select {
+		case <-s.Done():
+		case <-time.After(5 * time.Second):
+			s.Close()
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	return s, app, s.WaitBound(ctx)
+}
+
+func (e *env) mustBind(typ smpp.CommandID) (*session.Session, *esme) {
+	e.t.Helper()
+	s, a, err := e.bind(typ, "user1", "pass1")
+	if err != nil {
+		e.t.Fatalf("bind: %v", err)
+	}
+	return s, a
+}
+
+func submit(dst string, rd byte, text string) smpp.PDU {
+	p := smpp.PDU{Header: smpp.Header{Command: smpp.SubmitSM}}
+	p.Source = smpp.Address{TON: 5, Addr: []byte("ACME")}
+	p.Dest = smpp.Address{TON: 1, NPI: 1, Addr: []byte(dst)}
+	p.RegisteredDelivery = rd
+	p.ShortMessage = []byte(text)
+	return p
+}
+
+func sendN(t *testing.T, s *session.Session, a *esme, n int, rd byte) []string {
+	t.Helper()
+	before, _ := a.counts()
+	for i := range n {
+		p := submit(fmt.Sprintf("336%08d", i), rd, fmt.Sprintf("message %d", i))
+		if _, err := s.Send(&p, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "submit_sm_resp", func() bool { r, _ := a.counts(); return r >= before+n })
+	resps, _ := a.snapshot()
+	var ids []string
+	for _, r := range resps[before:] {
+		if r.Status != smpp.ESME_ROK {
+			t.Fatalf("submit_sm_resp status %v", r.Status)
+		}
+		if len(r.MessageID) != 36 {
+			t.Fatalf("message id %q is not a UUID", r.MessageID)
+		}
+		ids = append(ids, string(r.MessageID))
+	}
+	return ids
+}
+
+func TestSubmitReachesSMSCAndReceiptsComeBack(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransceiver)
+	const n = 200
+	ids := sendN(t, s, a, n, 1)
+	waitUntil(t, "submits at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= n })
+	waitUntil(t, "receipts at the ESME", func() bool { _, d := a.counts(); return d >= n })
+	_, dels := a.snapshot()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, d := range dels {
+		if d.EsmClass&0x04 == 0 {
+			t.Fatalf("deliver_sm esm_class %#x is not a receipt", d.EsmClass)
+		}
+		rid, _ := d.TLVs.CString(smpp.TagReceiptedMessageID)
+		if !want[string(rid)] {
+			t.Fatalf("receipt for %q, not one of ours", rid)
+		}
+		delete(want, string(rid))
+		r, err := smpp.ParseReceipt(d.ShortMessage)
+		if err != nil || string(r.Stat) != "DELIVRD" || string(r.ID) != string(rid) {
+			t.Fatalf("receipt text %q (err %v)", d.ShortMessage, err)
+		}
+		if string(d.Source.Addr) != string(d.Source.Addr) || string(d.Dest.Addr) != "ACME" {
+			t.Fatalf("receipt addressed from %q to %q", d.Source.Addr, d.Dest.Addr)
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("%d messages without receipt", len(want))
+	}
+	if got := e.sim.Stats().Total.Submits; got != n {
+		t.Fatalf("SMSC got %d submits, want exactly %d", got, n)
+	}
+}
+
+func TestBindRefusals(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	for _, tc := range []struct {
+		user, pw string
+		want     smpp.Status
+	}{
+		{"user1", "wrong", smpp.ESME_RINVPASWD},
+		{"nobody", "pass1", smpp.ESME_RINVSYSID},
+	} {
+		_, _, err := e.bind(smpp.BindTransceiver, tc.user, tc.pw)
+		if smpp.StatusOf(err) != tc.want {
+			t.Errorf("bind %s/%s: %v, want %v", tc.user, tc.pw, err, tc.want)
+		}
+	}
+	if err := e.g.Accounts().DisableUser("u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.bind(smpp.BindTransceiver, "user1", "pass1"); err == nil {
+		t.Error("a disabled user bound")
+	}
+}
+
+func TestSubmitOnReceiverBindRefused(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	s, a := e.mustBind(smpp.BindReceiver)
+	p := submit("33600000000", 0, "x")
+	if _, err := s.Send(&p, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "response", func() bool { r, _ := a.counts(); return r == 1 })
+	resps, _ := a.snapshot()
+	if resps[0].Status != smpp.ESME_RINVBNDSTS {
+		t.Fatalf("status %v, want ESME_RINVBNDSTS", resps[0].Status)
+	}
+}
+
+func TestNoRouteRefused(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.g.MTTable().Flush()
+	s, a := e.mustBind(smpp.BindTransmitter)
+	p := submit("33600000000", 0, "x")
+	if _, err := s.Send(&p, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "response", func() bool { r, _ := a.counts(); return r == 1 })
+	resps, _ := a.snapshot()
+	if resps[0].Status != smpp.ESME_RINVDSTADR {
+		t.Fatalf("status %v, want ESME_RINVDSTADR", resps[0].Status)
+	}
+	if n := e.g.Connector("sim").Queue().Stats().Ready[0]; n != 0 {
+		t.Fatalf("%d messages queued for a refused submit", n)
+	}
+}
+
+func TestMOReachesBoundAndLaterBoundESME(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	// Nobody bound: the MO is acknowledged to the SMSC and kept.
+	if _, err := e.sim.SendMO(smsc.MO{From: "33611111111", To: "1234", Content: "early bird"}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "MO acked by gwd", func() bool { return e.sim.Stats().Total.MOAcked >= 1 })
+	_, a := e.mustBind(smpp.BindReceiver)
+	waitUntil(t, "MO at the ESME", func() bool { _, d := a.counts(); return d >= 1 })
+	if _, err := e.sim.SendMO(smsc.MO{From: "33622222222", To: "1234", Content: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "second MO at the ESME", func() bool { _, d := a.counts(); return d >= 2 })
+	_, dels := a.snapshot()
+	if string(dels[0].ShortMessage) != "early bird" || string(dels[0].Source.Addr) != "33611111111" {
+		t.Fatalf("first MO %q from %q", dels[0].ShortMessage, dels[0].Source.Addr)
+	}
+	if string(dels[1].ShortMessage) != "second" {
+		t.Fatalf("second MO %q", dels[1].ShortMessage)
+	}
+}
+
+func TestReceiptsKeptUntilESMEBinds(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransmitter)
+	ids := sendN(t, s, a, 10, 1)
+	waitUntil(t, "receipts queued", func() bool { return e.g.SMPPServer().OutboxLen("u1") >= 10 })
+	_, rx := e.mustBind(smpp.BindReceiver)
+	waitUntil(t, "receipts delivered", func() bool { _, d := rx.counts(); return d >= 10 })
+	_, dels := rx.snapshot()
+	got := map[string]bool{}
+	for _, d := range dels {
+		rid, _ := d.TLVs.CString(smpp.TagReceiptedMessageID)
+		got[string(rid)] = true
+	}
+	for _, id := range ids {
+		if !got[id] {
+			t.Fatalf("no receipt for %s", id)
+		}
+	}
+}
+
+func TestQueuedMessagesSurviveRestart(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	if err := e.g.StopConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 50, 0)
+	s.Close()
+	if err := e.g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sim.Stats().Total.Submits; got != 0 {
+		t.Fatalf("SMSC got %d submits from a stopped connector", got)
+	}
+	e.open(false)
+	if err := e.g.StartConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "queued messages sent after restart", func() bool { return e.sim.Stats().Total.SubmitOK >= 50 })
+}
+
+func TestThrottledConnectorKeepsEverything(t *testing.T) {
+	e := newEnv(t, smsc.Config{Throttle: 20}, func(c *smppc.Config) { c.RequeueDelay = 1 })
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 60, 0)
+	waitUntil(t, "all through", func() bool { return e.sim.Stats().Total.SubmitOK >= 60 })
+	if e.g.Connector("sim").Stats.Throttled.Load() == 0 {
+		t.Fatal("the simulator never throttled: the test proves nothing")
+	}
+}

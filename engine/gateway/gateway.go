@@ -1,0 +1,219 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/engine/smpps"
+	"github.com/gwd-project/gwd/netio"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Options tune a gateway beyond its configuration.
+type Options struct {
+	Log *slog.Logger
+	// SMPPAddr overrides [smpp-server]'s bind:port ("127.0.0.1:0" in
+	// tests).
+	SMPPAddr string
+	// SMPPTLS is the SMPP server's TLS configuration, if any.
+	SMPPTLS *tls.Config
+	// Callbacks delivers HTTP receipts and MO (engine/thrower); nil: HTTP
+	// targets are refused.
+	Callbacks Callbacks
+}
+
+// Gateway is a running gwd core.
+type Gateway struct {
+	cfg  config.Config
+	opts Options
+	log  *slog.Logger
+
+	db  *wal.DB
+	idx *wal.Index
+
+	acc     *router.Accounts
+	filters *router.FilterSet
+	mtTable *router.MTTable
+	moTable *router.MOTable
+
+	connMu sync.Mutex // serialises connector changes; readers use conns
+	conns  atomic.Pointer[map[string]*smppc.Connector]
+	httpMu sync.Mutex
+	https  atomic.Pointer[map[string]HTTPConnector]
+
+	smpps *smpps.Server
+
+	dialMu         sync.Mutex
+	plain, secured *netio.Dialer
+
+	cb Callbacks
+
+	Stats Stats
+}
+
+// Stats are the core's counters.
+type Stats struct {
+	RouteErrors, ChargeErrors, StoreErrors atomic.Uint64
+	ReceiptsIn, ReceiptsUnknown            atomic.Uint64
+	MOIn, MOUnrouted                       atomic.Uint64
+}
+
+// Open opens the store and builds the gateway: connectors come back as
+// they were persisted (started ones start). Start begins listening.
+func Open(cfg config.Config, opts Options) (*Gateway, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := wal.Open(cfg.Store.Path, wal.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
+	}
+	idx, err := wal.NewIndex(db, wal.TTLs{
+		DLRExpiry: cfg.Store.DLRExpiry(),
+		Outbound:  cfg.Store.OutboundMessageTTL(),
+		Inbound:   cfg.Store.InboundMessageTTL(),
+	}, wal.IndexOptions{})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open DLR index: %w", err)
+	}
+	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx,
+		acc: router.NewAccounts(), filters: router.NewFilterSet(),
+		mtTable: router.NewMTTable(), moTable: router.NewMOTable(), cb: opts.Callbacks}
+	g.conns.Store(&map[string]*smppc.Connector{})
+	g.https.Store(&map[string]HTTPConnector{})
+	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
+	if err := g.loadConnectors(); err != nil {
+		g.closeStore()
+		return nil, err
+	}
+	return g, nil
+}
+
+// Start starts the SMPP server listener.
+func (g *Gateway) Start() error {
+	return g.smpps.Listen(g.opts.SMPPAddr, g.opts.SMPPTLS)
+}
+
+// SMPPAddr is the SMPP server's listening address.
+func (g *Gateway) SMPPAddr() net.Addr { return g.smpps.Addr() }
+
+// Close shuts down gracefully: the SMPP server unbinds its ESMEs, the
+// connectors unbind (messages in flight go back to their queues), and the
+// store closes. What was acknowledged is in the store.
+func (g *Gateway) Close() error {
+	var errs []error
+	if err := g.smpps.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("smpp server: %w", err))
+	}
+	for _, c := range *g.conns.Load() {
+		if c.Running() {
+			_ = c.Stop()
+		}
+	}
+	g.dialMu.Lock()
+	for _, d := range []*netio.Dialer{g.plain, g.secured} {
+		if d != nil {
+			if err := d.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	g.dialMu.Unlock()
+	if err := g.closeStore(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (g *Gateway) closeStore() error {
+	err1 := g.idx.Close()
+	err2 := g.db.Close()
+	return errors.Join(err1, err2)
+}
+
+// Accounts are the users and groups.
+func (g *Gateway) Accounts() *router.Accounts { return g.acc }
+
+// Filters are the routing filters.
+func (g *Gateway) Filters() *router.FilterSet { return g.filters }
+
+// MTTable is the MT routing table.
+func (g *Gateway) MTTable() *router.MTTable { return g.mtTable }
+
+// MOTable is the MO routing table.
+func (g *Gateway) MOTable() *router.MOTable { return g.moTable }
+
+// Store is the store.
+func (g *Gateway) Store() *wal.DB { return g.db }
+
+// Index is the DLR index and message state.
+func (g *Gateway) Index() *wal.Index { return g.idx }
+
+// SMPPServer is the SMPP server API.
+func (g *Gateway) SMPPServer() *smpps.Server { return g.smpps }
+
+// Config is the configuration the gateway runs with.
+func (g *Gateway) Config() config.Config { return g.cfg }
+
+// Counters returns a user's balance and sms_count as the store keeps them.
+func (g *Gateway) Counters(uid string) (wal.UserCounters, error) { return g.db.Counters(uid) }
+
+// Dialer implements smppc.Dialers: one shared set of event loops for
+// plain links, one for TLS links (certificates verified).
+func (g *Gateway) Dialer(ssl bool) (*netio.Dialer, error) {
+	g.dialMu.Lock()
+	defer g.dialMu.Unlock()
+	p := &g.plain
+	opts := netio.Options{}
+	if ssl {
+		p = &g.secured
+		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if *p == nil {
+		d, err := netio.NewDialer(opts)
+		if err != nil {
+			return nil, fmt.Errorf("dialer: %w", err)
+		}
+		*p = d
+	}
+	return *p, nil
+}
+
+// Known reports whether a route target exists: an SMPP client connector
+// (MT, bare id or smppc(id)), an HTTP connector http(id) or an SMPP
+// server user smpps(uid) (MO).
+func (g *Gateway) Known(kind, id string) bool {
+	switch kind {
+	case "", "smppc":
+		_, ok := (*g.conns.Load())[id]
+		return ok
+	case "http":
+		_, ok := (*g.https.Load())[id]
+		return ok
+	case "smpps":
+		return g.acc.User(id) != nil
+	}
+	return false
+}
+
+func (g *Gateway) up(cid string) bool {
+	kind, id := router.SplitConnector(cid)
+	switch kind {
+	case "", "smppc":
+		c := (*g.conns.Load())[id]
+		return c != nil && c.Up()
+	case "smpps":
+		return g.smpps.Binds(id) > 0
+	}
+	return g.Known(kind, id)
+}

@@ -1,0 +1,157 @@
+package gateway
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Outcome implements smppc.Sink: the end of one submit.
+func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res smppc.Result, st smpp.Status, smscID []byte) {
+	cid := c.CID()
+	now := time.Now()
+	var p smpp.PDU
+	_ = p.Decode(rec.PDU) // it decoded when it was sent
+	d := dest{Channel: rec.Channel, Level: rec.DLR.Level, RegDLR: p.RegisteredDelivery, SubmitUnix: now.Unix(),
+		UID: rec.UID, URL: rec.DLR.URL, Method: rec.DLR.Method, Src: p.Source, Dst: p.Dest}
+	id := rec.ID
+	switch res {
+	case smppc.Accepted:
+		var resv *wal.Reservation
+		if rec.RespCharge > 0 {
+			r, err := g.db.Adjust(rec.UID, -wal.Amount(rec.RespCharge), 0)
+			if err != nil {
+				g.log.Warn("submit_sm_resp charge failed", "uid", rec.UID, "id", id, "err", err)
+			}
+			resv = r
+		}
+		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
+			g.throwLevel1(&d, id, cid, st, string(smscID))
+		}
+		ack := func() {
+			var extra func(b *pebble.Batch)
+			if resv != nil {
+				extra = resv.Apply
+			}
+			c.Ack(m, extra, nil)
+		}
+		if rec.DLR.Level&mt.DLRTerminal != 0 && len(smscID) > 0 {
+			dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(smscID), wal.DLRIDSameBase),
+				GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
+				Dest: d.appendTo(nil)}
+			// The mapping first, then the ack: a crash between the two
+			// sends the message again rather than losing its receipt.
+			g.idx.PutDLR(dl, func(err error) {
+				if err != nil {
+					g.log.Warn("DLR mapping not stored", "id", id, "err", err)
+				}
+				ack()
+			})
+		} else {
+			ack()
+		}
+		g.idx.AddEvent(id, wal.Event{Type: wal.EventSubmitted, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}}, nil)
+	case smppc.Rejected, smppc.Unknown, smppc.Expired:
+		stat := "REJECTD"
+		ev := wal.EventRejected
+		switch res {
+		case smppc.Unknown:
+			stat, ev = "UNKNOWN", wal.EventDeliveryPending
+		case smppc.Expired:
+			stat, ev = "EXPIRED", wal.EventDeliveryFailed
+		}
+		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
+			g.throwLevel1(&d, id, cid, st, "")
+		}
+		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && (res != smppc.Unknown) {
+			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: []byte(strconv.Itoa(int(st) & 0xFFF))}, now, nil)
+		}
+		if res != smppc.Expired {
+			c.Ack(m, nil, nil)
+		}
+		g.idx.AddEvent(id, wal.Event{Type: ev, At: now,
+			Details: map[string]string{"connector": cid, "status": st.String()}}, nil)
+	}
+}
+
+// StateChanged implements smppc.Sink.
+func (g *Gateway) StateChanged(c *smppc.Connector, bind int, state string, err error) {
+	if err != nil {
+		g.log.Info("connector session", "cid", c.CID(), "bind", bind, "state", state, "err", err)
+		return
+	}
+	g.log.Info("connector session", "cid", c.CID(), "bind", bind, "state", state)
+}
+
+// throwLevel1 sends a level-1 receipt (the SMSC's answer) to an HTTP
+// sender: id, message_status, level, connector.
+func (g *Gateway) throwLevel1(d *dest, id, cid string, st smpp.Status, smscID string) {
+	cb := &Callback{Kind: CallbackDLR, URL: d.URL, Method: d.Method, Ref: id, Params: []Param{
+		{"id", id}, {"message_status", st.String()}, {"level", strconv.Itoa(int(d.Level))}, {"connector", cid},
+	}}
+	if smscID != "" {
+		cb.Params = append(cb.Params, Param{"id_smsc", smscID})
+	}
+	g.throw(cb, func(err error) {
+		if err != nil {
+			g.log.Warn("level 1 receipt not stored", "id", id, "err", err)
+		}
+	})
+}
+
+// receiptToESME queues a deliver_sm receipt for the SMPP user that sent
+// message id: from the message's destination to its source, the receipt
+// text with gwd's message id, and the receipted_message_id and
+// message_state TLVs.
+func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, done func(error)) {
+	r.ID = []byte(id)
+	if len(r.Sub) == 0 {
+		r.Sub = []byte("001")
+	}
+	if len(r.Dlvrd) == 0 {
+		if string(r.Stat) == "DELIVRD" {
+			r.Dlvrd = []byte("001")
+		} else {
+			r.Dlvrd = []byte("000")
+		}
+	}
+	if len(r.SubmitDate) == 0 {
+		r.SubmitDate = receiptDate(time.Unix(d.SubmitUnix, 0))
+	}
+	if len(r.DoneDate) == 0 {
+		r.DoneDate = receiptDate(now)
+	}
+	if len(r.Err) == 0 {
+		r.Err = []byte("000")
+	}
+	p := smpp.PDU{Header: smpp.Header{Command: smpp.DeliverSM}}
+	p.Source, p.Dest = d.Dst, d.Src
+	p.EsmClass = 0x04
+	p.ShortMessage = r.AppendTo(nil)
+	p.TLVs = p.TLVs.AppendCString(smpp.TagReceiptedMessageID, []byte(id))
+	if ms, ok := smpp.MessageStateFromStat(r.Stat); ok {
+		p.TLVs = p.TLVs.AppendUint8(smpp.TagMessageState, ms)
+	}
+	exp := now.Add(g.cfg.Store.OutboundMessageTTL())
+	g.smpps.Deliver(d.UID, &p, exp, func(err error) {
+		if err != nil {
+			g.log.Warn("receipt not queued for ESME", "uid", d.UID, "id", id, "err", err)
+		}
+		if done != nil {
+			done(err)
+		}
+	})
+}
+
+func receiptDate(t time.Time) []byte {
+	t = t.UTC()
+	return []byte(t.Format("0601021504"))
+}

@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// RouteError is a message no MT route takes: Jasmin's "No route found"
+// (HTTP 412). On SMPP gwd answers ESME_RINVDSTADR: the destination is
+// the part of the message gwd cannot serve.
+type RouteError struct{ Reason string }
+
+func (e *RouteError) Error() string           { return "no route found: " + e.Reason }
+func (e *RouteError) HTTPStatus() int         { return http.StatusPreconditionFailed }
+func (e *RouteError) HTTPBody() string        { return "No route found" }
+func (e *RouteError) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+
+// StoreError is a message the store could not take (disk full, closing):
+// HTTP 500, ESME_RSYSERR — the sender may retry; nothing was kept.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string           { return "store: " + e.Err.Error() }
+func (e *StoreError) Unwrap() error           { return e.Err }
+func (e *StoreError) HTTPStatus() int         { return http.StatusInternalServerError }
+func (e *StoreError) HTTPBody() string        { return "Internal error" }
+func (e *StoreError) SMPPStatus() smpp.Status { return smpp.ESME_RSYSERR }
+
+var (
+	_ router.Refusal = (*RouteError)(nil)
+	_ router.Refusal = (*StoreError)(nil)
+)
+
+// route picks the connector for a message: interceptors first (when
+// configured), then the MT table.
+func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
+	if len(s.Parts) == 0 {
+		return nil, "", fmt.Errorf("gateway: message without parts")
+	}
+	u := s.User
+	r := router.Routable{Dir: router.MT, PDU: &s.Parts[0], UID: u.UID, GID: u.GID, Time: s.Received, Tags: s.Tags}
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	rt, cid, ok := g.mtTable.Lookup(&r, g.up)
+	if !ok {
+		g.Stats.RouteErrors.Add(1)
+		if rt != nil {
+			return nil, "", &RouteError{Reason: "failover route has no bound connector"}
+		}
+		return nil, "", &RouteError{Reason: "no MT route matches"}
+	}
+	if g.Connector(cid) == nil {
+		g.Stats.RouteErrors.Add(1)
+		return nil, "", &RouteError{Reason: "route to unknown connector " + cid}
+	}
+	return rt, cid, nil
+}
+
+// RateMT is what /rate answers: the rate per submit_sm of the route the
+// message would take (nothing queued, nothing charged).
+func (g *Gateway) RateMT(s *mt.Submit) (router.Money, error) {
+	rt, _, err := g.route(s)
+	if err != nil {
+		return 0, err
+	}
+	return router.Money(rt.Rate), nil
+}
+
+// SubmitMT routes, charges and queues a message; done gets its id once it
+// is durable in the connector's queue.
+func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
+	rt, cid, err := g.route(s)
+	if err != nil {
+		done("", err)
+		return
+	}
+	c := g.Connector(cid)
+	u := s.User
+	parts := len(s.Parts)
+	if parts > router.MaxBillParts {
+		done("", &RouteError{Reason: "too many parts"})
+		return
+	}
+	// Charge: the store's counters are the ledger; the charge is in the
+	// same batch as the message.
+	var res *wal.Reservation
+	var respCharge int64
+	_, balSet := u.Balance()
+	_, smsSet := u.SMSCount()
+	if balSet || smsSet {
+		bill, err := router.BillFor(u, router.Money(rt.Rate), parts)
+		if err != nil {
+			done("", err)
+			return
+		}
+		res, err = g.db.ReserveCover(u.UID, wal.Amount(bill.Total()), wal.Amount(bill.Now()), int64(parts))
+		switch {
+		case errors.Is(err, wal.ErrInsufficientBalance):
+			g.Stats.ChargeErrors.Add(1)
+			done("", router.ErrInsufficientBalance)
+			return
+		case errors.Is(err, wal.ErrQuotaExceeded):
+			g.Stats.ChargeErrors.Add(1)
+			done("", router.ErrQuotaExceeded)
+			return
+		case err != nil:
+			g.Stats.StoreErrors.Add(1)
+			done("", &StoreError{Err: err})
+			return
+		}
+		if res != nil {
+			respCharge = int64(bill.SubmitSmResp)
+		}
+	}
+	id := mt.NewID()
+	cfg := c.Config()
+	msgs := make([]wal.NewMsg, parts)
+	for i := range s.Parts {
+		p := &s.Parts[i]
+		if s.Channel == router.ChannelHTTP {
+			// The link's addressing for messages gwd built itself.
+			p.Source.TON, p.Source.NPI = byte(cfg.SrcTON), byte(cfg.SrcNPI)
+			p.Dest.TON, p.Dest.NPI = byte(cfg.DstTON), byte(cfg.DstNPI)
+		}
+		rec := mt.Record{ID: id, UID: u.UID, Channel: s.Channel, Part: uint8(i + 1), Parts: uint8(parts),
+			DLR: s.DLR, RespCharge: respCharge}
+		p.Command = smpp.SubmitSM
+		size := 64 + len(id) + len(u.UID) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
+		msgs[i] = wal.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}
+	}
+	var extra func(b *pebble.Batch)
+	if res != nil {
+		extra = res.Apply
+	}
+	c.Queue().Append(msgs, extra, func(_ []uint64, err error) {
+		if err != nil {
+			res.Cancel()
+			g.Stats.StoreErrors.Add(1)
+			done("", &StoreError{Err: err})
+			return
+		}
+		done(id, nil)
+	})
+}
+
+// MessageState implements smpps.Backend for query_sm.
+func (g *Gateway) MessageState(id string) (string, time.Time, bool) {
+	state, events, err := g.idx.MessageState(id)
+	if err != nil || state == "" || len(events) == 0 {
+		return "", time.Time{}, false
+	}
+	return state, events[len(events)-1].At, true
+}

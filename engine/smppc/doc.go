@@ -1,0 +1,17 @@
+// Package smppc owns gwd's SMPP client connectors: the links to operators'
+// SMSCs. A Connector keeps one or more binds up (reconnecting on loss or
+// failure as con_loss_* / con_fail_* say), sends the MT messages of its
+// durable queue within each bind's window and the connector's
+// submit_throughput, and hands what comes back — submit_sm_resp outcomes,
+// receipts, MO messages — to the gateway through the Sink interface.
+//
+// Ordering and retries. ESME_RTHROTTLED and ESME_RMSGQFUL pause the whole
+// connector for requeue_delay and put the message back at the head of its
+// priority (not at the tail, as Jasmin does), so order is kept. A bind
+// lost with messages in its window puts them back at the head too: they are
+// sent again after reconnecting (the only duplicates gwd allows). A submit
+// whose response does not come within res_to is, by default, not sent again
+// (res_to_policy = fail): the SMSC may well have it, and a duplicate SMS to
+// a handset is the worse failure; its sender learns the outcome is unknown.
+// res_to_policy = resend sends it once more instead.
+package smppc

@@ -1,0 +1,243 @@
+package smpps
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// app is the session.App of every ESME session.
+type app struct {
+	s *Server
+}
+
+// Bind authenticates against the users (system_id = username), with the
+// user's smpps_cred bind authorization and max_bindings. The first bind of
+// a user with a password not yet in the authentication cache costs one KDF
+// run on the event loop (tens of milliseconds); later binds and every
+// submit_sm are cheap.
+func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
+	s := a.s
+	u, err := s.b.Accounts().Bind(string(req.SystemID), string(req.Password), remoteIP(ss))
+	if err != nil {
+		s.Stats.BindErrorCount.Add(1)
+		var r router.Refusal
+		if errors.As(err, &r) {
+			return r.SMPPStatus()
+		}
+		return smpp.ESME_RBINDFAIL
+	}
+	uo, err := s.userFor(u.UID)
+	if err != nil {
+		u.Unbind()
+		s.log.Error("bind refused: outbox unavailable", "uid", u.UID, "err", err)
+		return smpp.ESME_RBINDFAIL
+	}
+	ss.User = &sess{u: u, uid: u.UID, user: uo, typ: req.Command}
+	s.Stats.BindCount.Add(1)
+	return smpp.ESME_ROK
+}
+
+func (a *app) Bound(ss *session.Session) {
+	st, ok := ss.User.(*sess)
+	if !ok {
+		return
+	}
+	switch st.typ {
+	case smpp.BindTransmitter:
+		a.s.Stats.BoundTX.Add(1)
+	case smpp.BindReceiver:
+		a.s.Stats.BoundRX.Add(1)
+	default:
+		a.s.Stats.BoundTRX.Add(1)
+	}
+	st.user.add(ss, st.typ != smpp.BindTransmitter)
+}
+
+func (a *app) Closed(ss *session.Session, err error) {
+	a.s.Stats.DisconnectCount.Add(1)
+	st, ok := ss.User.(*sess)
+	if !ok {
+		return
+	}
+	switch st.typ {
+	case smpp.BindTransmitter:
+		a.s.Stats.BoundTX.Add(-1)
+	case smpp.BindReceiver:
+		a.s.Stats.BoundRX.Add(-1)
+	default:
+		a.s.Stats.BoundTRX.Add(-1)
+	}
+	a.s.Stats.UnbindCount.Add(1)
+	st.user.remove(ss)
+	st.u.Unbind()
+}
+
+func (a *app) Request(ss *session.Session, req *smpp.PDU) {
+	st, ok := ss.User.(*sess)
+	if !ok {
+		_ = ss.Respond(req.Command, req.Seq, smpp.ESME_RINVBNDSTS, nil)
+		return
+	}
+	switch req.Command {
+	case smpp.SubmitSM:
+		a.s.Stats.SubmitSMRequest.Add(1)
+		a.submit(ss, st, req, req)
+	case smpp.DataSM:
+		a.s.Stats.DataSMCount.Add(1)
+		var p smpp.PDU
+		dataToSubmit(req, &p)
+		a.submit(ss, st, req, &p)
+	case smpp.QuerySM:
+		a.s.Stats.QuerySMCount.Add(1)
+		a.query(ss, req)
+	case smpp.CancelSM, smpp.ReplaceSM:
+		// A message is in its connector's queue or already with the
+		// SMSC; gwd does not withdraw or rewrite it (yet).
+		_ = ss.Respond(req.Command, req.Seq, cancelFail(req.Command), nil)
+	default:
+		_ = ss.Respond(req.Command, req.Seq, smpp.ESME_RINVCMDID, nil)
+	}
+}
+
+func cancelFail(cmd smpp.CommandID) smpp.Status {
+	if cmd == smpp.ReplaceSM {
+		return smpp.ESME_RREPLACEFAIL
+	}
+	return smpp.ESME_RCANCELFAIL
+}
+
+// dataToSubmit turns a data_sm into the submit_sm gwd forwards: the
+// message_payload TLV stays a TLV (SMSCs take it in submit_sm too).
+func dataToSubmit(d, p *smpp.PDU) {
+	p.Header = smpp.Header{Command: smpp.SubmitSM, Seq: d.Seq}
+	p.ServiceType = d.ServiceType
+	p.Source, p.Dest = d.Source, d.Dest
+	p.EsmClass, p.RegisteredDelivery, p.DataCoding = d.EsmClass, d.RegisteredDelivery, d.DataCoding
+	p.TLVs = d.TLVs
+}
+
+// submit runs the checks a bound session makes per message and hands the
+// message to the gateway; the response goes out when the message is
+// durable (or refused).
+func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
+	s := a.s
+	cmd, seq := req.Command, req.Seq
+	expires, err := smppTime(p.ValidityPeriod, time.Now())
+	if err != nil {
+		_ = ss.Respond(cmd, seq, smpp.ESME_RINVEXPIRY, nil)
+		return
+	}
+	if _, err := smppTime(p.ScheduleDeliveryTime, time.Now()); err != nil {
+		_ = ss.Respond(cmd, seq, smpp.ESME_RINVSCHED, nil)
+		return
+	}
+	if len(p.Dest.Addr) == 0 {
+		_ = ss.Respond(cmd, seq, smpp.ESME_RINVDSTADR, nil)
+		return
+	}
+	m := router.MTRequest{
+		Dst: p.Dest.Addr, Src: p.Source.Addr, SrcSet: len(p.Source.Addr) > 0,
+		Content: p.ShortMessage, ContentSet: true,
+		Priority: int(min(p.PriorityFlag, 3)), PrioritySet: p.PriorityFlag != 0,
+		Validity: p.ValidityPeriod, ValiditySet: len(p.ValidityPeriod) > 0,
+		SDTSet: len(p.ScheduleDeliveryTime) > 0, DLRLevelSet: p.RegisteredDelivery != 0, Parts: 1,
+	}
+	if isBinary(p.DataCoding) {
+		m.Content = nil
+	}
+	acc := s.b.Accounts()
+	u, err := acc.CheckMT(st.uid, router.ChannelSMPPS, &m)
+	if err != nil {
+		s.Stats.OtherSubmitErrorCount.Add(1)
+		_ = ss.Respond(cmd, seq, refusalStatus(err), nil)
+		return
+	}
+	if !acc.Allow(st.uid, router.ChannelSMPPS) {
+		s.Stats.ThroughputErrorCount.Add(1)
+		_ = ss.Respond(cmd, seq, smpp.ESME_RTHROTTLED, nil)
+		return
+	}
+	sub := &st.sub
+	st.part[0] = *p
+	if m.SrcDefaulted {
+		st.part[0].Source.Addr = m.Src
+	}
+	*sub = mt.Submit{User: u, Channel: router.ChannelSMPPS, Parts: st.part[:],
+		Priority: byte(m.Priority), Expires: expires, Received: time.Now()}
+	if p.RegisteredDelivery&0x03 != 0 {
+		sub.DLR.Level = mt.DLRTerminal
+	}
+	s.b.SubmitMT(sub, func(id string, err error) {
+		if err != nil {
+			s.Stats.OtherSubmitErrorCount.Add(1)
+			_ = ss.Respond(cmd, seq, refusalStatus(err), nil)
+			return
+		}
+		s.Stats.SubmitSMCount.Add(1)
+		_ = ss.Respond(cmd, seq, smpp.ESME_ROK, []byte(id))
+	})
+	st.part[0] = smpp.PDU{}
+}
+
+func isBinary(dc byte) bool {
+	switch dc {
+	case 2, 4:
+		return true
+	}
+	return dc&0xF4 == 0xF4 // GSM message class, 8-bit data
+}
+
+func refusalStatus(err error) smpp.Status {
+	var r router.Refusal
+	if errors.As(err, &r) {
+		return r.SMPPStatus()
+	}
+	if st := smpp.StatusOf(err); st != smpp.ESME_ROK {
+		return st
+	}
+	return smpp.ESME_RSYSERR
+}
+
+// query answers query_sm from the message's last event.
+func (a *app) query(ss *session.Session, req *smpp.PDU) {
+	state, at, ok := a.s.b.MessageState(string(req.MessageID))
+	resp := smpp.PDU{Header: smpp.Header{Command: smpp.QuerySMResp, Seq: req.Seq}}
+	if !ok {
+		resp.Status = smpp.ESME_RQUERYFAIL
+		_ = ss.Write(&resp)
+		return
+	}
+	resp.MessageID = req.MessageID
+	switch state {
+	case wal.EventDeliverySucceeded:
+		resp.MessageState = 2 // DELIVERED
+	case wal.EventDeliveryFailed:
+		resp.MessageState = 5 // UNDELIVERABLE
+	case wal.EventRejected:
+		resp.MessageState = 8 // REJECTED
+	default:
+		resp.MessageState = smpp.MessageStateEnroute
+	}
+	if resp.MessageState != smpp.MessageStateEnroute && !at.IsZero() {
+		resp.FinalDate = absTime(at)
+	}
+	_ = ss.Write(&resp)
+}
+
+func (a *app) Response(ss *session.Session, resp *smpp.PDU, ctx any) {
+	if d, ok := ctx.(*delivery); ok {
+		d.u.response(d, resp.Status)
+	}
+}
+
+func (a *app) NoResponse(ss *session.Session, cmd smpp.CommandID, seq uint32, ctx any, reason error) {
+	if d, ok := ctx.(*delivery); ok {
+		d.u.noResponse(d, reason)
+	}
+}

@@ -1,0 +1,241 @@
+package smpps
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/netio"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Backend is what the server needs from the gateway.
+type Backend interface {
+	mt.Submitter
+	Accounts() *router.Accounts
+	// MessageState returns a message's last event type (wal.Event*) and
+	// when it happened, for query_sm; ok false when gwd knows nothing of it.
+	MessageState(id string) (state string, at time.Time, ok bool)
+}
+
+// Server is the SMPP server API.
+type Server struct {
+	cfg config.SMPPServer
+	b   Backend
+	db  *wal.DB
+	log *slog.Logger
+	srv *netio.Server
+	app *app
+
+	mu    sync.Mutex
+	users map[string]*user
+	// RetryDelay is how long a deliver_sm refused by the ESME waits
+	// before it is offered again.
+	RetryDelay time.Duration
+
+	Stats Stats
+}
+
+// Stats are the server's counters (Jasmin's smppsapi_* metrics).
+type Stats struct {
+	ConnectCount, DisconnectCount, BoundTX, BoundRX, BoundTRX             atomic.Int64
+	BindCount, UnbindCount                                                atomic.Uint64
+	SubmitSMRequest, SubmitSMCount, DeliverSMCount, DataSMCount           atomic.Uint64
+	ElinkCount, ThroughputErrorCount, OtherSubmitErrorCount               atomic.Uint64
+	InterceptorCount, InterceptorErrorCount, BindErrorCount, QuerySMCount atomic.Uint64
+}
+
+// New makes a server; Listen starts it.
+func New(cfg config.SMPPServer, b Backend, db *wal.DB, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, b: b, db: db, log: log.With("component", "smpps"), users: map[string]*user{}, RetryDelay: 10 * time.Second}
+	s.app = &app{s: s}
+	return s
+}
+
+// Listen starts accepting binds on addr (cfg.Addr() when empty).
+func (s *Server) Listen(addr string, tlsCfg *tls.Config) error {
+	if addr == "" {
+		addr = s.cfg.Addr()
+	}
+	window := s.cfg.Window
+	if window <= 0 {
+		window = 100
+	}
+	scfg := session.Config{
+		BindTimeout:         s.cfg.SessionInitTimer(),
+		EnquireLinkInterval: s.cfg.EnquireLinkTimer(),
+		InactivityTimeout:   s.cfg.InactivityTimer(),
+		ResponseTimeout:     s.cfg.ResponseTimer(),
+		Window:              window + 2,
+	}
+	opts := netio.Options{MaxPDUSize: s.cfg.MaxPDUSize, PDUReadTimeout: s.cfg.PDUReadTimer(), TLS: tlsCfg}
+	h := session.NewServerHandler(scfg, s.app)
+	srv, err := netio.Listen(addr, opts, func(c *netio.Conn) netio.Handler {
+		s.Stats.ConnectCount.Add(1)
+		return h(c)
+	})
+	if err != nil {
+		return fmt.Errorf("smpp server %s: %w", addr, err)
+	}
+	s.srv = srv
+	return nil
+}
+
+// Addr is the listening address.
+func (s *Server) Addr() net.Addr { return s.srv.Addr() }
+
+// Close stops accepting and closes every session (after an unbind).
+func (s *Server) Close() error {
+	s.mu.Lock()
+	var all []*session.Session
+	for _, u := range s.users {
+		all = append(all, u.all()...)
+	}
+	s.mu.Unlock()
+	for _, ss := range all {
+		ss.Unbind()
+	}
+	deadline := time.After(2 * time.Second)
+	for _, ss := range all {
+		select {
+		case <-ss.Done():
+		case <-deadline:
+		}
+	}
+	var err error
+	if s.srv != nil {
+		err = s.srv.Close()
+	}
+	s.mu.Lock()
+	for _, u := range s.users {
+		u.stopDeliverer()
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// Unbind unbinds every session of user uid (jCli / admin "unbind").
+func (s *Server) Unbind(uid string) int {
+	u := s.lookup(uid)
+	if u == nil {
+		return 0
+	}
+	ss := u.all()
+	for _, x := range ss {
+		x.Unbind()
+	}
+	return len(ss)
+}
+
+// Ban closes every session of user uid at once, without an unbind.
+func (s *Server) Ban(uid string) int {
+	u := s.lookup(uid)
+	if u == nil {
+		return 0
+	}
+	ss := u.all()
+	for _, x := range ss {
+		x.Close()
+	}
+	return len(ss)
+}
+
+// Binds returns how many sessions user uid has bound.
+func (s *Server) Binds(uid string) int {
+	u := s.lookup(uid)
+	if u == nil {
+		return 0
+	}
+	return len(u.all())
+}
+
+func (s *Server) lookup(uid string) *user {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.users[uid]
+}
+
+// userFor returns user uid's state, opening its outbox on first use.
+func (s *Server) userFor(uid string) (*user, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[uid]; u != nil {
+		return u, nil
+	}
+	q, err := s.db.Queue("out/" + uid)
+	if err != nil {
+		return nil, fmt.Errorf("outbox of %s: %w", uid, err)
+	}
+	u := &user{s: s, uid: uid, q: q, wake: make(chan struct{}, 1)}
+	q.OnExpire(func(m *wal.Msg) {
+		s.log.Warn("deliver_sm expired in outbox", "uid", uid, "seq", m.Seq)
+	})
+	s.users[uid] = u
+	return u, nil
+}
+
+// Deliver queues a deliver_sm (a receipt or an MO message) for user uid;
+// done(nil) once it is durable. It is sent to one of the user's
+// receiver-capable binds, now or once one is bound, until expires.
+func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, done func(error)) {
+	u, err := s.userFor(uid)
+	if err != nil {
+		done(err)
+		return
+	}
+	p.Command = smpp.DeliverSM
+	p.Seq = 0
+	payload := p.AppendTo(make([]byte, 0, 64+len(p.ShortMessage)+len(p.TLVs)))
+	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, nil, func(_ []uint64, err error) {
+		done(err)
+	})
+}
+
+// OutboxLen returns how many deliver_sm wait for user uid.
+func (s *Server) OutboxLen(uid string) int {
+	u := s.lookup(uid)
+	if u == nil {
+		return 0
+	}
+	st := u.q.Stats()
+	n := st.Delayed + st.Leased
+	for _, r := range st.Ready {
+		n += r
+	}
+	return n
+}
+
+// sess is what the server keeps per ESME session.
+type sess struct {
+	u    *router.User
+	uid  string
+	user *user
+	typ  smpp.CommandID
+	sub  mt.Submit
+	part [1]smpp.PDU
+}
+
+func remoteIP(ss *session.Session) netip.Addr {
+	if ss.Conn() == nil {
+		return netip.Addr{}
+	}
+	if ta, ok := ss.Conn().RemoteAddr().(*net.TCPAddr); ok {
+		if a, ok := netip.AddrFromSlice(ta.IP); ok {
+			return a.Unmap()
+		}
+	}
+	return netip.Addr{}
+}
