@@ -25,7 +25,7 @@ run: build
 	@bin/smppsim -listen 127.0.0.1:2776 & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
-	bin/gwd -c gwd.toml
+	bin/gwd -c gwd.toml -demo
 
 test: lint
 	@[ -n "$(RACE)" ] || echo "make test: cgo is off (no C compiler?): running without the race detector"

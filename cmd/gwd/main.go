@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	gwd [-c gwd.toml] [-set section.key=value ...] [-check] [-version]
+//	gwd [-c gwd.toml] [-set section.key=value ...] [-demo] [-check] [-version]
 //
 // Without -c, gwd reads gwd.toml from the working directory when it exists
 // and runs with the built-in defaults otherwise. Each -set overrides one key
@@ -10,6 +10,11 @@
 // configuration, prints the result and exits: 0 when valid, 1 when not.
 // Configuration handling lives in package config; this command only wires
 // it up.
+//
+// -demo makes sure the store holds a working example: an SMPP client
+// connector "smppsim" to a simulator on 127.0.0.1:2776 (make run starts
+// one), started; a user demo (password demo) in group demo; an MT
+// DefaultRoute to smppsim and an MO DefaultRoute to smpps(demo).
 package main
 
 import (
@@ -25,6 +30,7 @@ import (
 	"syscall"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/gateway"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -47,6 +53,7 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		path    = fs.String("c", "", "configuration `file` (default "+config.DefaultFile+" if it exists, else built-in defaults)")
 		check   = fs.Bool("check", false, "validate the configuration, print the result and exit (status 0 valid, 1 invalid)")
 		showVer = fs.Bool("version", false, "print the version and exit")
+		demo    = fs.Bool("demo", false, "set up the demo user, connector (smppsim on 127.0.0.1:2776) and routes")
 		sets    setFlags
 	)
 	fs.Var(&sets, "set", "override one key, `section.key=value` (repeatable), e.g. -set smpp-server.port=2776")
@@ -98,22 +105,41 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg); err != nil {
+	if err := run(ctx, cfg, *demo, stderr); err != nil {
 		fmt.Fprintf(stderr, "gwd: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// run runs the gateway until ctx is cancelled (SIGINT or SIGTERM).
-//
-// PLACEHOLDER: the gateway core lands with the core issue. Until then run
-// opens nothing: it says so and waits for a signal, so that the flags, the
-// configuration and `make run` can be exercised end to end.
-func run(ctx context.Context, cfg config.Config) error {
-	_ = cfg
-	fmt.Fprintln(os.Stderr, "gwd: the gateway core is not built yet: nothing is listening; waiting for SIGINT/SIGTERM")
+// run runs the gateway until ctx is cancelled (SIGINT or SIGTERM), then
+// shuts it down gracefully: ESMEs are unbound, connectors unbind (messages
+// in flight go back to their queues), the store closes.
+func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) error {
+	logger, closeLog, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	g, err := gateway.Open(cfg, gateway.Options{Log: logger})
+	if err != nil {
+		return err
+	}
+	if demo {
+		if err := setupDemo(g); err != nil {
+			_ = g.Close()
+			return fmt.Errorf("demo setup: %w", err)
+		}
+	}
+	if err := g.Start(); err != nil {
+		_ = g.Close()
+		return err
+	}
+	fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
+	if demo {
+		printDemo(stderr, cfg)
+	}
 	<-ctx.Done()
-	fmt.Fprintln(os.Stderr, "gwd: stopping")
-	return nil
+	fmt.Fprintln(stderr, "gwd: stopping")
+	return g.Close()
 }

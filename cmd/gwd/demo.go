@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/router"
+)
+
+// Demo names.
+const (
+	demoCID      = "smppsim"
+	demoUser     = "demo"
+	demoPassword = "demo"
+)
+
+// setupDemo adds what is missing of the demo configuration.
+func setupDemo(g *gateway.Gateway) error {
+	if g.Connector(demoCID) == nil {
+		cfg := smppc.DefaultConfig(demoCID)
+		cfg.Host, cfg.Port = "127.0.0.1", 2776
+		cfg.SubmitThroughput = 0
+		cfg.ConFailDelay, cfg.ConLossDelay = 2, 2
+		cfg.Window = 500
+		if err := g.AddConnector(cfg); err != nil {
+			return err
+		}
+	}
+	if c := g.Connector(demoCID); !c.Running() {
+		if err := g.StartConnector(demoCID); err != nil {
+			return err
+		}
+	}
+	acc := g.Accounts()
+	if _, ok := acc.Group(demoUser); !ok {
+		if err := acc.AddGroup(demoUser); err != nil {
+			return err
+		}
+	}
+	if acc.User(demoUser) == nil {
+		u, err := router.NewUser(demoUser, demoUser, demoUser, demoPassword)
+		if err != nil {
+			return err
+		}
+		if err := acc.AddUser(u); err != nil {
+			return err
+		}
+	}
+	if g.MTTable().Len() == 0 {
+		rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{demoCID}, 0)
+		if err != nil {
+			return err
+		}
+		if err := g.MTTable().Add(rt, g.Known); err != nil {
+			return err
+		}
+	}
+	if g.MOTable().Len() == 0 {
+		rt, err := router.NewMORoute(router.RouteDefault, 0, nil, []string{"smpps(" + demoUser + ")"})
+		if err != nil {
+			return err
+		}
+		if err := g.MOTable().Add(rt, g.Known); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printDemo(w io.Writer, cfg config.Config) {
+	fmt.Fprintf(w, `gwd: demo ready. Connector %q sends to the simulator on 127.0.0.1:2776 (make run starts it).
+  SMPP: bind a transceiver to %s with system_id %q, password %q, and submit_sm;
+        receipts come back as deliver_sm when registered_delivery is 1.
+        e.g. go run ./cmd/bench smpp -addr 127.0.0.1:%d -system-id %s -password %s -count 1 -receipts
+`, demoCID, cfg.SMPPServer.Addr(), demoUser, demoPassword, cfg.SMPPServer.Port, demoUser, demoPassword)
+}
+
+// newLogger builds the [log] logger: text lines to stderr or to a file.
+func newLogger(l config.Log, stderr io.Writer) (*slog.Logger, func(), error) {
+	w := stderr
+	closeFn := func() {}
+	if l.File != "" {
+		f, err := os.OpenFile(l.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file: %w", err)
+		}
+		w = f
+		closeFn = func() { _ = f.Close() }
+	}
+	if w == nil {
+		return nil, nil, errors.New("no log output")
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l.SlogLevel()})), closeFn, nil
+}
