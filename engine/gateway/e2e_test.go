@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,8 +169,13 @@ func (a *esme) snapshot() ([]smpp.PDU, []smpp.PDU) {
 
 func (e *env) bind(typ smpp.CommandID, user, pw string) (*session.Session, *esme, error) {
 	e.t.Helper()
+	return e.bindTo(e.g.SMPPAddr().String(), typ, user, pw)
+}
+
+func (e *env) bindTo(addr string, typ smpp.CommandID, user, pw string) (*session.Session, *esme, error) {
+	e.t.Helper()
 	app := &esme{}
-	s, err := session.Dial(context.Background(), e.d, e.g.SMPPAddr().String(), session.Config{Window: 1000}, app,
+	s, err := session.Dial(context.Background(), e.d, addr, session.Config{Window: 1000}, app,
 		session.BindRequest{Type: typ, SystemID: user, Password: pw})
 	if err != nil {
 		e.t.Fatal(err)
@@ -396,4 +402,20 @@ func TestThrottledConnectorKeepsEverything(t *testing.T) {
 	if e.g.Connector("sim").Stats.Throttled.Load() == 0 {
 		t.Fatal("the simulator never throttled: the test proves nothing")
 	}
+}
+
+func TestMetricsCountTraffic(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransceiver)
+	sendN(t, s, a, 7, 0)
+	waitUntil(t, "submits at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= 7 })
+	waitUntil(t, "metrics", func() bool {
+		var b strings.Builder
+		e.g.WriteMetrics(&b)
+		out := b.String()
+		return strings.Contains(out, `smppc_submit_sm_count{cid="sim"} 7`+"\n") &&
+			strings.Contains(out, "smppsapi_submit_sm_count 7\n") &&
+			strings.Contains(out, "smppsapi_bound_trx_count 1\n")
+	})
 }

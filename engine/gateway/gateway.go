@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
@@ -54,7 +56,8 @@ type Gateway struct {
 	dialMu         sync.Mutex
 	plain, secured *netio.Dialer
 
-	cb Callbacks
+	cb      Callbacks
+	metrics *metrics.Set
 
 	Stats Stats
 }
@@ -96,6 +99,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		g.closeStore()
 		return nil, err
 	}
+	g.registerMetrics()
 	return g, nil
 }
 
@@ -129,6 +133,7 @@ func (g *Gateway) Close() error {
 		}
 	}
 	g.dialMu.Unlock()
+	g.unregisterMetrics()
 	if err := g.closeStore(); err != nil {
 		errs = append(errs, err)
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -71,8 +72,8 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
 			g.throwLevel1(&d, id, cid, st, "")
 		}
-		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && (res != smppc.Unknown) {
-			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: []byte(strconv.Itoa(int(st) & 0xFFF))}, now, nil)
+		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && wantsReceipt(p.RegisteredDelivery, []byte(stat)) {
+			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, nil)
 		}
 		if res != smppc.Expired {
 			c.Ack(m, nil, nil)

@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// Metrics: Jasmin's smppc_* and smppsapi_* counters (names as in the
+// manual's "Monitoring metrics"), plus gwd's queue depths, store commit
+// figures and pipeline counters. They are written at scrape time from the
+// components' own atomic counters: the hot path pays one atomic add, no
+// shared lock.
+
+func (g *Gateway) registerMetrics() {
+	g.metrics = metrics.NewSet()
+	g.metrics.RegisterMetricsWriter(g.writeMetrics)
+	metrics.RegisterSet(g.metrics)
+}
+
+func (g *Gateway) unregisterMetrics() {
+	if g.metrics != nil {
+		metrics.UnregisterSet(g.metrics, true)
+	}
+}
+
+// WriteMetrics writes the gateway's metrics in Prometheus text format.
+func (g *Gateway) WriteMetrics(w io.Writer) { g.writeMetrics(w) }
+
+func (g *Gateway) writeMetrics(w io.Writer) {
+	for _, c := range g.Connectors() {
+		l := fmt.Sprintf("{cid=%q}", c.CID())
+		st := &c.Stats
+		bound := uint64(0)
+		if c.Up() {
+			bound = 1
+		}
+		metrics.WriteCounterUint64(w, "smppc_connected_count"+l, st.Connected.Load())
+		metrics.WriteCounterUint64(w, "smppc_disconnected_count"+l, st.Disconnected.Load())
+		metrics.WriteGaugeUint64(w, "smppc_bound_count"+l, bound)
+		metrics.WriteCounterUint64(w, "smppc_submit_sm_request_count"+l, st.SubmitSent.Load())
+		metrics.WriteCounterUint64(w, "smppc_submit_sm_count"+l, st.SubmitOK.Load())
+		metrics.WriteCounterUint64(w, "smppc_other_submit_error_count"+l, st.SubmitErr.Load())
+		metrics.WriteCounterUint64(w, "smppc_throttling_error_count"+l, st.Throttled.Load())
+		metrics.WriteCounterUint64(w, "smppc_deliver_sm_count"+l, st.DeliverSM.Load())
+		metrics.WriteCounterUint64(w, "smppc_data_sm_count"+l, st.DataSM.Load())
+		metrics.WriteCounterUint64(w, "smppc_response_timeout_count"+l, st.Timeouts.Load())
+		metrics.WriteCounterUint64(w, "smppc_requeue_count"+l, st.Requeued.Load())
+		qs := c.Queue().Stats()
+		for p, n := range qs.Ready {
+			metrics.WriteGaugeUint64(w, fmt.Sprintf("gwd_queue_ready{cid=%q,priority=\"%d\"}", c.CID(), p), uint64(n))
+		}
+		metrics.WriteGaugeUint64(w, "gwd_queue_delayed"+l, uint64(qs.Delayed))
+		metrics.WriteGaugeUint64(w, "gwd_queue_inflight"+l, uint64(qs.Leased))
+	}
+	s := &g.smpps.Stats
+	metrics.WriteCounterUint64(w, "smppsapi_connect_count", uint64(s.ConnectCount.Load()))
+	metrics.WriteCounterUint64(w, "smppsapi_disconnect_count", uint64(s.DisconnectCount.Load()))
+	metrics.WriteGaugeUint64(w, "smppsapi_connected_count", uint64(max(0, s.ConnectCount.Load()-s.DisconnectCount.Load())))
+	metrics.WriteGaugeUint64(w, "smppsapi_bound_tx_count", uint64(max(0, s.BoundTX.Load())))
+	metrics.WriteGaugeUint64(w, "smppsapi_bound_rx_count", uint64(max(0, s.BoundRX.Load())))
+	metrics.WriteGaugeUint64(w, "smppsapi_bound_trx_count", uint64(max(0, s.BoundTRX.Load())))
+	metrics.WriteCounterUint64(w, "smppsapi_unbind_count", s.UnbindCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_submit_sm_request_count", s.SubmitSMRequest.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_submit_sm_count", s.SubmitSMCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_deliver_sm_count", s.DeliverSMCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_data_sm_count", s.DataSMCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_throttling_error_count", s.ThroughputErrorCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_other_submit_error_count", s.OtherSubmitErrorCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_interceptor_count", s.InterceptorCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_interceptor_error_count", s.InterceptorErrorCount.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_bind_error_count", s.BindErrorCount.Load())
+
+	cs := g.db.CommitStats()
+	metrics.WriteCounterUint64(w, "gwd_store_commits_total", uint64(cs.Commits))
+	metrics.WriteCounterUint64(w, "gwd_store_writes_total", uint64(cs.Writes))
+	metrics.WriteGaugeFloat64(w, "gwd_store_last_commit_seconds", cs.LastLatency.Seconds())
+	metrics.WriteCounterUint64(w, "gwd_route_errors_total", g.Stats.RouteErrors.Load())
+	metrics.WriteCounterUint64(w, "gwd_charge_errors_total", g.Stats.ChargeErrors.Load())
+	metrics.WriteCounterUint64(w, "gwd_store_errors_total", g.Stats.StoreErrors.Load())
+	metrics.WriteCounterUint64(w, "gwd_receipts_in_total", g.Stats.ReceiptsIn.Load())
+	metrics.WriteCounterUint64(w, "gwd_receipts_unknown_total", g.Stats.ReceiptsUnknown.Load())
+	metrics.WriteCounterUint64(w, "gwd_mo_in_total", g.Stats.MOIn.Load())
+	metrics.WriteCounterUint64(w, "gwd_mo_unrouted_total", g.Stats.MOUnrouted.Load())
+}
