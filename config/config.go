@@ -133,7 +133,7 @@ type Store struct {
 	// Path is the store's directory. Default "./data".
 	Path string `toml:"path"`
 	// Sync makes every commit durable (fsync) before it is acknowledged.
-	// Default true; false trades crash safety for speed.
+	// Default true; false trades crash safety (machine or process) for speed.
 	Sync bool `toml:"sync"`
 	// CommitIntervalMicros is how long a group commit waits for more
 	// writers before it syncs, microseconds. 0 (default) syncs as soon as

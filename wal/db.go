@@ -15,8 +15,10 @@ import (
 
 // Options tune the store. Zero values mean the defaults.
 type Options struct {
-	// NoSync commits without fsync: faster, and a machine crash (not a
-	// process crash) may lose the last writes. Default: fsync on.
+	// NoSync commits without fsync: faster, and a crash — of the machine,
+	// or even of the process, since Pebble acknowledges before its WAL
+	// writer has written to the kernel — may lose the last writes.
+	// Default: fsync on.
 	NoSync bool
 	// MaxBatch caps the Writes folded into one commit. Default 4096.
 	MaxBatch int

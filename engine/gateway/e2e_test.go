@@ -37,6 +37,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 type env struct {
 	t    *testing.T
 	dir  string
+	sync bool // fsync on (the production default); tests run faster without
 	sim  *smsc.Sim
 	g    *Gateway
 	d    *netio.Dialer
@@ -79,7 +80,7 @@ func (e *env) open(first bool) {
 	t := e.t
 	cfg := config.Default()
 	cfg.Store.Path = e.dir
-	cfg.Store.Sync = false
+	cfg.Store.Sync = e.sync
 	g, err := Open(cfg, Options{SMPPAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)

@@ -176,7 +176,9 @@ func TestMain(m *testing.M) {
 
 func crashChild(dir, simAddr string) {
 	t := &testing.T{}
-	e := &env{t: t, dir: dir}
+	// fsync on, as in production: with sync off a killed process may lose
+	// the writes Pebble had not yet handed to the kernel.
+	e := &env{t: t, dir: dir, sync: true}
 	host, port, _ := strings.Cut(simAddr, ":")
 	e.conn = smppc.DefaultConfig("sim")
 	e.conn.Host = host
@@ -253,5 +255,8 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 	if err := e.g.StartConnector("sim"); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		t.Logf("sim: %+v queue %+v up %v sent %d", sim.Stats().Total, e.g.Connector("sim").Queue().Stats(), e.g.Connector("sim").Up(), e.g.Connector("sim").Stats.SubmitSent.Load())
+	}()
 	waitUntil(t, "every acknowledged message at the SMSC", func() bool { return sim.Stats().Total.SubmitOK >= n })
 }
