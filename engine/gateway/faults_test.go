@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/linxGnu/gosmpp/data"
 	"github.com/linxGnu/gosmpp/pdu"
 
+	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
@@ -259,4 +261,24 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 		t.Logf("sim: %+v queue %+v up %v sent %d", sim.Stats().Total, e.g.Connector("sim").Queue().Stats(), e.g.Connector("sim").Up(), e.g.Connector("sim").Stats.SubmitSent.Load())
 	}()
 	waitUntil(t, "every acknowledged message at the SMSC", func() bool { return sim.Stats().Total.SubmitOK >= n })
+}
+
+func cutHostPort(addr string) (string, int, error) {
+	host, port, _ := strings.Cut(addr, ":")
+	var n int
+	_, err := fmt.Sscan(port, &n)
+	return host, n, err
+}
+
+func newDialer() (*netio.Dialer, error) { return netio.NewDialer(netio.Options{}) }
+
+func dialApp(e *env, app session.App, window int) (*session.Session, error) {
+	s, err := session.Dial(context.Background(), e.d, e.g.SMPPAddr().String(), session.Config{Window: window}, app,
+		session.BindRequest{Type: smpp.BindTransceiver, SystemID: "user1", Password: "pass1"})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	return s, s.WaitBound(ctx)
 }
