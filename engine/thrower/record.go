@@ -1,0 +1,154 @@
+package thrower
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// A stored callback (version 1); integers big-endian, str is a uvarint
+// length then the octets:
+//
+//	0      version (1)
+//	1      kind
+//	2      method (1 GET, 2 POST)
+//	3      accept (1 ACK/Jasmin, 2 any 2xx)
+//	4..8   failed attempts so far, u32
+//	8..16  not before, unix nanoseconds (0: at once), i64
+//	16…    str ref | str url | uvarint n | n × (str key | str value) |
+//	       str content type | str body
+//
+// The fixed header lets a retry copy the record and rewrite two fields.
+const (
+	recordVersion = 1
+	headerLen     = 16
+	offTries      = 4
+	offNotBefore  = 8
+)
+
+// ErrCorrupt is a stored record that does not decode.
+var ErrCorrupt = errors.New("thrower: corrupt callback record")
+
+// appendRecord appends cb's record (checked: method and accept resolved).
+func appendRecord(dst []byte, cb *Callback, method uint8, accept Accept) []byte {
+	dst = append(dst, recordVersion, byte(cb.Kind), method, byte(accept))
+	dst = binary.BigEndian.AppendUint32(dst, 0)
+	dst = binary.BigEndian.AppendUint64(dst, 0)
+	dst = appendStr(dst, cb.Ref)
+	dst = appendStr(dst, cb.URL)
+	dst = binary.AppendUvarint(dst, uint64(len(cb.Params)))
+	for _, p := range cb.Params {
+		dst = appendStr(dst, p.Key)
+		dst = appendStr(dst, p.Value)
+	}
+	ct := cb.ContentType
+	if len(cb.Body) > 0 && ct == "" {
+		ct = "application/json"
+	}
+	dst = appendStr(dst, ct)
+	dst = binary.AppendUvarint(dst, uint64(len(cb.Body)))
+	return append(dst, cb.Body...)
+}
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// retryRecord appends a copy of the stored record b with its attempt count
+// and next attempt time replaced.
+func retryRecord(dst, b []byte, tries uint32, notBefore int64) []byte {
+	start := len(dst)
+	dst = append(dst, b...)
+	binary.BigEndian.PutUint32(dst[start+offTries:], tries)
+	binary.BigEndian.PutUint64(dst[start+offNotBefore:], uint64(notBefore))
+	return dst
+}
+
+// record is a stored callback decoded in place: its slices alias the
+// payload it was decoded from, and params is reused from one decode to the
+// next.
+type record struct {
+	kind        Kind
+	method      uint8
+	accept      Accept
+	tries       uint32
+	notBefore   int64
+	ref, url    []byte
+	params      []kv
+	contentType []byte
+	body        []byte
+}
+
+type kv struct{ key, value []byte }
+
+func corrupt(what string) error { return fmt.Errorf("%w: %s", ErrCorrupt, what) }
+
+// decode parses b into r.
+func (r *record) decode(b []byte) error {
+	if len(b) < headerLen {
+		return corrupt("short header")
+	}
+	if b[0] != recordVersion {
+		return corrupt(fmt.Sprintf("version %d", b[0]))
+	}
+	r.kind, r.method, r.accept = Kind(b[1]), b[2], Accept(b[3])
+	if !r.kind.valid() {
+		return corrupt(fmt.Sprintf("kind %d", b[1]))
+	}
+	if r.method != methodGET && r.method != methodPOST {
+		return corrupt(fmt.Sprintf("method %d", b[2]))
+	}
+	if r.accept != AcceptJasminACK && r.accept != Accept2xx {
+		return corrupt(fmt.Sprintf("accept %d", b[3]))
+	}
+	r.tries = binary.BigEndian.Uint32(b[offTries:])
+	r.notBefore = int64(binary.BigEndian.Uint64(b[offNotBefore:]))
+	b = b[headerLen:]
+	var ok bool
+	if r.ref, b, ok = str(b, MaxValue); !ok {
+		return corrupt("ref")
+	}
+	if r.url, b, ok = str(b, MaxURL); !ok || len(r.url) == 0 {
+		return corrupt("url")
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > MaxParams || n > uint64(len(b)) {
+		return corrupt("param count")
+	}
+	b = b[k:]
+	r.params = r.params[:0]
+	for range n {
+		var p kv
+		if p.key, b, ok = str(b, MaxValue); !ok || len(p.key) == 0 {
+			return corrupt("param key")
+		}
+		if p.value, b, ok = str(b, MaxValue); !ok {
+			return corrupt("param value")
+		}
+		r.params = append(r.params, p)
+	}
+	if r.contentType, b, ok = str(b, MaxValue); !ok {
+		return corrupt("content type")
+	}
+	if r.body, b, ok = str(b, MaxBody); !ok {
+		return corrupt("body")
+	}
+	if len(b) != 0 {
+		return corrupt("trailing octets")
+	}
+	if len(r.body) > 0 && (r.method != methodPOST || len(r.params) > 0) {
+		return corrupt("body with GET or with params")
+	}
+	return nil
+}
+
+// str reads a length-prefixed string of at most max octets.
+func str(b []byte, max int) (s, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(max) || n > uint64(len(b)-k) {
+		return nil, b, false
+	}
+	end := k + int(n)
+	return b[k:end:end], b[end:], true
+}

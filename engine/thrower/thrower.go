@@ -1,0 +1,306 @@
+package thrower
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/wal"
+	"github.com/valyala/fasthttp"
+)
+
+// DefaultWorkers is how many requests of one kind are in flight at once
+// when Config.Workers is 0.
+const DefaultWorkers = 32
+
+// Policy is one kind's retry policy as durations.
+type Policy struct {
+	Timeout    time.Duration // one attempt, connection to answer (http_timeout)
+	RetryDelay time.Duration // failed attempt to the next one (retry_delay)
+	MaxRetries int           // retries after the first attempt (max_retries)
+}
+
+// PolicyOf converts a [dlr-thrower] or [deliversm-thrower] section. An
+// all-zero section (a kind the configuration file has no section for, such
+// as Junebug's events) gets Jasmin's defaults: 30 s, 30 s, 3 retries.
+func PolicyOf(t config.Thrower) (Policy, error) {
+	if t == (config.Thrower{}) {
+		t = config.Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3}
+	}
+	if t.HTTPTimeoutSecs < 1 || t.RetryDelaySecs < 1 || t.MaxRetries < 0 {
+		return Policy{}, fmt.Errorf("http_timeout %d, retry_delay %d, max_retries %d: need at least 1 s, 1 s and 0",
+			t.HTTPTimeoutSecs, t.RetryDelaySecs, t.MaxRetries)
+	}
+	return Policy{Timeout: t.HTTPTimeout(), RetryDelay: t.RetryDelay(), MaxRetries: t.MaxRetries}, nil
+}
+
+func (p Policy) check() error {
+	if p.Timeout <= 0 || p.RetryDelay < 0 || p.MaxRetries < 0 {
+		return fmt.Errorf("timeout %v, retry delay %v, max retries %d: need a positive timeout and no negatives",
+			p.Timeout, p.RetryDelay, p.MaxRetries)
+	}
+	return nil
+}
+
+// Config configures a Thrower.
+type Config struct {
+	DLR, MO, Event config.Thrower // http_timeout, retry_delay, max_retries
+	// Policies, for the kinds it holds, replaces the policy converted from
+	// DLR, MO or Event: sub-second delays for tests and benchmarks.
+	Policies map[Kind]Policy
+	// Workers is how many requests of one kind are in flight at once
+	// (default 32).
+	Workers int
+	// Client makes the requests. nil: one is built per kind (keep-alive,
+	// MaxConnsPerHost = Workers, redirects not followed, answers up to
+	// 1 MiB). A shared Client serves all three kinds: give it
+	// MaxConnsPerHost of at least 3 × Workers or a MaxConnWaitTimeout, or
+	// requests beyond its limit fail (and are retried).
+	Client *fasthttp.Client
+	// Now is the clock for retry times (default time.Now).
+	Now func() time.Time
+	// Log receives the give-up warnings and store errors (default
+	// slog.Default()); attempts are logged at debug level.
+	Log *slog.Logger
+	// Privacy keeps URLs' query strings out of logs (Jasmin's log_privacy);
+	// parameters and bodies are never logged.
+	Privacy bool
+}
+
+// User agents, as Jasmin's throwers send them (observed), so receivers that
+// look at them keep working.
+const (
+	userAgentDLR   = "Jasmin gateway/1.0 DLRThrower"
+	userAgentMO    = "Jasmin gateway/1.0 deliverSmHttpThrower"
+	userAgentEvent = "gwd/1.0"
+)
+
+// maxAnswer is the largest answer body a built client reads.
+const maxAnswer = 1 << 20
+
+// ErrClosed is returned by Throw after Close.
+var ErrClosed = errors.New("thrower: closed")
+
+// Thrower delivers callbacks from durable queues.
+type Thrower struct {
+	log     *slog.Logger
+	privacy bool
+	now     func() time.Time
+	lanes   [numKinds]*lane
+
+	closed    atomic.Bool
+	stop      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	encs      sync.Pool // *encoder
+}
+
+// lane is one kind's queue, policy, client and workers.
+type lane struct {
+	t         *Thrower
+	kind      Kind
+	q         *wal.Queue
+	pol       Policy
+	client    *fasthttp.Client
+	ownClient bool
+	userAgent string
+	jobs      chan *wal.Msg
+	wake      chan struct{}
+
+	inFlight  atomic.Int64
+	delivered atomic.Uint64
+	retries   atomic.Uint64
+	failed    atomic.Uint64
+	corrupt   atomic.Uint64
+	lastErr   atomic.Pointer[lastError]
+}
+
+type lastError struct {
+	msg string
+	at  time.Time
+}
+
+// encoder is Throw's reusable record buffer.
+type encoder struct {
+	buf  []byte
+	msgs [1]wal.NewMsg
+}
+
+// Open starts delivering from the queues "throw/dlr", "throw/mo" and
+// "throw/event" of db, resuming what they held before a restart (callbacks
+// due for a retry wait for their stored time). Close the Thrower before db.
+func Open(db *wal.DB, cfg Config) (*Thrower, error) {
+	if db == nil {
+		return nil, errors.New("open thrower: nil store")
+	}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = DefaultWorkers
+	}
+	if workers < 0 || workers > 4096 {
+		return nil, fmt.Errorf("open thrower: workers %d: must be 1 to 4096", workers)
+	}
+	t := &Thrower{log: cfg.Log, privacy: cfg.Privacy, now: cfg.Now, stop: make(chan struct{})}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	t.encs.New = func() any { return new(encoder) }
+	sections := [numKinds]config.Thrower{cfg.DLR, cfg.MO, cfg.Event}
+	agents := [numKinds]string{userAgentDLR, userAgentMO, userAgentEvent}
+	for i := range t.lanes {
+		k := Kind(i + 1)
+		pol, ok := cfg.Policies[k]
+		var err error
+		if ok {
+			err = pol.check()
+		} else {
+			pol, err = PolicyOf(sections[i])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open thrower: %s policy: %w", k, err)
+		}
+		t.lanes[i] = &lane{t: t, kind: k, pol: pol, client: cfg.Client, userAgent: agents[i],
+			jobs: make(chan *wal.Msg), wake: make(chan struct{}, 1)}
+	}
+	for _, l := range t.lanes {
+		q, err := db.Queue("throw/" + l.kind.String())
+		if err != nil {
+			return nil, fmt.Errorf("open thrower: %w", err)
+		}
+		l.q = q
+		if l.client == nil {
+			l.client, l.ownClient = newClient(workers, l.pol.Timeout), true
+		}
+	}
+	registerMetrics()
+	for _, l := range t.lanes {
+		setDepthSource(l.kind, l.q)
+		t.wg.Add(1 + workers)
+		go l.feed()
+		for range workers {
+			go l.work()
+		}
+	}
+	return t, nil
+}
+
+func newClient(workers int, timeout time.Duration) *fasthttp.Client {
+	return &fasthttp.Client{
+		NoDefaultUserAgentHeader: true,
+		MaxConnsPerHost:          workers,
+		MaxConnWaitTimeout:       timeout,
+		MaxResponseBodySize:      maxAnswer,
+		DisablePathNormalizing:   true,
+	}
+}
+
+// Throw stores cb durably and calls done (which may be nil) once it is in
+// the store, or with the reason it is not: an invalid callback (ErrInvalid,
+// nothing stored), ErrClosed, or the store's error. It never blocks for the
+// store; delivery follows in the background. cb may be reused once Throw
+// returns.
+func (t *Thrower) Throw(cb *Callback, done func(error)) {
+	method, accept, err := cb.check()
+	if err == nil && t.closed.Load() {
+		err = ErrClosed
+	}
+	if err != nil {
+		if done != nil {
+			done(err)
+		}
+		return
+	}
+	l := t.lanes[cb.Kind-1]
+	kind, ref := cb.Kind, cb.Ref
+	e := t.encs.Get().(*encoder)
+	e.buf = appendRecord(e.buf[:0], cb, method, accept)
+	e.msgs[0] = wal.NewMsg{Payload: e.buf}
+	// Append copies the payload before it returns.
+	l.q.Append(e.msgs[:], nil, func(_ []uint64, err error) {
+		if done == nil {
+			return
+		}
+		if err != nil {
+			err = fmt.Errorf("store %s callback %s: %w", kind, ref, err)
+		}
+		done(err)
+	})
+	e.msgs[0] = wal.NewMsg{}
+	if cap(e.buf) <= 64<<10 {
+		t.encs.Put(e)
+	}
+}
+
+// KindStats counts one kind's callbacks since Open.
+type KindStats struct {
+	Queued      int    // in the store: waiting, in flight or waiting to retry
+	InFlight    int    // requests being made now
+	Delivered   uint64 // accepted by their receiver
+	Retries     uint64 // failed attempts that will be retried
+	Failed      uint64 // given up after max_retries retries
+	Corrupt     uint64 // stored records that did not decode, dropped
+	LastError   string // the last failed attempt's reason
+	LastErrorAt time.Time
+}
+
+// Stats is every kind's KindStats.
+type Stats struct{ DLR, MO, Event KindStats }
+
+// Of returns kind k's counters.
+func (s Stats) Of(k Kind) KindStats {
+	switch k {
+	case DLR:
+		return s.DLR
+	case MO:
+		return s.MO
+	case Event:
+		return s.Event
+	}
+	return KindStats{}
+}
+
+// Stats returns the counters, for jCli's stats and the admin API.
+func (t *Thrower) Stats() Stats {
+	var out [numKinds]KindStats
+	for i, l := range t.lanes {
+		s := KindStats{
+			Queued:    l.q.Stats().Total(),
+			InFlight:  int(l.inFlight.Load()),
+			Delivered: l.delivered.Load(),
+			Retries:   l.retries.Load(),
+			Failed:    l.failed.Load(),
+			Corrupt:   l.corrupt.Load(),
+		}
+		if e := l.lastErr.Load(); e != nil {
+			s.LastError, s.LastErrorAt = e.msg, e.at
+		}
+		out[i] = s
+	}
+	return Stats{DLR: out[0], MO: out[1], Event: out[2]}
+}
+
+// Close stops delivery and returns once no request is in flight (an
+// attempt under way finishes first, within its http_timeout, and its
+// outcome is stored). Undelivered callbacks stay in the store for the next
+// Open. Throw after Close reports ErrClosed.
+func (t *Thrower) Close() error {
+	t.closeOnce.Do(func() {
+		t.closed.Store(true)
+		close(t.stop)
+		t.wg.Wait()
+		for _, l := range t.lanes {
+			clearDepthSource(l.kind, l.q)
+			if l.ownClient {
+				l.client.CloseIdleConnections()
+			}
+		}
+	})
+	return nil
+}
