@@ -36,6 +36,22 @@ func (s *FilterSet) Add(f Filter) error {
 	return nil
 }
 
+// Load replaces every filter at once (a restart from the store, a profile
+// load). Duplicate fids are refused and leave the set unchanged.
+func (s *FilterSet) Load(fs []Filter) error {
+	m := make(map[string]Filter, len(fs))
+	for _, f := range fs {
+		if _, ok := m[f.ID()]; ok {
+			return rtParamErr("fid", "filter "+f.ID()+" appears twice")
+		}
+		m[f.ID()] = f
+	}
+	s.mu.Lock()
+	s.m = m
+	s.mu.Unlock()
+	return nil
+}
+
 // Get returns the filter with id fid.
 func (s *FilterSet) Get(fid string) (Filter, bool) {
 	s.mu.RLock()

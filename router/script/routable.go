@@ -27,6 +27,18 @@ type Input struct {
 	Time time.Time
 	// Tags is the routable's tag list; nil gives the run a private one.
 	Tags Tagger
+	// Interceptor marks an interceptor's run: routable.pdu.params is
+	// writable (Outcome.Edits holds the changes, for the caller to Apply),
+	// routable.lockPduParam exists, and the smpp_status and http_status
+	// globals are read into the Outcome. Otherwise (EvalPyFilter) the
+	// params are read-only.
+	Interceptor bool
+}
+
+// runState is what one run's routable records for Run to read back.
+type runState struct {
+	params *starlark.Dict
+	locked ParamSet
 }
 
 // localTags is the Tagger used when Input.Tags is nil.
@@ -75,39 +87,6 @@ func (o *object) Attr(name string) (starlark.Value, error) {
 	return nil, nil // starlark reports "no such field or method"
 }
 
-func str(b []byte) starlark.Value { return starlark.String(b) }
-
-func pduParams(p *smpp.PDU) *starlark.Dict {
-	if p == nil {
-		p = &smpp.PDU{}
-	}
-	d := starlark.NewDict(20)
-	set := func(k string, v starlark.Value) { _ = d.SetKey(starlark.String(k), v) }
-	i := func(b byte) starlark.Value { return starlark.MakeInt(int(b)) }
-	set("service_type", str(p.ServiceType))
-	set("source_addr_ton", i(p.Source.TON))
-	set("source_addr_npi", i(p.Source.NPI))
-	set("source_addr", str(p.Source.Addr))
-	set("dest_addr_ton", i(p.Dest.TON))
-	set("dest_addr_npi", i(p.Dest.NPI))
-	set("destination_addr", str(p.Dest.Addr))
-	set("esm_class", i(p.EsmClass))
-	set("protocol_id", i(p.ProtocolID))
-	set("priority_flag", i(p.PriorityFlag))
-	set("schedule_delivery_time", str(p.ScheduleDeliveryTime))
-	set("validity_period", str(p.ValidityPeriod))
-	set("registered_delivery", i(p.RegisteredDelivery))
-	set("replace_if_present_flag", i(p.ReplaceIfPresent))
-	set("data_coding", i(p.DataCoding))
-	set("sm_default_msg_id", i(p.SMDefaultMsgID))
-	set("short_message", str(p.ShortMessage))
-	if v, ok := p.TLVs.Get(smpp.TagMessagePayload); ok {
-		set("message_payload", str(v))
-	}
-	d.Freeze()
-	return d
-}
-
 func tagArg(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (int64, error) {
 	var v starlark.Value
 	if err := starlark.UnpackPositionalArgs(fn, args, kwargs, 1, &v); err != nil {
@@ -126,74 +105,183 @@ func tagArg(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (int64, err
 	return 0, fmt.Errorf("%s: tag must be an integer, got %s", fn, v.Type())
 }
 
-func newRoutable(in *Input) starlark.Value {
-	tags := in.Tags
-	if tags == nil {
-		tags = new(localTags)
+func paramArg(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (string, error) {
+	var name string
+	if err := starlark.UnpackPositionalArgs(fn, args, kwargs, 1, &name); err != nil {
+		return "", err
 	}
-	none := starlark.Value(starlark.None)
-	user, connector := none, none
-	if in.MO {
-		connector = newObject("Connector", "cid", starlark.String(in.Connector))
-	} else {
-		group := newObject("Group", "gid", starlark.String(in.GID))
-		user = newObject("User", "uid", starlark.String(in.UID), "group", group)
-	}
-	pdu := newObject("PDU", "params", pduParams(in.PDU))
-	dt := starlarktime.Time(in.Time)
+	return name, nil
+}
 
-	builtin := func(name string, fn func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)) starlark.Value {
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			return fn(args, kwargs)
-		})
+// routable is the script's `routable`. Its attributes are built when the
+// script first reads them, so a run pays only for what its script uses
+// (most read a param or two and tag).
+type routable struct {
+	in   *Input
+	st   *runState
+	tags Tagger
+
+	pdu, user, connector, dt starlark.Value
+}
+
+func newRoutable(in *Input, st *runState) *routable {
+	r := &routable{in: in, st: st, tags: in.Tags}
+	if r.tags == nil {
+		r.tags = new(localTags)
 	}
-	return newObject("Routable",
-		"pdu", pdu,
-		"PDU", pdu,
-		"user", user,
-		"connector", connector,
-		"datetime", dt,
-		"date_time", dt,
-		"addTag", builtin("addTag", func(a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			t, err := tagArg("addTag", a, kw)
-			if err != nil {
-				return nil, err
+	return r
+}
+
+var routableAttrs = []string{"PDU", "addTag", "connector", "date_time", "datetime", "flushTags",
+	"getTags", "hasTag", "lockPduParam", "pdu", "pduParamIsLocked", "removeTag", "user"}
+
+func (r *routable) String() string        { return "<Routable>" }
+func (r *routable) Type() string          { return "Routable" }
+func (r *routable) Freeze()               {}
+func (r *routable) Truth() starlark.Bool  { return starlark.True }
+func (r *routable) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: Routable") }
+func (r *routable) AttrNames() []string {
+	if r.in.Interceptor {
+		return routableAttrs
+	}
+	return slices.DeleteFunc(slices.Clone(routableAttrs), func(s string) bool { return s == "lockPduParam" })
+}
+
+func (r *routable) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "pdu", "PDU":
+		if r.pdu == nil {
+			r.pdu = &pduValue{r: r}
+		}
+		return r.pdu, nil
+	case "user":
+		if r.user == nil {
+			r.user = starlark.None
+			if !r.in.MO {
+				group := newObject("Group", "gid", starlark.String(r.in.GID))
+				r.user = newObject("User", "uid", starlark.String(r.in.UID), "group", group)
 			}
-			tags.AddTag(t)
-			return starlark.None, nil
-		}),
-		"hasTag", builtin("hasTag", func(a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			t, err := tagArg("hasTag", a, kw)
-			if err != nil {
-				return nil, err
+		}
+		return r.user, nil
+	case "connector":
+		if r.connector == nil {
+			r.connector = starlark.None
+			if r.in.MO {
+				r.connector = newObject("Connector", "cid", starlark.String(r.in.Connector))
 			}
-			return starlark.Bool(tags.HasTag(t)), nil
-		}),
-		"getTags", builtin("getTags", func(a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs("getTags", a, kw, 0); err != nil {
-				return nil, err
-			}
-			ts := tags.GetTags()
-			l := make([]starlark.Value, len(ts))
-			for i, t := range ts {
-				l[i] = starlark.MakeInt64(t)
-			}
-			return starlark.NewList(l), nil
-		}),
-		"removeTag", builtin("removeTag", func(a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			t, err := tagArg("removeTag", a, kw)
-			if err != nil {
-				return nil, err
-			}
-			tags.RemoveTag(t)
-			return starlark.None, nil
-		}),
-		"flushTags", builtin("flushTags", func(a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs("flushTags", a, kw, 0); err != nil {
-				return nil, err
-			}
-			tags.FlushTags()
-			return starlark.None, nil
-		}),
-	)
+		}
+		return r.connector, nil
+	case "datetime", "date_time":
+		if r.dt == nil {
+			r.dt = starlarktime.Time(r.in.Time)
+		}
+		return r.dt, nil
+	case "addTag":
+		return starlark.NewBuiltin(name, r.addTag), nil
+	case "hasTag":
+		return starlark.NewBuiltin(name, r.hasTag), nil
+	case "getTags":
+		return starlark.NewBuiltin(name, r.getTags), nil
+	case "removeTag":
+		return starlark.NewBuiltin(name, r.removeTag), nil
+	case "flushTags":
+		return starlark.NewBuiltin(name, r.flushTags), nil
+	case "pduParamIsLocked":
+		return starlark.NewBuiltin(name, r.pduParamIsLocked), nil
+	case "lockPduParam":
+		if r.in.Interceptor {
+			return starlark.NewBuiltin(name, r.lockPduParam), nil
+		}
+	}
+	return nil, nil // starlark reports "no such field or method"
+}
+
+func (r *routable) addTag(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	t, err := tagArg("addTag", a, kw)
+	if err != nil {
+		return nil, err
+	}
+	r.tags.AddTag(t)
+	return starlark.None, nil
+}
+
+func (r *routable) hasTag(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	t, err := tagArg("hasTag", a, kw)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(r.tags.HasTag(t)), nil
+}
+
+func (r *routable) getTags(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackPositionalArgs("getTags", a, kw, 0); err != nil {
+		return nil, err
+	}
+	ts := r.tags.GetTags()
+	l := make([]starlark.Value, len(ts))
+	for i, t := range ts {
+		l[i] = starlark.MakeInt64(t)
+	}
+	return starlark.NewList(l), nil
+}
+
+func (r *routable) removeTag(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	t, err := tagArg("removeTag", a, kw)
+	if err != nil {
+		return nil, err
+	}
+	r.tags.RemoveTag(t)
+	return starlark.None, nil
+}
+
+func (r *routable) flushTags(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackPositionalArgs("flushTags", a, kw, 0); err != nil {
+		return nil, err
+	}
+	r.tags.FlushTags()
+	return starlark.None, nil
+}
+
+func (r *routable) pduParamIsLocked(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	name, err := paramArg("pduParamIsLocked", a, kw)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(r.st.locked.HasName(name)), nil
+}
+
+func (r *routable) lockPduParam(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	name, err := paramArg("lockPduParam", a, kw)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := ParseParam(name)
+	if !ok {
+		return nil, fmt.Errorf("lockPduParam: %q is not a pdu param a script can set", name)
+	}
+	r.st.locked = r.st.locked.With(p)
+	return starlark.None, nil
+}
+
+// pduValue is routable.pdu: its params dict is built on first use.
+type pduValue struct{ r *routable }
+
+func (p *pduValue) String() string        { return "<PDU>" }
+func (p *pduValue) Type() string          { return "PDU" }
+func (p *pduValue) Freeze()               {}
+func (p *pduValue) Truth() starlark.Bool  { return starlark.True }
+func (p *pduValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: PDU") }
+func (p *pduValue) AttrNames() []string   { return []string{"params"} }
+func (p *pduValue) Attr(name string) (starlark.Value, error) {
+	if name != "params" {
+		return nil, nil
+	}
+	st := p.r.st
+	if st.params == nil {
+		st.params = pduParams(p.r.in.PDU)
+		if !p.r.in.Interceptor {
+			st.params.Freeze()
+		}
+	}
+	return st.params, nil
 }

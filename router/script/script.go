@@ -1,5 +1,5 @@
 // Package script runs the user scripts that Jasmin writes in Python —
-// EvalPyFilter's pyCode, and later the interceptors' scripts — as Starlark
+// EvalPyFilter's pyCode and the interceptors' scripts — as Starlark
 // (go.starlark.net), a small, deterministic dialect of Python with no I/O.
 //
 // A script is compiled once (Compile) and run many times (Run), each run on
@@ -15,20 +15,39 @@
 //	                                        fields by their python-smpp names
 //	                                        (service_type, source_addr_ton,
 //	                                        dest_addr_npi, esm_class,
-//	                                        data_coding, ... as int or str)
+//	                                        data_coding, ... as int or str;
+//	                                        message_payload when present)
 //	routable.user.uid, routable.user.group.gid   MT only (None for MO)
 //	routable.connector.cid                       MO only (None for MT)
 //	routable.datetime (alias date_time)          a time.time value
 //	routable.addTag(t), hasTag(t), getTags(),
 //	removeTag(t), flushTags()                    tags are ints
+//	routable.pduParamIsLocked(name)              bool
+//	AddrTon, AddrNpi, RegisteredDelivery(...),
+//	RegisteredDeliveryReceipt,
+//	RegisteredDeliverySmeOriginatedAcks          python-smpp's constants, as ints
 //
-// and the script sets the global `result` (Run reports it; a missing or
+// A filter's script sets the global `result` (Run reports it; a missing or
 // non-bool result is false, as Jasmin's `isinstance(result, bool)` check).
 //
+// An interceptor's script (Input.Interceptor) may also write the params —
+// routable.pdu.params['source_addr'] = '123456789', str or bytes, ints for
+// the octet fields, message_payload added or removed — lock them with
+// routable.lockPduParam(name), and set smpp_status and http_status. Run
+// checks every change (type, size, no NUL in C-octet strings, no unknown
+// or removed param) and returns it in Outcome.Edits without touching the
+// PDU; the caller applies it (PDUEdits.Apply), with new byte slices, so a
+// PDU that aliases its frame never writes into the frame. The statuses
+// come back in Outcome.SMPPStatus / HTTPStatus, unset unless the script
+// assigned an int (None is unset); what they mean is the router's.
+//
 // Differences from Jasmin's Python: Starlark has no import, no exceptions,
-// no classes and no I/O; PDU strings are str, not bytes (compare with
-// '33600000000', not b'33600000000'); `result` is not predeclared, so a
-// script must assign it before reading it. Top-level if/for/while and
+// no classes and no I/O (no files, sockets or logging; print output is
+// discarded); PDU strings are str, not bytes (compare with '33600000000',
+// not b'33600000000'); `result` is not predeclared, so a script must
+// assign it before reading it; smpp_status and http_status read 0 until
+// the script assigns them at top level (a function cannot assign them:
+// Starlark has no global statement). Top-level if/for/while and
 // reassignment of globals are allowed, so Jasmin's usual scripts
 //
 //	if routable.connector.cid == 'abc':
@@ -48,6 +67,8 @@ import (
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/gwd-project/gwd/smpp"
 )
 
 // Limits bound one run of a script.
@@ -82,9 +103,10 @@ var fileOptions = &syntax.FileOptions{
 }
 
 // isPredeclared names what a script may use besides Starlark's built-ins:
-// routable, and the interceptors' smpp_status and http_status (0).
+// routable, the interceptors' smpp_status and http_status (0), and
+// python-smpp's constants (pduTypes).
 func isPredeclared(name string) bool {
-	return name == "routable" || name == "smpp_status" || name == "http_status"
+	return name == "routable" || name == "smpp_status" || name == "http_status" || pduTypes.Has(name)
 }
 
 // Program is a compiled script. It is immutable and safe for concurrent
@@ -152,21 +174,63 @@ type Outcome struct {
 	Globals starlark.StringDict
 	// Steps is the number of computation steps the run took.
 	Steps uint64
+
+	// Interceptor runs only (Input.Interceptor):
+
+	// SMPPStatus and HTTPStatus are the smpp_status and http_status
+	// globals when the script assigned them an int (None, or no
+	// assignment, leaves them unset). Any other type fails the run.
+	SMPPStatus, HTTPStatus Assigned
+	// Locked are the params the script locked with lockPduParam.
+	Locked ParamSet
+	// Edits are the param changes, checked but not yet applied: call
+	// Edits.Apply to write them into Input.PDU.
+	Edits *PDUEdits
+}
+
+// Assigned is an int global a script may or may not have set.
+type Assigned struct {
+	V   int64
+	Set bool
+}
+
+// assigned reads global name: unset when absent or None, an error when
+// not an int.
+func assigned(g starlark.StringDict, name string) (Assigned, error) {
+	v, ok := g[name]
+	if !ok || v == starlark.None {
+		return Assigned{}, nil
+	}
+	i, ok := v.(starlark.Int)
+	if !ok {
+		return Assigned{}, fmt.Errorf("%s must be an int or None, got %s", name, v.Type())
+	}
+	n, ok := i.Int64()
+	if !ok {
+		return Assigned{}, fmt.Errorf("%s is out of range: %s", name, i.String())
+	}
+	return Assigned{V: n, Set: true}, nil
 }
 
 // Run runs the program once against in, within lim. A run that fails
-// (runtime error, too many steps, timeout) returns the error; its outcome
-// is then the zero Outcome.
+// (runtime error, too many steps, timeout; for an interceptor also a bad
+// pdu param or status value) returns the error; its outcome is then the
+// zero Outcome. Run never changes in.PDU: an interceptor's changes come
+// back in Outcome.Edits. Tags, though, are changed as the script runs.
 func (p *Program) Run(in *Input, lim Limits) (Outcome, error) {
 	lim = lim.withDefaults()
 	thread := &starlark.Thread{Name: p.name, Print: func(*starlark.Thread, string) {}}
 	thread.SetMaxExecutionSteps(lim.MaxSteps)
 	timer := time.AfterFunc(lim.Timeout, func() { thread.Cancel("time limit exceeded (" + lim.Timeout.String() + ")") })
-	globals, err := p.prog.Init(thread, starlark.StringDict{
-		"routable":    newRoutable(in),
-		"smpp_status": starlark.MakeInt(0),
-		"http_status": starlark.MakeInt(0),
-	})
+	var st runState
+	predeclared := make(starlark.StringDict, 3+len(pduTypes))
+	for k, v := range pduTypes {
+		predeclared[k] = v
+	}
+	predeclared["routable"] = newRoutable(in, &st)
+	predeclared["smpp_status"] = starlark.MakeInt(0)
+	predeclared["http_status"] = starlark.MakeInt(0)
+	globals, err := p.prog.Init(thread, predeclared)
 	timer.Stop()
 	if err != nil {
 		var ee *starlark.EvalError
@@ -179,6 +243,27 @@ func (p *Program) Run(in *Input, lim Limits) (Outcome, error) {
 	out := Outcome{Globals: globals, Steps: thread.ExecutionSteps()}
 	if b, ok := globals["result"].(starlark.Bool); ok {
 		out.Result = bool(b)
+	}
+	if in.Interceptor {
+		if out.SMPPStatus, err = assigned(globals, "smpp_status"); err != nil {
+			return Outcome{}, fmt.Errorf("%s: %w", p.name, err)
+		}
+		if out.HTTPStatus, err = assigned(globals, "http_status"); err != nil {
+			return Outcome{}, fmt.Errorf("%s: %w", p.name, err)
+		}
+		pdu := in.PDU
+		if pdu == nil {
+			pdu = &smpp.PDU{}
+		}
+		if st.params != nil { // the script read the params: it may have changed them
+			if out.Edits, err = diffParams(st.params, pdu); err != nil {
+				return Outcome{}, fmt.Errorf("%s: %w", p.name, err)
+			}
+			if in.PDU == nil {
+				out.Edits.pdu = nil
+			}
+		}
+		out.Locked = st.locked
 	}
 	return out, nil
 }
