@@ -113,7 +113,7 @@ func BenchmarkSMPPEndToEnd(b *testing.B) {
 
 func newEnvB(b *testing.B, t *testing.T) *env {
 	b.Helper()
-	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0", Window: 1000})
+	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0", Window: benchSimWindow})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -138,3 +138,6 @@ func newEnvB(b *testing.B, t *testing.T) *env {
 	}
 	return e
 }
+
+// benchSimWindow is how many receipts smppsim keeps outstanding per bind.
+var benchSimWindow = 1000

@@ -1,5 +1,7 @@
 package gateway
 
+import "github.com/gwd-project/gwd/engine/thrower"
+
 // Callback is an HTTP request the gateway needs made durably: a receipt
 // to a dlr-url, or an MO message to an HTTP connector.
 type Callback struct {
@@ -37,9 +39,25 @@ type noCallbacksError struct{}
 func (noCallbacksError) Error() string { return "gateway: HTTP callbacks are not available" }
 
 func (g *Gateway) throw(cb *Callback, done func(error)) {
-	if g.cb == nil {
+	if g.cb != nil {
+		g.cb.Throw(cb, done)
+		return
+	}
+	if g.th == nil {
 		done(noCallbacksError{})
 		return
 	}
-	g.cb.Throw(cb, done)
+	kind := thrower.DLR
+	if cb.Kind == CallbackMO {
+		kind = thrower.MO
+	}
+	tc := &thrower.Callback{Kind: kind, URL: cb.URL, Method: cb.Method, Ref: cb.Ref, Params: make([]thrower.Param, len(cb.Params))}
+	for i, p := range cb.Params {
+		tc.Params[i] = thrower.Param{Key: p.Key, Value: p.Value}
+	}
+	g.th.Throw(tc, done)
 }
+
+// Thrower is the durable HTTP callback thrower (receipts, MO, Junebug
+// events).
+func (g *Gateway) Thrower() *thrower.Thrower { return g.th }

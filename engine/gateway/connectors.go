@@ -218,3 +218,105 @@ func (g *Gateway) HTTPConnector(cid string) (HTTPConnector, bool) {
 	h, ok := (*g.https.Load())[cid]
 	return h, ok
 }
+
+// reloadConnectors makes the running connectors match the store's (after
+// a profile load): connectors no longer there are stopped and removed,
+// new ones added, changed ones updated, and each started or stopped as
+// stored.
+func (g *Gateway) reloadConnectors() error {
+	objs, err := g.db.Objects(kindSMPPC)
+	if err != nil {
+		return fmt.Errorf("reload connectors: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, o := range objs {
+		var sc storedConnector
+		if err := json.Unmarshal(o.Value, &sc); err != nil {
+			return fmt.Errorf("reload connector %s: %w", o.ID, err)
+		}
+		cfg, err := smppc.FromMap(sc.Config)
+		if err != nil {
+			return fmt.Errorf("reload connector %s: %w", o.ID, err)
+		}
+		seen[cfg.CID] = true
+		c := g.Connector(cfg.CID)
+		if c == nil {
+			if c, err = g.newConnector(cfg); err != nil {
+				return err
+			}
+		} else {
+			c.Update(cfg)
+		}
+		switch {
+		case sc.Started && !c.Running():
+			err = c.Start()
+		case !sc.Started && c.Running():
+			err = c.Stop()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, c := range g.Connectors() {
+		if !seen[c.CID()] {
+			if c.Running() {
+				_ = c.Stop()
+			}
+			g.connMu.Lock()
+			m := maps.Clone(*g.conns.Load())
+			delete(m, c.CID())
+			g.conns.Store(&m)
+			g.connMu.Unlock()
+		}
+	}
+	hobjs, err := g.db.Objects(kindHTTPC)
+	if err != nil {
+		return fmt.Errorf("reload HTTP connectors: %w", err)
+	}
+	m := map[string]HTTPConnector{}
+	for _, o := range hobjs {
+		var h HTTPConnector
+		if err := json.Unmarshal(o.Value, &h); err != nil {
+			return fmt.Errorf("reload HTTP connector %s: %w", o.ID, err)
+		}
+		m[h.CID] = h
+	}
+	g.https.Store(&m)
+	return nil
+}
+
+// HTTPConnectors returns the HTTP connectors sorted by id.
+func (g *Gateway) HTTPConnectors() []HTTPConnector {
+	m := *g.https.Load()
+	ids := slices.Sorted(maps.Keys(m))
+	out := make([]HTTPConnector, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out
+}
+
+// RemoveHTTPConnector removes an HTTP connector (httpccm -r).
+func (g *Gateway) RemoveHTTPConnector(cid string) error {
+	if _, ok := g.HTTPConnector(cid); !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownConnector, cid)
+	}
+	if err := g.db.DeleteObject(kindHTTPC, cid); err != nil && !errors.Is(err, wal.ErrNotFound) {
+		return fmt.Errorf("remove http connector %s: %w", cid, err)
+	}
+	g.httpMu.Lock()
+	m := maps.Clone(*g.https.Load())
+	delete(m, cid)
+	g.https.Store(&m)
+	g.httpMu.Unlock()
+	return nil
+}
+
+// SetCounters sets a user's balance and sms_count in the ledger (jCli
+// quota changes), keeping the router's view in step.
+func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
+	if err := g.db.SetCounters(uid, c); err != nil {
+		return fmt.Errorf("set counters of %s: %w", uid, err)
+	}
+	return nil
+}

@@ -173,8 +173,15 @@ func wantsReceipt(rd byte, stat []byte) bool {
 func (g *Gateway) mo(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status)) {
 	g.Stats.MOIn.Add(1)
 	cid := c.CID()
+	if g.interceptMO(cid, p, respond, func(p *smpp.PDU, tags []int64) { g.routeMO(cid, p, tags, respond) }) {
+		return
+	}
+	g.routeMO(cid, p, nil, respond)
+}
+
+func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(smpp.Status)) {
 	now := time.Now()
-	r := router.Routable{Dir: router.MO, PDU: p, Connector: cid, Time: now}
+	r := router.Routable{Dir: router.MO, PDU: p, Connector: cid, Time: now, Tags: tags}
 	_, target, ok := g.moTable.Lookup(&r, g.up)
 	if !ok {
 		g.Stats.MOUnrouted.Add(1)
@@ -209,6 +216,10 @@ func (g *Gateway) mo(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status))
 		h, ok := g.HTTPConnector(id)
 		if !ok {
 			done(errors.New("unknown HTTP connector " + id))
+			return
+		}
+		if _, _, long := concatOf(p); long {
+			g.queuePart(cid, target, p, done)
 			return
 		}
 		g.throw(g.moCallback(h, cid, p), done)

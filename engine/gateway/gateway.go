@@ -14,6 +14,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -27,9 +28,11 @@ type Options struct {
 	SMPPAddr string
 	// SMPPTLS is the SMPP server's TLS configuration, if any.
 	SMPPTLS *tls.Config
-	// Callbacks delivers HTTP receipts and MO (engine/thrower); nil: HTTP
-	// targets are refused.
+	// Callbacks, when set, replaces the built-in thrower (tests).
 	Callbacks Callbacks
+	// ThrowerPolicies overrides the callback retry policies (sub-second
+	// delays in tests).
+	ThrowerPolicies map[thrower.Kind]thrower.Policy
 }
 
 // Gateway is a running gwd core.
@@ -45,6 +48,9 @@ type Gateway struct {
 	filters *router.FilterSet
 	mtTable *router.MTTable
 	moTable *router.MOTable
+	mtICs   *router.MTInterceptorTable
+	moICs   *router.MOInterceptorTable
+	saveMu  sync.Mutex
 
 	connMu sync.Mutex // serialises connector changes; readers use conns
 	conns  atomic.Pointer[map[string]*smppc.Connector]
@@ -57,7 +63,15 @@ type Gateway struct {
 	plain, secured *netio.Dialer
 
 	cb      Callbacks
+	th      *thrower.Thrower
 	metrics *metrics.Set
+
+	moParts        *wal.Queue
+	moStop, moDone chan struct{}
+
+	scripts  chan func()
+	scriptWG sync.WaitGroup
+	closed   atomic.Bool
 
 	Stats Stats
 }
@@ -67,6 +81,7 @@ type Stats struct {
 	RouteErrors, ChargeErrors, StoreErrors atomic.Uint64
 	ReceiptsIn, ReceiptsUnknown            atomic.Uint64
 	MOIn, MOUnrouted                       atomic.Uint64
+	Intercepted, InterceptErrors           atomic.Uint64
 }
 
 // Open opens the store and builds the gateway: connectors come back as
@@ -91,14 +106,35 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx,
 		acc: router.NewAccounts(), filters: router.NewFilterSet(),
-		mtTable: router.NewMTTable(), moTable: router.NewMOTable(), cb: opts.Callbacks}
+		mtTable: router.NewMTTable(), moTable: router.NewMOTable(),
+		mtICs: router.NewMTInterceptorTable(), moICs: router.NewMOInterceptorTable(), cb: opts.Callbacks}
 	g.conns.Store(&map[string]*smppc.Connector{})
 	g.https.Store(&map[string]HTTPConnector{})
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
+	if opts.Callbacks == nil {
+		th, err := thrower.Open(db, thrower.Config{DLR: cfg.DLRThrower, MO: cfg.DeliverSMThrower,
+			Policies: opts.ThrowerPolicies, Log: log, Privacy: cfg.Log.Privacy})
+		if err != nil {
+			g.closeStore()
+			return nil, fmt.Errorf("callback thrower: %w", err)
+		}
+		g.th = th
+	}
 	if err := g.loadConnectors(); err != nil {
 		g.closeStore()
 		return nil, err
 	}
+	if err := g.loadRouting(); err != nil {
+		g.stopConnectors()
+		g.closeStore()
+		return nil, err
+	}
+	if err := g.startAssembler(); err != nil {
+		g.stopConnectors()
+		g.closeStore()
+		return nil, err
+	}
+	g.startScripts()
 	g.registerMetrics()
 	return g, nil
 }
@@ -115,15 +151,16 @@ func (g *Gateway) SMPPAddr() net.Addr { return g.smpps.Addr() }
 // connectors unbind (messages in flight go back to their queues), and the
 // store closes. What was acknowledged is in the store.
 func (g *Gateway) Close() error {
+	if !g.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	var errs []error
 	if err := g.smpps.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("smpp server: %w", err))
 	}
-	for _, c := range *g.conns.Load() {
-		if c.Running() {
-			_ = c.Stop()
-		}
-	}
+	g.stopConnectors()
+	g.stopScripts()
+	g.stopAssembler()
 	g.dialMu.Lock()
 	for _, d := range []*netio.Dialer{g.plain, g.secured} {
 		if d != nil {
@@ -141,9 +178,13 @@ func (g *Gateway) Close() error {
 }
 
 func (g *Gateway) closeStore() error {
+	var err0 error
+	if g.th != nil {
+		err0 = g.th.Close()
+	}
 	err1 := g.idx.Close()
 	err2 := g.db.Close()
-	return errors.Join(err1, err2)
+	return errors.Join(err0, err1, err2)
 }
 
 // Accounts are the users and groups.
@@ -157,6 +198,20 @@ func (g *Gateway) MTTable() *router.MTTable { return g.mtTable }
 
 // MOTable is the MO routing table.
 func (g *Gateway) MOTable() *router.MOTable { return g.moTable }
+
+// MTInterceptors is the MT interception table.
+func (g *Gateway) MTInterceptors() *router.MTInterceptorTable { return g.mtICs }
+
+// MOInterceptors is the MO interception table.
+func (g *Gateway) MOInterceptors() *router.MOInterceptorTable { return g.moICs }
+
+func (g *Gateway) stopConnectors() {
+	for _, c := range *g.conns.Load() {
+		if c.Running() {
+			_ = c.Stop()
+		}
+	}
+}
 
 // Store is the store.
 func (g *Gateway) Store() *wal.DB { return g.db }

@@ -75,9 +75,20 @@ func (g *Gateway) RateMT(s *mt.Submit) (router.Money, error) {
 	return router.Money(rt.Rate), nil
 }
 
-// SubmitMT routes, charges and queues a message; done gets its id once it
-// is durable in the connector's queue.
+// SubmitMT runs the MT interceptors, routes, charges and queues a
+// message; done gets its id once it is durable in the connector's queue.
 func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
+	if len(s.Parts) == 0 || s.User == nil {
+		done("", fmt.Errorf("gateway: message without parts or user"))
+		return
+	}
+	if g.interceptMT(s, done) {
+		return
+	}
+	g.submit(s, done)
+}
+
+func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	rt, cid, err := g.route(s)
 	if err != nil {
 		done("", err)

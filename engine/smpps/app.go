@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/router"
@@ -148,10 +149,17 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 		Validity: p.ValidityPeriod, ValiditySet: len(p.ValidityPeriod) > 0,
 		SDTSet: len(p.ScheduleDeliveryTime) > 0, DLRLevelSet: p.RegisteredDelivery != 0, Parts: 1,
 	}
+	acc := s.b.Accounts()
 	if isBinary(p.DataCoding) {
 		m.Content = nil
+	} else if cu := acc.User(st.uid); cu != nil && cu.MT.ValueFilter.Content.Pattern() != ".*" {
+		// The content filter sees the text (Jasmin decodes it first);
+		// decoded only for users whose filter can refuse something.
+		if txt, err := content.AppendDecode(st.text[:0], p.ShortMessage, content.Coding(p.DataCoding)); err == nil {
+			st.text = txt
+			m.Content = txt
+		}
 	}
-	acc := s.b.Accounts()
 	u, err := acc.CheckMT(st.uid, router.ChannelSMPPS, &m)
 	if err != nil {
 		s.Stats.OtherSubmitErrorCount.Add(1)

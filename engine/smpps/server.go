@@ -226,6 +226,7 @@ type sess struct {
 	typ  smpp.CommandID
 	sub  mt.Submit
 	part [1]smpp.PDU
+	text []byte // decoded content for the content value filter
 }
 
 func remoteIP(ss *session.Session) netip.Addr {

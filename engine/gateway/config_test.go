@@ -1,0 +1,119 @@
+package gateway
+
+import (
+	"testing"
+
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/script"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/smsc"
+)
+
+func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	f, err := router.NewFilter("DestinationAddrFilter", "to44", map[string]string{"destination_addr": "^44"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Filters().Add(f); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, router.RouteRate(2*router.RateUnit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopen without configuring anything: what was saved is back.
+	g, err := Open(e.g.Config(), Options{SMPPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if u := g.Accounts().UserByUsername("user1"); u == nil || !router.VerifyPassword(u.PasswordHash, "pass1") {
+		t.Fatal("user1 did not survive the restart with its password")
+	}
+	if g.MTTable().Len() != 2 || g.MOTable().Len() != 1 {
+		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.MTTable().Len(), g.MOTable().Len())
+	}
+	got, ok := g.MTTable().Get(10)
+	if !ok || got.Rate != router.RouteRate(2*router.RateUnit) || got.FilterList() != rt.FilterList() {
+		t.Fatalf("route 10 after restart: %+v", got)
+	}
+	if g.Connector("sim") == nil || !g.Connector("sim").Running() {
+		t.Fatal("connector sim not back and started")
+	}
+}
+
+func TestProfilesPersistAndLoad(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	if err := e.g.Persist("snap"); err != nil {
+		t.Fatal(err)
+	}
+	e.g.MTTable().Flush()
+	if err := e.g.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Load("snap"); err != nil {
+		t.Fatal(err)
+	}
+	if e.g.MTTable().Len() != 1 {
+		t.Fatalf("MT routes after load: %d", e.g.MTTable().Len())
+	}
+	if err := e.g.Load("missing"); err == nil {
+		t.Fatal("loading a profile never persisted succeeded")
+	}
+	if e.g.MTTable().Len() != 1 {
+		t.Fatal("a failed load changed the configuration")
+	}
+}
+
+func TestMTInterceptorRewritesRejectsAndBypasses(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	src := `
+dst = routable.pdu.params['destination_addr']
+if dst.startswith('999'):
+    smpp_status = 0x0B
+elif dst.startswith('000'):
+    smpp_status = 0
+else:
+    routable.pdu.params['destination_addr'] = '44' + dst
+`
+	ic, err := router.NewMTInterceptor(router.InterceptorDefault, 0, nil, src, script.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.MTInterceptors().Add(ic); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	for i, dst := range []string{"33600000001", "99900000000", "00000000000"} {
+		p := submit(dst, 0, "intercepted")
+		if _, err := s.Send(&p, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "responses", func() bool { r, _ := a.counts(); return r == 3 })
+	resps, _ := a.snapshot()
+	byCtx := map[int]smpp.Status{}
+	a.mu.Lock()
+	for i, c := range a.ctxs {
+		byCtx[c.(int)] = resps[i].Status
+	}
+	a.mu.Unlock()
+	if byCtx[0] != smpp.ESME_ROK || byCtx[1] != smpp.ESME_RINVDSTADR || byCtx[2] != smpp.ESME_ROK {
+		t.Fatalf("statuses %v; want OK, ESME_RINVDSTADR (0x0B from the script), OK (bypass)", byCtx)
+	}
+	waitUntil(t, "the rewritten message at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= 1 })
+	if got := e.sim.Stats().Total.Submits; got != 1 {
+		t.Fatalf("SMSC got %d submits, want 1 (rejected and bypassed ones are not sent)", got)
+	}
+}
