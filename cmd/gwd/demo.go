@@ -70,7 +70,7 @@ func setupDemo(g *gateway.Gateway) error {
 			return err
 		}
 	}
-	return nil
+	return g.Save()
 }
 
 func printDemo(w io.Writer, cfg config.Config) {

@@ -91,6 +91,7 @@ func (g *Gateway) interceptMT(s *mt.Submit, done func(string, error)) bool {
 			done(mt.NewID(), nil)
 		default:
 			cp.Tags = r.Tags
+			cp.Locked = v.Locked
 			g.submit(cp, done)
 		}
 	}) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -138,9 +139,21 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	for i := range s.Parts {
 		p := &s.Parts[i]
 		if s.Channel == router.ChannelHTTP {
-			// The link's addressing for messages gwd built itself.
-			p.Source.TON, p.Source.NPI = byte(cfg.SrcTON), byte(cfg.SrcNPI)
-			p.Dest.TON, p.Dest.NPI = byte(cfg.DstTON), byte(cfg.DstNPI)
+			// The link's addressing for messages gwd built itself,
+			// except what an interceptor locked.
+			lk := s.Locked
+			if !lk.Has(script.ParamSourceAddrTON) {
+				p.Source.TON = byte(cfg.SrcTON)
+			}
+			if !lk.Has(script.ParamSourceAddrNPI) {
+				p.Source.NPI = byte(cfg.SrcNPI)
+			}
+			if !lk.Has(script.ParamDestAddrTON) {
+				p.Dest.TON = byte(cfg.DstTON)
+			}
+			if !lk.Has(script.ParamDestAddrNPI) {
+				p.Dest.NPI = byte(cfg.DstNPI)
+			}
 		}
 		rec := mt.Record{ID: id, UID: u.UID, Channel: s.Channel, Part: uint8(i + 1), Parts: uint8(parts),
 			DLR: s.DLR, RespCharge: respCharge}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 )
 
@@ -50,6 +51,9 @@ type Submit struct {
 	Tags []int64
 	// Received is when the message arrived (routing date/time filters).
 	Received time.Time
+	// Locked are the PDU parameters an interceptor locked: later stages
+	// (the connector's link defaults) must not change them.
+	Locked script.ParamSet
 }
 
 // Submitter accepts messages into the MT pipeline. done gets the gateway
