@@ -112,8 +112,8 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 		if final {
 			g.idx.DeleteDLR(d, func(int, error) {})
 		}
-		g.idx.AddEvent(d.GatewayID, wal.Event{Type: ev, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}}, nil)
+		g.addEvent(d.GatewayID, wal.Event{Type: ev, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}})
 	}
 	switch ds.Channel {
 	case router.ChannelSMPPS:
@@ -173,6 +173,15 @@ func wantsReceipt(rd byte, stat []byte) bool {
 func (g *Gateway) mo(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status)) {
 	g.Stats.MOIn.Add(1)
 	cid := c.CID()
+	if o := g.obs(); o != nil && o.MO(cid, p, func(err error) {
+		if err != nil {
+			respond(smpp.ESME_RSYSERR)
+			return
+		}
+		respond(smpp.ESME_ROK)
+	}) {
+		return
+	}
 	if g.interceptMO(cid, p, respond, func(p *smpp.PDU, tags []int64) { g.routeMO(cid, p, tags, respond) }) {
 		return
 	}

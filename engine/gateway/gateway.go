@@ -72,6 +72,7 @@ type Gateway struct {
 	scripts  chan func()
 	scriptWG sync.WaitGroup
 	closed   atomic.Bool
+	observer atomic.Pointer[Observer]
 
 	Stats Stats
 }

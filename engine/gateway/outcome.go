@@ -58,8 +58,8 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		} else {
 			ack()
 		}
-		g.idx.AddEvent(id, wal.Event{Type: wal.EventSubmitted, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}}, nil)
+		g.addEvent(id, wal.Event{Type: wal.EventSubmitted, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}})
 	case smppc.Rejected, smppc.Unknown, smppc.Expired:
 		stat := "REJECTD"
 		ev := wal.EventRejected
@@ -78,13 +78,14 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		if res != smppc.Expired {
 			c.Ack(m, nil, nil)
 		}
-		g.idx.AddEvent(id, wal.Event{Type: ev, At: now,
-			Details: map[string]string{"connector": cid, "status": st.String()}}, nil)
+		g.addEvent(id, wal.Event{Type: ev, At: now,
+			Details: map[string]string{"connector": cid, "status": st.String()}})
 	}
 }
 
 // StateChanged implements smppc.Sink.
 func (g *Gateway) StateChanged(c *smppc.Connector, bind int, state string, err error) {
+	g.observeState(c, bind, state, err)
 	if err != nil {
 		g.log.Info("connector session", "cid", c.CID(), "bind", bind, "state", state, "err", err)
 		return

@@ -79,24 +79,37 @@ func (g *Gateway) RateMT(s *mt.Submit) (router.Money, error) {
 // SubmitMT runs the MT interceptors, routes, charges and queues a
 // message; done gets its id once it is durable in the connector's queue.
 func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
-	if len(s.Parts) == 0 || s.User == nil {
+	if len(s.Parts) == 0 || (s.User == nil && s.Connector == "") {
 		done("", fmt.Errorf("gateway: message without parts or user"))
 		return
 	}
-	if g.interceptMT(s, done) {
+	if s.User != nil && g.interceptMT(s, done) {
 		return
 	}
 	g.submit(s, done)
 }
 
 func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
-	rt, cid, err := g.route(s)
-	if err != nil {
-		done("", err)
-		return
+	var rate router.RouteRate
+	cid := s.Connector
+	if cid == "" {
+		rt, rcid, err := g.route(s)
+		if err != nil {
+			done("", err)
+			return
+		}
+		rate, cid = rt.Rate, rcid
 	}
 	c := g.Connector(cid)
+	if c == nil {
+		done("", &RouteError{Reason: "unknown connector " + cid})
+		return
+	}
 	u := s.User
+	uid := ""
+	if u != nil {
+		uid = u.UID
+	}
 	parts := len(s.Parts)
 	if parts > router.MaxBillParts {
 		done("", &RouteError{Reason: "too many parts"})
@@ -106,10 +119,13 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	// same batch as the message.
 	var res *wal.Reservation
 	var respCharge int64
-	_, balSet := u.Balance()
-	_, smsSet := u.SMSCount()
+	balSet, smsSet := false, false
+	if u != nil {
+		_, balSet = u.Balance()
+		_, smsSet = u.SMSCount()
+	}
 	if balSet || smsSet {
-		bill, err := router.BillFor(u, router.Money(rt.Rate), parts)
+		bill, err := router.BillFor(u, router.Money(rate), parts)
 		if err != nil {
 			done("", err)
 			return
@@ -155,10 +171,10 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 				p.Dest.NPI = byte(cfg.DstNPI)
 			}
 		}
-		rec := mt.Record{ID: id, UID: u.UID, Channel: s.Channel, Part: uint8(i + 1), Parts: uint8(parts),
+		rec := mt.Record{ID: id, UID: uid, Channel: s.Channel, Part: uint8(i + 1), Parts: uint8(parts),
 			DLR: s.DLR, RespCharge: respCharge}
 		p.Command = smpp.SubmitSM
-		size := 64 + len(id) + len(u.UID) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
+		size := 64 + len(id) + len(uid) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
 		msgs[i] = wal.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}
 	}
 	var extra func(b *pebble.Batch)

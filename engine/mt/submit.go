@@ -51,6 +51,10 @@ type Submit struct {
 	Tags []int64
 	// Received is when the message arrived (routing date/time filters).
 	Received time.Time
+	// Connector, when set, sends the message through that SMPP client
+	// connector without MT routing (Junebug channels own their
+	// connector). It is free: no route, no rate.
+	Connector string
 	// Locked are the PDU parameters an interceptor locked: later stages
 	// (the connector's link defaults) must not change them.
 	Locked script.ParamSet
