@@ -254,6 +254,37 @@ func (db *DB) replaceProfile(to string, objs []cfgKV, marker bool) error {
 	})
 }
 
+// Runtime kinds are objects kept in the configuration store that are not
+// configuration: work in progress such as HTTP batches. Persist does not
+// copy them into profiles and Load leaves the live ones alone, so loading
+// an old profile never resurrects finished work.
+var runtimeKinds sync.Map // kind → struct{}
+
+// RegisterRuntimeKind marks kind as runtime state (see above). Packages
+// call it from init.
+func RegisterRuntimeKind(kind string) { runtimeKinds.Store(kind, struct{}{}) }
+
+func isRuntime(o cfgKV) bool {
+	kind, _, ok := bytes.Cut(o.k, []byte{0})
+	if !ok {
+		return false
+	}
+	_, rt := runtimeKinds.Load(string(kind))
+	return rt
+}
+
+// splitRuntime separates runtime objects from configuration.
+func splitRuntime(objs []cfgKV) (cfg, rt []cfgKV) {
+	for _, o := range objs {
+		if isRuntime(o) {
+			rt = append(rt, o)
+		} else {
+			cfg = append(cfg, o)
+		}
+	}
+	return cfg, rt
+}
+
 // Persist copies the whole live configuration to profile, replacing what
 // the profile held, in one atomic write (jCli's persist -p NAME).
 func (db *DB) Persist(profile string) error {
@@ -267,6 +298,7 @@ func (db *DB) Persist(profile string) error {
 	if err != nil {
 		return fmt.Errorf("persist %s: %w", profile, err)
 	}
+	objs, _ = splitRuntime(objs)
 	if err := db.replaceProfile(profile, objs, true); err != nil {
 		return fmt.Errorf("persist %s: %w", profile, err)
 	}
@@ -290,7 +322,13 @@ func (db *DB) Load(profile string) error {
 	if !ok {
 		return fmt.Errorf("load profile %s: %w", profile, ErrNotFound)
 	}
-	if err := db.replaceProfile(liveProfile, objs, false); err != nil {
+	live, _, err := readProfile(db.pdb, liveProfile)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", profile, err)
+	}
+	objs, _ = splitRuntime(objs)
+	_, keep := splitRuntime(live)
+	if err := db.replaceProfile(liveProfile, append(objs, keep...), false); err != nil {
 		return fmt.Errorf("load %s: %w", profile, err)
 	}
 	return nil
@@ -312,6 +350,7 @@ func (db *DB) IsPersisted(profile string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	live, _ = splitRuntime(live)
 	if len(live) != len(prof) {
 		return false, nil
 	}

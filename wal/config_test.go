@@ -431,3 +431,36 @@ func TestConfigPersistLoadConcurrent(t *testing.T) {
 		t.Fatalf("profile is a mixture: %s / %s", a, b)
 	}
 }
+
+func TestRuntimeKindsStayOutOfProfiles(t *testing.T) {
+	RegisterRuntimeKind("test-batch")
+	db, err := Open(t.TempDir(), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.PutObject("user", "u1", []byte("one")))
+	must(db.PutObject("test-batch", "b1", []byte("running")))
+	must(db.Persist("snap"))
+	if ok, err := db.IsPersisted("snap"); err != nil || !ok {
+		t.Fatalf("IsPersisted = %v, %v: runtime objects must not count", ok, err)
+	}
+	must(db.PutObject("user", "u1", []byte("two")))
+	must(db.PutObject("test-batch", "b1", []byte("done")))
+	must(db.PutObject("test-batch", "b2", []byte("new")))
+	must(db.Load("snap"))
+	if v, err := db.Object("user", "u1"); err != nil || string(v) != "one" {
+		t.Fatalf("user u1 after load: %q, %v", v, err)
+	}
+	for id, want := range map[string]string{"b1": "done", "b2": "new"} {
+		if v, err := db.Object("test-batch", id); err != nil || string(v) != want {
+			t.Fatalf("runtime object %s after load: %q, %v; want %q untouched", id, v, err, want)
+		}
+	}
+}

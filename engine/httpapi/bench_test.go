@@ -1,0 +1,61 @@
+package httpapi
+
+import (
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// benchServer is a Server whose gateway answers at once without
+// recording: what is measured is the handler (argument parsing,
+// validation, authentication, the user's checks, content encoding, the
+// submit_sm parts, the answer).
+func benchServer(b *testing.B) (*Server, *fakeBackend) {
+	b.Helper()
+	f := &fakeBackend{acc: newAccounts(b), noCopy: true, counters: map[string]wal.UserCounters{}}
+	s := New(config.HTTPAPI{}, f, Options{})
+	b.Cleanup(func() { s.Close() })
+	return s, f
+}
+
+func benchHandler(b *testing.B, uri string, want int) {
+	s, _ := benchServer(b)
+	h := s.Handler()
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&fasthttp.Request{}, nil, nil)
+	ctx.Request.SetRequestURI(uri)
+	h(&ctx) // the first check of the password pays the KDF
+	if ctx.Response.StatusCode() != want {
+		b.Fatalf("status %d body %q", ctx.Response.StatusCode(), ctx.Response.Body())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI(uri)
+		h(&ctx)
+	}
+	if ctx.Response.StatusCode() != want {
+		b.Fatalf("status %d body %q", ctx.Response.StatusCode(), ctx.Response.Body())
+	}
+}
+
+// BenchmarkSend is one /send through the handler with the fake gateway.
+func BenchmarkSend(b *testing.B) {
+	benchHandler(b, "/send?username=foo&password=bar&to=33600000001&from=Jasmin&content=Hello+world+%21", 200)
+}
+
+// BenchmarkSendLong is a two-part /send (UDH split).
+func BenchmarkSendLong(b *testing.B) {
+	benchHandler(b, "/send?username=foo&password=bar&to=33600000001&content="+
+		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"+
+		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789", 200)
+}
+
+// BenchmarkSendRefused is a /send refused by the validation.
+func BenchmarkSendRefused(b *testing.B) {
+	benchHandler(b, "/send?username=foo&password=bar&to=abc&content=x", 400)
+}

@@ -1,0 +1,381 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/wal"
+)
+
+func init() { router.PasswordIterations = 1000 }
+
+// routeRefusal is the gateway's "No route found" as a Refusal.
+type routeRefusal struct{}
+
+func (routeRefusal) Error() string           { return "no route found" }
+func (routeRefusal) HTTPStatus() int         { return http.StatusPreconditionFailed }
+func (routeRefusal) HTTPBody() string        { return "No route found" }
+func (routeRefusal) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+
+// submitted is one Submit the fake gateway accepted, deep-copied: its
+// parts as they would go on the wire.
+type submitted struct {
+	id       string
+	uid      string
+	channel  router.Channel
+	parts    []smpp.PDU
+	priority uint8
+	expires  time.Time
+	received time.Time
+	dlr      mt.DLRRequest
+	tags     []int64
+}
+
+// fakeBackend is the gateway: it records what it is given and answers
+// with ids, or with the refusal a test sets.
+type fakeBackend struct {
+	acc *router.Accounts
+	db  *wal.DB
+
+	mu       sync.Mutex
+	subs     []submitted
+	refuse   error            // answer to SubmitMT when set
+	refuseTo map[string]error // per destination
+	rate     router.Money
+	rateErr  error
+	rated    []submitted
+	counters map[string]wal.UserCounters
+	async    bool          // answer on another goroutine
+	hold     chan struct{} // when set, answers wait for it to close
+	noCopy   bool          // benchmarks: do not record
+}
+
+func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }
+func (f *fakeBackend) Store() *wal.DB             { return f.db }
+
+func (f *fakeBackend) Counters(uid string) (wal.UserCounters, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counters[uid], nil
+}
+
+func copySubmit(s *mt.Submit, id string) submitted {
+	r := submitted{id: id, uid: s.User.UID, channel: s.Channel, priority: s.Priority, expires: s.Expires,
+		received: s.Received, dlr: s.DLR, tags: append([]int64(nil), s.Tags...)}
+	for i := range s.Parts {
+		// Through the codec, as the gateway queues it.
+		frame := s.Parts[i].AppendTo(nil)
+		var p smpp.PDU
+		if err := p.Decode(frame); err != nil {
+			panic(fmt.Sprintf("part %d does not decode: %v", i, err))
+		}
+		r.parts = append(r.parts, p)
+	}
+	return r
+}
+
+func (f *fakeBackend) RateMT(s *mt.Submit) (router.Money, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rated = append(f.rated, copySubmit(s, ""))
+	return f.rate, f.rateErr
+}
+
+func (f *fakeBackend) SubmitMT(s *mt.Submit, done func(string, error)) {
+	f.mu.Lock()
+	err, async := f.refuse, f.async
+	hold := f.hold
+	if e, ok := f.refuseTo[string(s.Parts[0].Dest.Addr)]; ok {
+		err = e
+	}
+	var id string
+	if err == nil {
+		id = mt.NewID()
+		if !f.noCopy {
+			f.subs = append(f.subs, copySubmit(s, id))
+		}
+	}
+	f.mu.Unlock()
+	if hold != nil {
+		go func() {
+			<-hold
+			done(id, err)
+		}()
+		return
+	}
+	if async {
+		go done(id, err)
+		return
+	}
+	done(id, err)
+}
+
+func (f *fakeBackend) submits() []submitted {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]submitted(nil), f.subs...)
+}
+
+func (f *fakeBackend) rates() []submitted {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]submitted(nil), f.rated...)
+}
+
+func (f *fakeBackend) setRate(r router.Money, err error) {
+	f.mu.Lock()
+	f.rate, f.rateErr = r, err
+	f.mu.Unlock()
+}
+
+func (f *fakeBackend) setCounters(uid string, c wal.UserCounters) {
+	f.mu.Lock()
+	f.counters[uid] = c
+	f.mu.Unlock()
+}
+
+func walCounters(balance string, hasBalance bool, sms int64, hasSMS bool) wal.UserCounters {
+	a, err := wal.ParseAmount(balance)
+	if err != nil {
+		panic(err)
+	}
+	return wal.UserCounters{Balance: a, HasBalance: hasBalance, SMS: sms, HasSMS: hasSMS}
+}
+
+func (f *fakeBackend) setRefuse(err error) {
+	f.mu.Lock()
+	f.refuse = err
+	f.mu.Unlock()
+}
+
+// env is a Server on 127.0.0.1 with a fake gateway, a real Accounts with
+// user foo/bar (uid u1, group g1) and a real store.
+type env struct {
+	t    *testing.T
+	s    *Server
+	b    *fakeBackend
+	acc  *router.Accounts
+	dir  string
+	base string
+	cfg  config.HTTPAPI
+	opts Options
+	ln   net.Listener
+	done chan error
+}
+
+func newAccounts(t testing.TB) *router.Accounts {
+	t.Helper()
+	acc := router.NewAccounts()
+	if err := acc.AddGroup("g1"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := router.NewUser("u1", "g1", "foo", "bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.AddUser(u); err != nil {
+		t.Fatal(err)
+	}
+	return acc
+}
+
+func newEnv(t *testing.T, cfg config.HTTPAPI, opts Options) *env {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := wal.Open(dir, wal.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, acc: newAccounts(t), dir: dir, cfg: cfg, opts: opts}
+	e.b = &fakeBackend{acc: e.acc, db: db, counters: map[string]wal.UserCounters{}}
+	e.start()
+	t.Cleanup(func() {
+		e.stop()
+		if e.b.db != nil {
+			e.b.db.Close()
+		}
+	})
+	return e
+}
+
+// start runs a Server on a fresh listener.
+func (e *env) start() {
+	e.t.Helper()
+	e.s = New(e.cfg, e.b, e.opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.ln = ln
+	e.base = "http://" + ln.Addr().String()
+	e.done = make(chan error, 1)
+	go func(s *Server) { e.done <- s.Serve(ln) }(e.s)
+}
+
+// stop closes the Server.
+func (e *env) stop() {
+	if e.s == nil {
+		return
+	}
+	if err := e.s.Close(); err != nil {
+		e.t.Errorf("Close: %v", err)
+	}
+	if err := <-e.done; err != nil {
+		e.t.Errorf("Serve: %v", err)
+	}
+	e.s = nil
+}
+
+// restart closes the Server and the store, reopens the store from its
+// directory and starts a new Server on it.
+func (e *env) restart(opts Options) {
+	e.t.Helper()
+	e.stop()
+	if err := e.b.db.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	db, err := wal.Open(e.dir, wal.Options{NoSync: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.b.db = db
+	e.opts = opts
+	e.start()
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func (e *env) do(req *http.Request) (int, string, http.Header) {
+	e.t.Helper()
+	resp, err := client.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (e *env) get(path string, q url.Values) (int, string) {
+	e.t.Helper()
+	u := e.base + path
+	if q != nil {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	st, body, _ := e.do(req)
+	return st, body
+}
+
+func (e *env) getRaw(pathAndQuery string) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.base+pathAndQuery, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	st, body, _ := e.do(req)
+	return st, body
+}
+
+func (e *env) postForm(path string, q url.Values) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(q.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	st, body, _ := e.do(req)
+	return st, body
+}
+
+// rest calls the REST API with Basic credentials (none when user is "").
+func (e *env) rest(method, path, user, pass, body string) (int, string, http.Header) {
+	e.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.base+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return e.do(req)
+}
+
+// send is /send with foo/bar and the given extra arguments.
+func (e *env) send(kv ...string) (int, string) {
+	e.t.Helper()
+	q := url.Values{"username": {"foo"}, "password": {"bar"}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	return e.get("/send", q)
+}
+
+func (e *env) setCred(cred, section, key, value string) {
+	e.t.Helper()
+	if err := e.acc.SetCredential("u1", cred, section, key, value); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitFor polls cond (bounded).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// successID extracts the id of a Success "id" body.
+func successID(t *testing.T, body string) string {
+	t.Helper()
+	id, ok := strings.CutPrefix(body, `Success "`)
+	if !ok || !strings.HasSuffix(id, `"`) || len(id) != mt.IDLen+1 {
+		t.Fatalf("body %q is not Success \"<id>\"", body)
+	}
+	return strings.TrimSuffix(id, `"`)
+}
+
+var errPlain = errors.New("connector queue broken")
+
+func newReq(t *testing.T, method, u, body string) *http.Request {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}

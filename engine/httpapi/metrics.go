@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/router"
+)
+
+// Jasmin's HTTP API counters (manual, "Monitoring metrics"), in the
+// process's default metrics set: /metrics on this server shows them, and
+// so does any other exporter of that set. They count /send, /rate and
+// /balance and their REST forms (Jasmin's REST API is a client of its HTTP
+// API), whichever Server served them. Each is one atomic word.
+//
+// httpapi_interceptor_count and httpapi_interceptor_error_count are
+// registered here so that /metrics always lists them; interceptors run in
+// the gateway, which counts them (metrics.GetOrCreateCounter with the same
+// name returns these counters).
+var (
+	mRequests         = metrics.GetOrCreateCounter("httpapi_request_count")
+	mInterceptor      = metrics.GetOrCreateCounter("httpapi_interceptor_count")
+	mAuthErrors       = metrics.GetOrCreateCounter("httpapi_auth_error_count")
+	mRouteErrors      = metrics.GetOrCreateCounter("httpapi_route_error_count")
+	mInterceptorError = metrics.GetOrCreateCounter("httpapi_interceptor_error_count")
+	mThroughputErrors = metrics.GetOrCreateCounter("httpapi_throughput_error_count")
+	mChargingErrors   = metrics.GetOrCreateCounter("httpapi_charging_error_count")
+	mServerErrors     = metrics.GetOrCreateCounter("httpapi_server_error_count")
+	mSuccess          = metrics.GetOrCreateCounter("httpapi_success_count")
+
+	// gwd's own: batch callbacks (callback_url, errback_url) that failed
+	// or were answered with a status of 300 or more.
+	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
+)
+
+// countRefusal counts a refused request under Jasmin's error counters.
+func countRefusal(err error, status int) {
+	var ae *router.AuthError
+	var te *router.ThroughputError
+	var ce *router.ChargeError
+	switch {
+	case errors.As(err, &ae):
+		mAuthErrors.Inc()
+	case errors.As(err, &te):
+		mThroughputErrors.Inc()
+	case errors.As(err, &ce):
+		mChargingErrors.Inc()
+	case status == http.StatusPreconditionFailed:
+		mRouteErrors.Inc()
+	case status >= 500:
+		mServerErrors.Inc()
+	}
+}
+
+// serveMetrics is /metrics: the default set in Prometheus text format,
+// process metrics included.
+func serveMetrics(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	metrics.WritePrometheus(ctx, true)
+}

@@ -1,0 +1,415 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/engine/content"
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
+)
+
+// Authentication on /send
+//
+// Every /send carries the user's password, and the router stores only a
+// slow salted hash of it (PBKDF2, tens of milliseconds of CPU per check).
+// /send first asks Accounts.AuthenticateCached, which answers without the
+// KDF when the password is the one last verified for that user: the router
+// keeps, per user, an HMAC of that password under a key drawn at random
+// when the process starts, and a matching MAC is the same password (about
+// 0.3 µs, no allocation). Only when the cache cannot decide (the first
+// request after a start or a password change, or a wrong password) does
+// the handler run Authenticate and pay the KDF; fasthttp runs handlers on
+// worker goroutines, so that slow path blocks no event loop. Nothing is
+// weakened: only successes are remembered, so a wrong password always
+// costs the full KDF and online guessing stays as slow as the hash makes
+// it; the MAC and its key never leave the process's memory, and a
+// password change invalidates the cached entry at once.
+
+// fallbackError is the manual's 500 answer for a failure with no better
+// text.
+const fallbackError = "Cannot send submit_sm, check SMPPClientManagerPB log file for details"
+
+// outcome is the answer to one message: 200 with the id, or an error
+// status with the text that goes in Error "…".
+type outcome struct {
+	status int
+	id     string
+	msg    string
+	err    error
+}
+
+func (o *outcome) ok() bool { return o.status == http.StatusOK }
+
+// refused turns an error into the outcome a client sees.
+func refused(err error) outcome {
+	var pe *paramError
+	if errors.As(err, &pe) {
+		return outcome{status: http.StatusBadRequest, msg: pe.msg, err: err}
+	}
+	var rf router.Refusal
+	if errors.As(err, &rf) {
+		st := rf.HTTPStatus()
+		countRefusal(err, st)
+		return outcome{status: st, msg: rf.HTTPBody(), err: err}
+	}
+	mServerErrors.Inc()
+	return outcome{status: http.StatusInternalServerError, msg: fallbackError, err: err}
+}
+
+// sendJob is the scratch one message uses on its way through the API,
+// reused from a pool: the request's arguments, the validated request, the
+// encoded content, the submit_sm parts and the Submit handed to the
+// gateway, and the channel its answer comes back on.
+type sendJob struct {
+	args     []arg
+	req      sendReq
+	mtr      router.MTRequest
+	parts    []smpp.PDU
+	enc      []byte // encoded content
+	split    []content.Part
+	splitBuf []byte
+	tlv      []byte
+	vp       []byte
+	sub      mt.Submit
+
+	// Set by done, read after <-ready.
+	id    string
+	err   error
+	ready chan struct{}
+	done  func(id string, err error)
+	timer *time.Timer // await's, reused
+}
+
+func newSendJob() *sendJob {
+	j := &sendJob{ready: make(chan struct{}, 1), vp: make([]byte, 0, 16)}
+	j.done = func(id string, err error) {
+		j.id, j.err = id, err
+		j.ready <- struct{}{}
+	}
+	return j
+}
+
+func (s *Server) getJob() *sendJob { return s.jobs.Get().(*sendJob) }
+
+func (s *Server) putJob(j *sendJob) {
+	for i := range j.args {
+		j.args[i] = arg{}
+	}
+	j.args = j.args[:0]
+	for i := range j.parts {
+		j.parts[i] = smpp.PDU{}
+	}
+	j.parts = j.parts[:0]
+	j.mtr = router.MTRequest{}
+	j.sub = mt.Submit{}
+	j.id, j.err = "", nil
+	s.jobs.Put(j)
+}
+
+// authenticate checks a username and password (see "Authentication on
+// /send" above). The strings may alias the request: nothing keeps them.
+func (s *Server) authenticate(username, password string) (*router.User, error) {
+	u, decided, err := s.acc.AuthenticateCached(username, password)
+	if decided {
+		if err != nil {
+			// The error holds the username: give it its own copy.
+			return nil, &router.AuthError{Reason: authReason(err), Username: string([]byte(username))}
+		}
+		return u, nil
+	}
+	u, err = s.acc.Authenticate(string([]byte(username)), password)
+	return u, err
+}
+
+func authReason(err error) router.AuthReason {
+	var ae *router.AuthError
+	if errors.As(err, &ae) {
+		return ae.Reason
+	}
+	return router.AuthBadPassword
+}
+
+// encode turns the request's content into octets: hex-content as it is,
+// content encoded for its coding. Without a coding parameter, content that
+// GSM 03.38 cannot carry goes as UCS2 (coding 8) rather than being refused
+// (Jasmin would send its UTF-8 bytes as GSM, which phones show garbled).
+func (j *sendJob) encode() ([]byte, content.Coding, error) {
+	r := &j.req
+	c := content.Coding(r.coding)
+	if r.set[fHexContent] {
+		return r.hex, c, nil
+	}
+	text := unsafeString(r.val[fContent])
+	var err error
+	if !r.set[fCoding] && utf8.ValidString(text) {
+		c, j.enc = content.AppendBest(j.enc[:0], text)
+	} else {
+		j.enc, err = content.AppendEncode(j.enc[:0], text, c)
+	}
+	if err != nil {
+		return nil, c, &paramError{"Argument [content] has an invalid value: " +
+			strings.TrimPrefix(err.Error(), "content: ") + "."}
+	}
+	return j.enc, c, nil
+}
+
+// splitParts cuts octets into parts: one when it fits, else per
+// long_content_split, at most maxParts. UDH parts carry Jasmin's 6-octet
+// header, whose reference is 8 bits; SAR references use all 16 bits.
+// References come from a counter per server that only long messages
+// advance, so two long messages get the same one only 256 (UDH) or 65,536
+// (SAR) long messages apart.
+func (s *Server) splitParts(j *sendJob, octets []byte, c content.Coding, maxParts int) ([]content.Part, error) {
+	var ref uint16
+	// Up to 140 octets always fit one part (160 for GSM septets).
+	if len(octets) > content.SingleOctets && content.CountFor(octets, c, s.split, 0) > 1 {
+		ref = uint16(s.ref.Add(1))
+		if s.split == content.UDH {
+			ref &= 0xff
+		}
+	}
+	var err error
+	j.split, j.splitBuf, err = content.AppendSplit(j.split[:0], j.splitBuf[:0], octets, c, s.split, maxParts, ref)
+	if err != nil {
+		return nil, splitError(err, maxParts)
+	}
+	return j.split, nil
+}
+
+func splitError(err error, maxParts int) error {
+	var tl *content.TooLongError
+	if errors.As(err, &tl) {
+		return errTooLong(tl.Parts, maxParts)
+	}
+	return &paramError{"Cannot split content: " + strings.TrimPrefix(err.Error(), "content: ") + "."}
+}
+
+func errTooLong(n, maxParts int) error {
+	return &paramError{"Content too long: " + itoa(n) + " parts, long_content_max_parts is " + itoa(maxParts) + "."}
+}
+
+// prepare builds j's message for user uid from its validated request:
+// content, the user's credential checks (CheckMT, with the HTTP notion of
+// a parameter being "set"), the submit_sm parts and the Submit. It changes
+// nothing anywhere; a refusal comes back as the error.
+func (s *Server) prepare(j *sendJob, uid string) error {
+	r := &j.req
+	octets, c, err := j.encode()
+	if err != nil {
+		return err
+	}
+	parts, err := s.splitParts(j, octets, c, s.maxParts)
+	if err != nil {
+		return err
+	}
+	m := &j.mtr
+	*m = router.MTRequest{
+		Dst:          r.val[fTo],
+		Src:          r.val[fFrom],
+		SrcSet:       r.set[fFrom],
+		HexContent:   r.set[fHexContent],
+		Priority:     r.priority,
+		PrioritySet:  r.set[fPriority],
+		Validity:     r.val[fValidity],
+		ValiditySet:  r.set[fValidity],
+		SDTSet:       r.set[fSDT],
+		DLRLevelSet:  r.dlr,
+		DLRMethodSet: r.set[fDLRMethod],
+		Parts:        len(parts),
+	}
+	if r.set[fContent] {
+		m.Content, m.ContentSet = r.val[fContent], true
+	}
+	u, err := s.acc.CheckMT(uid, router.ChannelHTTP, m)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	sub := &j.sub
+	*sub = mt.Submit{User: u, Channel: router.ChannelHTTP, Priority: uint8(r.priority), Received: now}
+	j.vp = j.vp[:0]
+	if r.set[fValidity] {
+		sub.Expires = now.Add(time.Duration(r.validityMin) * time.Minute)
+		j.vp = validityPeriod(j.vp, r.validityMin)
+	}
+	if r.dlr {
+		sub.DLR = mt.DLRRequest{Level: r.dlrLevel, URL: string(r.val[fDLRURL]), Method: r.dlrMethod}
+	}
+	if len(r.tags) > 0 {
+		sub.Tags = append([]int64(nil), r.tags...)
+	}
+	s.buildParts(j, parts, c)
+	sub.Parts = j.parts
+	return nil
+}
+
+// buildParts fills j.parts: one submit_sm per part. Their fields alias the
+// request and j's buffers (the gateway copies them in SubmitMT).
+func (s *Server) buildParts(j *sendJob, parts []content.Part, c content.Coding) {
+	r := &j.req
+	var reg byte
+	if r.dlr && r.dlrLevel >= mt.DLRTerminal {
+		reg = 1
+	}
+	var sdt []byte
+	if r.set[fSDT] {
+		sdt = r.val[fSDT]
+	}
+	var vp []byte
+	if len(j.vp) > 0 {
+		vp = j.vp
+	}
+	// SAR TLVs: 16 octets a part, in one buffer sized first so that the
+	// slices taken from it stay put.
+	j.tlv = j.tlv[:0]
+	if need := 16 * len(parts); cap(j.tlv) < need {
+		j.tlv = make([]byte, 0, need)
+	}
+	if cap(j.parts) < len(parts) {
+		j.parts = make([]smpp.PDU, len(parts))
+	}
+	j.parts = j.parts[:len(parts)]
+	for i := range parts {
+		pt := &parts[i]
+		p := &j.parts[i]
+		*p = smpp.PDU{}
+		p.Command = smpp.SubmitSM
+		p.Source.Addr = j.mtr.Src
+		p.Dest.Addr = j.mtr.Dst
+		p.PriorityFlag = byte(r.priority)
+		p.ScheduleDeliveryTime = sdt
+		p.ValidityPeriod = vp
+		p.RegisteredDelivery = reg
+		p.DataCoding = byte(c)
+		p.ShortMessage = pt.ShortMessage
+		if pt.UDHI {
+			p.EsmClass |= 0x40
+		}
+		if pt.SARTotal > 0 {
+			start := len(j.tlv)
+			t := smpp.TLVs(j.tlv)
+			t = t.AppendUint16(smpp.TagSarMsgRefNum, pt.SARRef)
+			t = t.AppendUint8(smpp.TagSarTotalSegments, pt.SARTotal)
+			t = t.AppendUint8(smpp.TagSarSegmentSeqnum, pt.SARSeq)
+			j.tlv = t
+			p.TLVs = smpp.TLVs(j.tlv[start:len(j.tlv):len(j.tlv)])
+		}
+	}
+}
+
+// dispatch hands j.sub to the gateway and waits for its answer. It reports
+// false when the wait timed out: j then belongs to the gateway's callback
+// and must not be reused.
+func (s *Server) dispatch(j *sendJob) (outcome, bool) {
+	s.b.SubmitMT(&j.sub, j.done)
+	return s.await(j)
+}
+
+// await waits for the answer of a job handed to the gateway, at most
+// SubmitTimeout (the job's own timer, reused).
+func (s *Server) await(j *sendJob) (outcome, bool) {
+	select {
+	case <-j.ready: // answered before SubmitMT returned
+		return j.result(), true
+	default:
+	}
+	if j.timer == nil {
+		j.timer = time.NewTimer(s.opts.SubmitTimeout)
+	} else {
+		j.timer.Reset(s.opts.SubmitTimeout)
+	}
+	select {
+	case <-j.ready:
+		j.timer.Stop()
+		return j.result(), true
+	case <-j.timer.C:
+		mServerErrors.Inc()
+		s.log.Debug("httpapi: gateway did not answer", "timeout", s.opts.SubmitTimeout)
+		return outcome{status: http.StatusInternalServerError, msg: fallbackError}, false
+	}
+}
+
+// result is the outcome of a job whose done ran.
+func (j *sendJob) result() outcome {
+	if j.err != nil {
+		return refused(j.err)
+	}
+	mSuccess.Inc()
+	return outcome{status: http.StatusOK, id: j.id}
+}
+
+// sendHTTP runs one /send or /secure/send message: validation (already in
+// j.req), the user's checks and throughput quota, then the gateway. The
+// bool is false when j must not be reused (see dispatch).
+func (s *Server) sendHTTP(j *sendJob, uid string) (outcome, bool) {
+	if err := s.prepare(j, uid); err != nil {
+		return refused(err), true
+	}
+	// http_throughput: after the checks, so that a refused request does
+	// not use up the user's rate.
+	if !j.sub.User.Allow(router.ChannelHTTP) {
+		return refused(router.ErrThroughputExceeded), true
+	}
+	return s.dispatch(j)
+}
+
+// serveSend is /send (GET query or POST form).
+func (s *Server) serveSend(ctx *fasthttp.RequestCtx) {
+	mRequests.Inc()
+	j := s.getJob()
+	j.args = collectArgs(ctx, j.args[:0])
+	o, reuse := s.sendArgs(j)
+	writePlain(ctx, &o)
+	if reuse {
+		s.putJob(j)
+	}
+}
+
+// sendArgs is /send once the arguments are collected.
+func (s *Server) sendArgs(j *sendJob) (outcome, bool) {
+	if err := j.req.parse(j.args, epSend, false); err != nil {
+		return refused(err), true
+	}
+	u, err := s.authenticate(unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
+	if err != nil {
+		return refused(err), true
+	}
+	return s.sendHTTP(j, u.UID)
+}
+
+// collectArgs appends the query's arguments, then (POST) the form's.
+func collectArgs(ctx *fasthttp.RequestCtx, dst []arg) []arg {
+	for k, v := range ctx.QueryArgs().All() {
+		dst = append(dst, arg{k, v})
+	}
+	if string(ctx.Method()) == "POST" {
+		for k, v := range ctx.PostArgs().All() {
+			dst = append(dst, arg{k, v})
+		}
+	}
+	return dst
+}
+
+// writePlain answers the HTTP API's way: Success "id" or Error "…".
+func writePlain(ctx *fasthttp.RequestCtx, o *outcome) {
+	if !o.ok() {
+		writePlainError(ctx, o.status, o.msg)
+		return
+	}
+	ctx.SetStatusCode(http.StatusOK)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.ResetBody()
+	ctx.Response.AppendBodyString(`Success "`)
+	ctx.Response.AppendBodyString(o.id)
+	ctx.Response.AppendBodyString(`"`)
+}
+
+func unsafeBytesToString(b []byte) string { return unsafe.String(&b[0], len(b)) }

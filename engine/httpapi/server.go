@@ -1,0 +1,332 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/content"
+	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Backend is the gateway as the HTTP APIs see it.
+type Backend interface {
+	mt.Submitter // SubmitMT(s *mt.Submit, done func(id string, err error))
+	Accounts() *router.Accounts
+	// RateMT routes s as SubmitMT would (interceptors, MT table) without
+	// queueing or charging and returns the route's rate per submit_sm (0:
+	// free) — /rate's answer is rate and submit_sm_count (len(s.Parts)).
+	RateMT(s *mt.Submit) (router.Money, error)
+	// Counters returns the user's live balance and sms_count as the store
+	// keeps them (unlimited when not set).
+	Counters(uid string) (wal.UserCounters, error)
+	// Store holds batches (sendbatch) durably.
+	Store() *wal.DB
+}
+
+// Options tune a Server. Zero values mean the defaults.
+type Options struct {
+	// Logger receives errors that no client sees (a batch that cannot
+	// be saved, a callback that failed). Default: slog.Default().
+	Logger *slog.Logger
+	// MaxBodySize is the largest request body accepted; larger ones are
+	// answered 413. Default 8 MiB (a sendbatch of tens of thousands of
+	// destinations).
+	MaxBodySize int
+	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection's
+	// reads, writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// SubmitTimeout is the longest a request waits for the gateway to make
+	// its message durable; past it the client gets a 500 (the message may
+	// still be sent). Default 30 s.
+	SubmitTimeout time.Duration
+
+	// BatchWorkers is how many batches run at once. Default 2.
+	BatchWorkers int
+	// BatchRate is the most messages per second one running batch submits
+	// (the user's http_throughput, when set, is honoured as well).
+	// Default 100.
+	BatchRate float64
+	// BatchWindow is how many messages of one batch are in the gateway
+	// at once; progress is saved after each window. Default 16.
+	BatchWindow int
+	// MaxBatchMessages is the most messages (destinations) one sendbatch
+	// may hold. Default 100,000.
+	MaxBatchMessages int
+	// BatchRetention is how long the progress of a finished or cancelled
+	// batch stays available to GET /secure/batch/{id}. Default 7 days.
+	BatchRetention time.Duration
+	// CallbackTimeout bounds one batch callback (callback_url,
+	// errback_url) request. Default 10 s.
+	CallbackTimeout time.Duration
+	// CallbackQueue is how many batch callbacks may wait to be made;
+	// a full queue slows the batches down. Default 4096.
+	CallbackQueue int
+
+	// Now returns the time (tests). Default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(d *int, v int) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt(&o.MaxBodySize, 8<<20)
+	def(&o.ReadTimeout, 30*time.Second)
+	def(&o.WriteTimeout, 30*time.Second)
+	def(&o.IdleTimeout, 60*time.Second)
+	def(&o.SubmitTimeout, 30*time.Second)
+	defInt(&o.BatchWorkers, 2)
+	if o.BatchRate <= 0 {
+		o.BatchRate = 100
+	}
+	defInt(&o.BatchWindow, 16)
+	defInt(&o.MaxBatchMessages, 100_000)
+	def(&o.BatchRetention, 7*24*time.Hour)
+	def(&o.CallbackTimeout, 10*time.Second)
+	defInt(&o.CallbackQueue, 4096)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Server serves the HTTP API and the RESTful API.
+type Server struct {
+	cfg      config.HTTPAPI
+	b        Backend
+	acc      *router.Accounts
+	opts     Options
+	log      *slog.Logger
+	maxParts int
+	split    content.Method
+
+	ref  atomic.Uint32 // concatenation references
+	jobs sync.Pool     // *sendJob
+
+	srv     *fasthttp.Server
+	handler fasthttp.RequestHandler
+	batches *batches
+	closed  atomic.Bool
+	once    sync.Once
+}
+
+// New makes a Server for [http-api] cfg in front of b. It loads the
+// batches the store holds and resumes those unfinished and scheduled.
+func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
+	opts.defaults()
+	s := &Server{cfg: cfg, b: b, acc: b.Accounts(), opts: opts, log: opts.Logger,
+		maxParts: cfg.LongContentMaxParts, split: content.UDH}
+	if s.maxParts <= 0 {
+		s.maxParts = 5
+	}
+	if s.maxParts > router.MaxBillParts {
+		s.maxParts = router.MaxBillParts
+	}
+	if cfg.LongContentSplit != "" {
+		if m, err := content.ParseMethod(strings.ToLower(cfg.LongContentSplit)); err == nil {
+			s.split = m
+		} else {
+			s.log.Error("httpapi: long_content_split: using udh", "value", cfg.LongContentSplit, "err", err)
+		}
+	}
+	s.ref.Store(uint32(time.Now().UnixNano()))
+	s.jobs.New = func() any { return newSendJob() }
+	s.handler = s.route
+	s.srv = &fasthttp.Server{
+		Handler:                      s.handler,
+		ErrorHandler:                 s.serveError,
+		Name:                         "gwd",
+		ReadTimeout:                  opts.ReadTimeout,
+		WriteTimeout:                 opts.WriteTimeout,
+		IdleTimeout:                  opts.IdleTimeout,
+		MaxRequestBodySize:           opts.MaxBodySize,
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+	}
+	s.batches = newBatches(s)
+	if err := s.batches.load(); err != nil {
+		s.log.Error("httpapi: loading batches", "err", err)
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.closed.Load() {
+		return errors.New("httpapi: server closed")
+	}
+	if err := s.srv.Serve(ln); err != nil {
+		return fmt.Errorf("httpapi: serve %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Handler is the request handler, for callers that run their own
+// fasthttp server.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
+
+// Close stops accepting, waits for the requests in flight, then stops the
+// batch workers: a batch's progress is saved and it resumes on the next
+// New with the same store.
+func (s *Server) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.closed.Store(true)
+		if e := s.srv.Shutdown(); e != nil {
+			err = fmt.Errorf("httpapi: shutdown: %w", e)
+		}
+		s.batches.close()
+	})
+	return err
+}
+
+// route dispatches a request by path.
+func (s *Server) route(ctx *fasthttp.RequestCtx) {
+	path := ctx.Path()
+	switch string(path) {
+	case "/send":
+		if s.allow(ctx, "GET", "POST") {
+			s.serveSend(ctx)
+		}
+	case "/balance":
+		if s.allow(ctx, "GET", "POST") {
+			s.serveBalance(ctx)
+		}
+	case "/rate":
+		if s.allow(ctx, "GET", "POST") {
+			s.serveRate(ctx)
+		}
+	case "/ping":
+		if s.allow(ctx, "GET", "POST") {
+			servePing(ctx)
+		}
+	case "/metrics":
+		if s.allow(ctx, "GET", "") {
+			serveMetrics(ctx)
+		}
+	case "/secure/send":
+		if s.allowREST(ctx, "POST", "") {
+			s.serveRESTSend(ctx)
+		}
+	case "/secure/sendbatch":
+		if s.allowREST(ctx, "POST", "") {
+			s.serveRESTSendBatch(ctx)
+		}
+	case "/secure/balance":
+		if s.allowREST(ctx, "GET", "POST") {
+			s.serveRESTBalance(ctx)
+		}
+	case "/secure/rate":
+		if s.allowREST(ctx, "GET", "POST") {
+			s.serveRESTRate(ctx)
+		}
+	default:
+		if id, ok := strings.CutPrefix(string(path), "/secure/batch/"); ok && id != "" && !strings.Contains(id, "/") {
+			if s.allowREST(ctx, "GET", "DELETE") {
+				s.serveBatch(ctx, id)
+			}
+			return
+		}
+		writePlainError(ctx, fasthttp.StatusNotFound, "Not found")
+	}
+}
+
+// methodIs reports whether the request's method is a or b ("" for
+// none). HEAD counts as GET only for the read-only /ping and /metrics:
+// a HEAD /send must not send.
+func methodIs(ctx *fasthttp.RequestCtx, a, b string) bool {
+	m := ctx.Method()
+	if string(m) == "HEAD" {
+		p := string(ctx.Path())
+		return a == "GET" && (p == "/ping" || p == "/metrics")
+	}
+	return string(m) == a || (b != "" && string(m) == b)
+}
+
+func (s *Server) allow(ctx *fasthttp.RequestCtx, a, b string) bool {
+	if methodIs(ctx, a, b) {
+		return true
+	}
+	ctx.Response.Header.Set("Allow", strings.TrimSuffix(a+", "+b, ", "))
+	writePlainError(ctx, fasthttp.StatusMethodNotAllowed, "Method not allowed")
+	return false
+}
+
+func (s *Server) allowREST(ctx *fasthttp.RequestCtx, a, b string) bool {
+	if methodIs(ctx, a, b) {
+		return true
+	}
+	ctx.Response.Header.Set("Allow", strings.TrimSuffix(a+", "+b, ", "))
+	writeJSONMessage(ctx, fasthttp.StatusMethodNotAllowed, "Method not allowed")
+	return false
+}
+
+// serveError answers requests fasthttp could not read.
+func (s *Server) serveError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		writePlainError(ctx, fasthttp.StatusRequestEntityTooLarge,
+			"Request body is larger than "+itoa(s.opts.MaxBodySize)+" octets.")
+		return
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		writePlainError(ctx, fasthttp.StatusRequestTimeout, "Request timeout")
+		return
+	}
+	writePlainError(ctx, fasthttp.StatusBadRequest, "Bad request")
+}
+
+// servePing is /ping: Jasmin's HTTP API answers the text Jasmin/PONG,
+// its REST API {"data": "Jasmin/PONG"}. Both live on this port, so a
+// client that asks for JSON (Accept: application/json) gets the REST
+// form.
+func servePing(ctx *fasthttp.RequestCtx) {
+	if strings.Contains(string(ctx.Request.Header.Peek("Accept")), "application/json") {
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"data": "Jasmin/PONG"}`)
+		return
+	}
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString("Jasmin/PONG")
+}
+
+// writePlainError answers the HTTP API's Error "msg".
+func writePlainError(ctx *fasthttp.RequestCtx, status int, msg string) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.ResetBody()
+	ctx.Response.AppendBodyString(`Error "`)
+	ctx.Response.AppendBodyString(msg)
+	ctx.Response.AppendBodyString(`"`)
+}
+
+// unsafeString views b as a string for lookups that do not keep it.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafeBytesToString(b)
+}
+
+// now is the server's clock.
+func (s *Server) now() time.Time { return s.opts.Now() }
