@@ -78,7 +78,11 @@ func printDemo(w io.Writer, cfg config.Config) {
   SMPP: bind a transceiver to %s with system_id %q, password %q, and submit_sm;
         receipts come back as deliver_sm when registered_delivery is 1.
         e.g. go run ./cmd/bench smpp -addr 127.0.0.1:%d -system-id %s -password %s -count 1 -receipts
-`, demoCID, cfg.SMPPServer.Addr(), demoUser, demoPassword, cfg.SMPPServer.Port, demoUser, demoPassword)
+  HTTP: curl 'http://127.0.0.1:%d/send?username=%s&password=%s&to=33600000001&content=hello'
+        answers Success "<message id>" once the message is stored; add
+        &dlr=yes&dlr-url=http://your.app/dlr&dlr-level=2 for a receipt.
+`, demoCID, cfg.SMPPServer.Addr(), demoUser, demoPassword, cfg.SMPPServer.Port, demoUser, demoPassword,
+		cfg.HTTPAPI.Port, demoUser, demoPassword)
 }
 
 // newLogger builds the [log] logger: text lines to stderr or to a file.

@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/httpapi"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -136,10 +138,23 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger})
+	ln, err := net.Listen("tcp", cfg.HTTPAPI.Addr())
+	if err != nil {
+		_ = api.Close()
+		_ = g.Close()
+		return fmt.Errorf("http api: %w", err)
+	}
+	go func() {
+		if err := api.Serve(ln); err != nil {
+			logger.Error("http api stopped", "err", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s\n", ln.Addr())
 	if demo {
 		printDemo(stderr, cfg)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "gwd: stopping")
-	return g.Close()
+	return errors.Join(api.Close(), g.Close())
 }
