@@ -1,0 +1,128 @@
+package httpapi_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/httpapi"
+	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smsc"
+)
+
+// TestSendThroughGatewayWithReceipts drives the whole HTTP path: /send on
+// a real gateway, the message at smppsim, and the level 1 and level 2
+// receipts at the application's dlr-url.
+func TestSendThroughGatewayWithReceipts(t *testing.T) {
+	router.PasswordIterations = 1000
+	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cfg := config.Default()
+	cfg.Store.Path = t.TempDir()
+	cfg.Store.Sync = false
+	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(sim.Addr().String())
+	cc := smppc.DefaultConfig("sim")
+	cc.Host = host
+	cc.Port, _ = strconv.Atoi(port)
+	cc.SubmitThroughput = 0
+	if err := g.AddConnector(cc); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.StartConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Accounts().AddGroup("g1"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := router.NewUser("u1", "g1", "foo", "bar")
+	if err := g.Accounts().AddUser(u); err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, 0)
+	if err := g.MTTable().Add(rt, g.Known); err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var dlrs []url.Values
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		dlrs = append(dlrs, r.Form)
+		mu.Unlock()
+		_, _ = w.Write([]byte("ACK/Jasmin"))
+	}))
+	defer app.Close()
+
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = api.Serve(ln) }()
+	defer api.Close()
+
+	q := url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"33600000001"},
+		"content": {"hello over http"}, "dlr": {"yes"}, "dlr-url": {app.URL + "/dlr"}, "dlr-level": {"3"}, "dlr-method": {"POST"}}
+	code, body, err := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/send?"+q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 200 || !strings.HasPrefix(string(body), `Success "`) {
+		t.Fatalf("/send: %d %s", code, body)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(string(body), `Success "`), `"`)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(dlrs)
+		mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d receipts at dlr-url, want 2 (level 1 and 2)", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	levels := map[string]url.Values{}
+	for _, d := range dlrs {
+		if d.Get("id") != id {
+			t.Fatalf("receipt for %q, want %q", d.Get("id"), id)
+		}
+		levels[d.Get("message_status")] = d
+	}
+	if l1, ok := levels["ESME_ROK"]; !ok || l1.Get("connector") != "sim" || l1.Get("level") != "3" {
+		t.Fatalf("no level-1 receipt with ESME_ROK: %v", dlrs)
+	}
+	if l2, ok := levels["DELIVRD"]; !ok || l2.Get("id_smsc") == "" || l2.Get("donedate") == "" {
+		t.Fatalf("no terminal receipt with DELIVRD: %v", dlrs)
+	}
+	if st := sim.Stats().Total; st.SubmitOK != 1 {
+		t.Fatalf("smppsim got %d submits", st.SubmitOK)
+	}
+}
