@@ -173,7 +173,9 @@ func (sim *Sim) sendFailed(j *job, err error) {
 func (sim *Sim) unblock(n int) {
 	sim.mu.Lock()
 	n = min(n, len(sim.blocked)-sim.blockedHead)
-	jobs := sim.blocked[sim.blockedHead : sim.blockedHead+n]
+	// A copy: once the lock is released, parking appends into the same
+	// backing array (found by the race detector under bench's load).
+	jobs := append([]*job(nil), sim.blocked[sim.blockedHead:sim.blockedHead+n]...)
 	sim.blockedHead += n
 	if sim.blockedHead == len(sim.blocked) {
 		sim.blocked, sim.blockedHead = sim.blocked[:0], 0
