@@ -127,20 +127,6 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 			finish(nil)
 			return
 		}
-		if d.Parts > 1 && final {
-			// One receipt per message: the last part to finish reports.
-			parts, _ := g.idx.DLRByGateway(d.GatewayID)
-			open := 0
-			for _, x := range parts {
-				if x.Part != d.Part {
-					open++
-				}
-			}
-			if open > 0 {
-				finish(nil)
-				return
-			}
-		}
 		cb := &Callback{Kind: CallbackDLR, URL: ds.URL, Method: ds.Method, Ref: d.GatewayID, Params: []Param{
 			{"id", d.GatewayID}, {"id_smsc", in.smscID}, {"message_status", string(in.r.Stat)},
 			{"level", strconv.Itoa(int(ds.Level))}, {"connector", cid},
@@ -148,6 +134,30 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 			{"sub", string(in.r.Sub)}, {"dlvrd", string(in.r.Dlvrd)}, {"err", string(in.r.Err)},
 			{"text", string(in.r.Text)},
 		}}
+		if d.Parts > 1 {
+			if !final {
+				finish(nil) // intermediate states of one part are not reported per message
+				return
+			}
+			// One receipt per message: the part whose finish leaves no
+			// part open reports, with its state.
+			g.idx.DeleteDLR(d, func(remaining int, err error) {
+				if err != nil || remaining > 0 {
+					respond(smpp.ESME_ROK)
+					return
+				}
+				g.throw(cb, func(err error) {
+					if err != nil {
+						respond(smpp.ESME_RSYSERR)
+						return
+					}
+					respond(smpp.ESME_ROK)
+					g.addEvent(d.GatewayID, wal.Event{Type: ev, At: now,
+						Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}})
+				})
+			})
+			return
+		}
 		g.throw(cb, finish)
 	default:
 		finish(nil)

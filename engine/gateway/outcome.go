@@ -33,7 +33,9 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			}
 			resv = r
 		}
-		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
+		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 && rec.Part <= 1 {
+			// One level-1 receipt per message: its first part's answer
+			// (a failed later part reports its own error).
 			g.throwLevel1(&d, id, cid, st, string(smscID))
 		}
 		ack := func() {

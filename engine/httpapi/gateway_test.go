@@ -25,6 +25,19 @@ import (
 // a real gateway, the message at smppsim, and the level 1 and level 2
 // receipts at the application's dlr-url.
 func TestSendThroughGatewayWithReceipts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		content string
+		parts   int64
+	}{
+		{"short", "hello over http", 1},
+		{"long", strings.Repeat("a long message over http, ", 12), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) { sendThroughGateway(t, tc.content, tc.parts) })
+	}
+}
+
+func sendThroughGateway(t *testing.T, content string, parts int64) {
 	router.PasswordIterations = 1000
 	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
@@ -85,7 +98,7 @@ func TestSendThroughGatewayWithReceipts(t *testing.T) {
 	defer api.Close()
 
 	q := url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"33600000001"},
-		"content": {"hello over http"}, "dlr": {"yes"}, "dlr-url": {app.URL + "/dlr"}, "dlr-level": {"3"}, "dlr-method": {"POST"}}
+		"content": {content}, "dlr": {"yes"}, "dlr-url": {app.URL + "/dlr"}, "dlr-level": {"3"}, "dlr-method": {"POST"}}
 	code, body, err := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/send?"+q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +135,17 @@ func TestSendThroughGatewayWithReceipts(t *testing.T) {
 	if l2, ok := levels["DELIVRD"]; !ok || l2.Get("id_smsc") == "" || l2.Get("donedate") == "" {
 		t.Fatalf("no terminal receipt with DELIVRD: %v", dlrs)
 	}
-	if st := sim.Stats().Total; st.SubmitOK != 1 {
-		t.Fatalf("smppsim got %d submits", st.SubmitOK)
+	if st := sim.Stats().Total; st.SubmitOK != parts {
+		t.Fatalf("smppsim got %d submits, want %d", st.SubmitOK, parts)
+	}
+	// One level-1 and one final receipt per message, however many parts.
+	mu.Unlock()
+	for sim.Stats().Total.ReceiptsAcked < parts && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	if len(dlrs) != 2 {
+		t.Fatalf("%d callbacks for one %d-part message, want 2: %v", len(dlrs), parts, dlrs)
 	}
 }
