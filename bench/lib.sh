@@ -41,7 +41,7 @@ start_gwd() {
 	shift || true
 	"$BIN/gwd" -demo -set store.path="$WORK/data" -set store.sync="$sync" \
 		-set smpp-server.bind=127.0.0.1 -set smpp-server.port="$GWD_SMPP" \
-		-set http-api.bind=127.0.0.1 -set http-api.port="$GWD_HTTP" -set log.level=warn "$@" >"$WORK/gwd.log" 2>&1 &
+		-set http-api.bind=127.0.0.1 -set http-api.port="$GWD_HTTP" -set log.level=warn ${GWD_EXTRA:-} "$@" >"$WORK/gwd.log" 2>&1 &
 	GWD_PID=$!
 	PIDS="$PIDS $GWD_PID"
 	wait_port "127.0.0.1:$GWD_SMPP"

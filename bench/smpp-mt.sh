@@ -8,7 +8,7 @@ build
 start_sim
 start_gwd true
 "$BIN/bench" smpp -addr "127.0.0.1:$GWD_SMPP" -system-id demo -password demo \
-	-binds 4 -window 250 -count 100000000 -duration "$DUR" -receipts -receipt-wait 30s -progress 0 \
+	-binds 4 -window 250 -count 100000000 -duration "$DUR" ${RECEIPTS:--receipts} -receipt-wait 30s -progress 0 \
 	-smppsim-stats "http://127.0.0.1:$SIM_STATS/stats" -json "$WORK/r.json" "$@" >"$WORK/table.txt" 2>&1 || { cat "$WORK/table.txt"; exit 1; }
 printf 'smpp-mt: %s msgs/s over %ss, acked %s, at smppsim %s, receipts %s/%s, p50/p99 submit->resp %s/%s ms, gwd RSS %s MB\n' \
 	"$(printf %.0f "$(json throughput.msgs_per_s "$WORK/r.json")")" "$(printf %.1f "$(json send_seconds "$WORK/r.json")")" \

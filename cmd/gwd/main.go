@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // -pprof
 	"os"
 	"os/signal"
 	"runtime"
@@ -56,6 +58,7 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		check   = fs.Bool("check", false, "validate the configuration, print the result and exit (status 0 valid, 1 invalid)")
 		showVer = fs.Bool("version", false, "print the version and exit")
 		demo    = fs.Bool("demo", false, "set up the demo user, connector (smppsim on 127.0.0.1:2776) and routes")
+		pprofAt = fs.String("pprof", "", "serve Go's pprof profiles on this `host:port` (e.g. 127.0.0.1:6060)")
 		sets    setFlags
 	)
 	fs.Var(&sets, "set", "override one key, `section.key=value` (repeatable), e.g. -set smpp-server.port=2776")
@@ -104,6 +107,16 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  %-18s %s%s\n", "["+l.Section+"]", l.Addr, tls)
 	}
 	fmt.Fprintf(stderr, "  %-18s %s (sync %t)\n", "[store]", cfg.Store.Path, cfg.Store.Sync)
+
+	if *pprofAt != "" {
+		ln, err := net.Listen("tcp", *pprofAt)
+		if err != nil {
+			fmt.Fprintf(stderr, "gwd: pprof: %v\n", err)
+			return 1
+		}
+		go func() { _ = http.Serve(ln, nil) }() // net/http/pprof's handlers
+		fmt.Fprintf(stderr, "gwd: pprof on http://%s/debug/pprof/\n", ln.Addr())
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
