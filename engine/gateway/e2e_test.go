@@ -420,3 +420,53 @@ func TestMetricsCountTraffic(t *testing.T) {
 			strings.Contains(out, "smppsapi_bound_trx_count 1\n")
 	})
 }
+
+func TestSMPPSThroughputQuota(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "smpps_throughput", "2"); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	for i := range 20 {
+		p := submit("33600000000", 0, "x")
+		if _, err := s.Send(&p, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "responses", func() bool { r, _ := a.counts(); return r == 20 })
+	resps, _ := a.snapshot()
+	throttled := 0
+	for _, r := range resps {
+		if r.Status == smpp.ESME_RTHROTTLED {
+			throttled++
+		}
+	}
+	if throttled == 0 || throttled == 20 {
+		t.Fatalf("%d of 20 throttled with smpps_throughput 2", throttled)
+	}
+}
+
+func TestUnbindAndBanAtRunTime(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	s1, _ := e.mustBind(smpp.BindTransceiver)
+	s2, _ := e.mustBind(smpp.BindReceiver)
+	if n := e.g.SMPPServer().Unbind("u1"); n != 2 {
+		t.Fatalf("Unbind touched %d sessions, want 2", n)
+	}
+	for _, s := range []*session.Session{s1, s2} {
+		select {
+		case <-s.Done():
+		case <-time.After(waitLimit):
+			t.Fatal("session still up after Unbind")
+		}
+	}
+	s3, _ := e.mustBind(smpp.BindTransceiver)
+	if n := e.g.SMPPServer().Ban("u1"); n != 1 {
+		t.Fatalf("Ban touched %d sessions", n)
+	}
+	select {
+	case <-s3.Done():
+	case <-time.After(waitLimit):
+		t.Fatal("session still up after Ban")
+	}
+}
