@@ -17,6 +17,7 @@ import (
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
+	"github.com/gwd-project/gwd/wal"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -468,5 +469,46 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 	case <-s3.Done():
 	case <-time.After(waitLimit):
 		t.Fatal("session still up after Ban")
+	}
+}
+
+func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	e.g.MTTable().Flush()
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+		t.Fatal(err)
+	}
+	acc := e.g.Accounts()
+	for k, v := range map[string]string{"balance": "2", "early_percent": "25"} {
+		if err := acc.SetCredential("u1", "mt_messaging_cred", "quota", k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: 2 * wal.AmountUnit, HasBalance: true}); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 1, 0)
+	// 25% of 1.2 at submit, the rest on submit_sm_resp: 2 - 1.2 = 0.8.
+	waitUntil(t, "the whole rate charged", func() bool {
+		c, _ := e.g.Counters("u1")
+		return c.Balance == 800_000
+	})
+	p := submit("33600000000", 0, "no credit")
+	if _, err := s.Send(&p, "second"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "second response", func() bool { r, _ := a.counts(); return r == 2 })
+	resps, _ := a.snapshot()
+	if resps[1].Status != smpp.ESME_RSUBMITFAIL {
+		t.Fatalf("out of credit answered %v, want ESME_RSUBMITFAIL", resps[1].Status)
+	}
+	if c, _ := e.g.Counters("u1"); c.Balance != 800_000 {
+		t.Fatalf("a refused message changed the balance to %v", c.Balance)
 	}
 }
