@@ -37,6 +37,7 @@ type Config struct {
 	DLRThrower       Thrower    `toml:"dlr-thrower"`
 	DeliverSMThrower Thrower    `toml:"deliversm-thrower"`
 	Junebug          Junebug    `toml:"junebug"`
+	AdminAPI         AdminAPI   `toml:"admin-api"`
 	Store            Store      `toml:"store"`
 	Log              Log        `toml:"log"`
 }
@@ -196,6 +197,7 @@ func Default() Config {
 		},
 		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
+		AdminAPI:         DefaultAdminAPI(),
 		Junebug: Junebug{
 			Bind:             "127.0.0.1",
 			Port:             8080,
@@ -314,10 +316,14 @@ type Listener struct {
 // Listeners lists the TCP listeners the configuration asks for, in a fixed
 // order.
 func (c Config) Listeners() []Listener {
-	return []Listener{
+	ls := []Listener{
 		{Section: "smpp-server", Addr: c.SMPPServer.Addr(), TLS: c.SMPPServer.TLS()},
 		{Section: "http-api", Addr: c.HTTPAPI.Addr()},
 		{Section: "jcli", Addr: c.JCli.Addr()},
 		{Section: "junebug", Addr: c.Junebug.Addr()},
 	}
+	if c.AdminAPI.Enabled {
+		ls = append(ls, Listener{Section: "admin-api", Addr: c.AdminAPI.Addr()})
+	}
+	return ls
 }

@@ -65,6 +65,10 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"junebug.port", d.Junebug.Port, 8080},
 		{"junebug.metric_window", d.Junebug.MetricWindowSecs, 10.0},
 		{"junebug.max_logs", d.Junebug.MaxLogs, 100},
+		// gwd's [admin-api]
+		{"admin-api.enabled", d.AdminAPI.Enabled, true},
+		{"admin-api.bind", d.AdminAPI.Bind, "127.0.0.1"},
+		{"admin-api.port", d.AdminAPI.Port, 8991},
 		// gwd's [store]; the TTLs are Jasmin's dlr_expiry and Junebug's
 		{"store.path", d.Store.Path, "./data"},
 		{"store.sync", d.Store.Sync, true},
@@ -143,6 +147,7 @@ func TestAddrsAndListeners(t *testing.T) {
 		{"http-api", "0.0.0.0:1401", false},
 		{"jcli", "127.0.0.1:8990", false},
 		{"junebug", "127.0.0.1:8080", false},
+		{"admin-api", "127.0.0.1:8991", false},
 	}
 	if got := d.Listeners(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Listeners() = %v, want %v", got, want)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -188,6 +189,13 @@ func (c *Config) Validate() error {
 
 	if _, ok := parseLevel(c.Log.Level); !ok {
 		v.add("log", "level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+
+	if err := c.AdminAPI.Validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			v.problems = append(v.problems, fe)
+		}
 	}
 
 	checkPortClashes(&v, c.Listeners())

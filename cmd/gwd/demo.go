@@ -9,6 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 )
@@ -85,20 +86,23 @@ func printDemo(w io.Writer, cfg config.Config) {
 		cfg.HTTPAPI.Port, demoUser, demoPassword)
 }
 
-// newLogger builds the [log] logger: text lines to stderr or to a file.
-func newLogger(l config.Log, stderr io.Writer) (*slog.Logger, func(), error) {
+// newLogger builds the [log] logger: text lines to stderr or to a file,
+// through a ring that keeps each connector's recent records (admin API,
+// Junebug's logs endpoint).
+func newLogger(l config.Log, maxLogs int, stderr io.Writer) (*slog.Logger, *logring.Handler, func(), error) {
 	w := stderr
 	closeFn := func() {}
 	if l.File != "" {
 		f, err := os.OpenFile(l.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 		if err != nil {
-			return nil, nil, fmt.Errorf("log file: %w", err)
+			return nil, nil, nil, fmt.Errorf("log file: %w", err)
 		}
 		w = f
 		closeFn = func() { _ = f.Close() }
 	}
 	if w == nil {
-		return nil, nil, errors.New("no log output")
+		return nil, nil, nil, errors.New("no log output")
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l.SlogLevel()})), closeFn, nil
+	ring := logring.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l.SlogLevel()}), maxLogs)
+	return slog.New(ring), ring, closeFn, nil
 }

@@ -33,6 +33,7 @@ import (
 	"syscall"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/admin"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/httpapi"
 )
@@ -131,7 +132,7 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 // shuts it down gracefully: ESMEs are unbound, connectors unbind (messages
 // in flight go back to their queues), the store closes.
 func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) error {
-	logger, closeLog, err := newLogger(cfg.Log, stderr)
+	logger, ring, closeLog, err := newLogger(cfg.Log, cfg.Junebug.MaxLogs, stderr)
 	if err != nil {
 		return err
 	}
@@ -164,10 +165,34 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		}
 	}()
 	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s\n", ln.Addr())
+	closers := []func() error{api.Close}
+	for _, c := range g.Connectors() {
+		ring.SetPrivacy(c.CID(), c.Config().LogPrivacy)
+	}
+	if cfg.AdminAPI.Enabled {
+		adm := admin.New(g, admin.Options{Auth: cfg.JCli, Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
+		aln, err := net.Listen("tcp", cfg.AdminAPI.Addr())
+		if err != nil {
+			_ = api.Close()
+			_ = g.Close()
+			return fmt.Errorf("admin api: %w", err)
+		}
+		go func() {
+			if err := adm.Serve(aln); err != nil {
+				logger.Error("admin api stopped", "err", err)
+			}
+		}()
+		closers = append(closers, adm.Close)
+		fmt.Fprintf(stderr, "gwd: admin API listening on %s\n", aln.Addr())
+	}
 	if demo {
 		printDemo(stderr, cfg)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "gwd: stopping")
-	return errors.Join(api.Close(), g.Close())
+	var errs []error
+	for _, c := range closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(append(errs, g.Close())...)
 }

@@ -153,7 +153,10 @@ func (g *Gateway) loadRouting() error {
 		}
 		var out []*router.Route
 		for _, o := range os {
-			rt, err := router.DecodeRoute(d, o.Value, fs, g.Known)
+			// Leniently: a route to a connector or user removed since
+			// loads (as Jasmin keeps it) and refuses messages at run time
+			// ("No route found"), instead of stopping gwd from starting.
+			rt, err := router.DecodeRoute(d, o.Value, fs, anyTarget)
 			if err != nil {
 				return nil, err
 			}
@@ -199,7 +202,7 @@ func (g *Gateway) loadRouting() error {
 	if err := g.filters.Load(fs.All()); err != nil {
 		return fmt.Errorf("load filters: %w", err)
 	}
-	return errors.Join(g.mtTable.Load(mtr, g.Known), g.moTable.Load(mor, g.Known),
+	return errors.Join(g.mtTable.Load(mtr, anyTarget), g.moTable.Load(mor, anyTarget),
 		g.mtICs.Load(mti), g.moICs.Load(moi))
 }
 
@@ -223,3 +226,6 @@ func (g *Gateway) Load(profile string) error {
 	}
 	return g.loadRouting()
 }
+
+// anyTarget accepts every route target (loading saved routes).
+func anyTarget(kind, id string) bool { return true }

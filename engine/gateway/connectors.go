@@ -312,11 +312,23 @@ func (g *Gateway) RemoveHTTPConnector(cid string) error {
 	return nil
 }
 
-// SetCounters sets a user's balance and sms_count in the ledger (jCli
-// quota changes), keeping the router's view in step.
+// SetCounters sets a user's balance and sms_count in the store's ledger
+// (jCli quota changes). The ledger is authoritative: views of a user's
+// balance must read Counters, not the router's User.
 func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
 	if err := g.db.SetCounters(uid, c); err != nil {
 		return fmt.Errorf("set counters of %s: %w", uid, err)
 	}
 	return nil
+}
+
+// AddBalance changes a user's balance by delta atomically in the ledger
+// (quota "+N" / "-N" without a read-modify-write race with charges).
+func (g *Gateway) AddBalance(uid string, delta wal.Amount) (wal.UserCounters, error) {
+	return g.db.AddBalance(uid, delta)
+}
+
+// AddSMS changes a user's sms_count by delta atomically in the ledger.
+func (g *Gateway) AddSMS(uid string, delta int64) (wal.UserCounters, error) {
+	return g.db.AddSMS(uid, delta)
 }

@@ -571,7 +571,7 @@ func (b *bind) connect(ctx context.Context, cfg *Config) (*session.Session, erro
 		AddrTON: byte(cfg.BindTON), AddrNPI: byte(cfg.BindNPI), AddressRange: cfg.AddrRange}
 	s, err := session.Dial(ctx, d, cfg.Addr(), scfg, b.c.app, req)
 	if err != nil {
-		return nil, fmt.Errorf("connector %s: dial %s: %w", b.c.cid, cfg.Addr(), err)
+		return nil, fmt.Errorf("connector %s: %w", b.c.cid, err)
 	}
 	s.User = b
 	if err := s.WaitBound(ctx); err != nil {

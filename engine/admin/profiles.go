@@ -1,0 +1,67 @@
+package admin
+
+import (
+	"errors"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Profiles (jCli persist and load). Every accepted change is already
+// durable in the live configuration: persist names a snapshot of it, load
+// replaces it with one.
+
+// profileBody reads {"profile": NAME}; an empty body is the default
+// profile.
+func profileBody(body []byte) (string, error) {
+	o, err := bodyObject(body, true)
+	if err != nil {
+		return "", err
+	}
+	if err := o.only("", "profile"); err != nil {
+		return "", err
+	}
+	raw, ok := o.get("profile")
+	if !ok {
+		return DefaultProfile, nil
+	}
+	return text(raw, "profile")
+}
+
+func profileError(err error) error {
+	switch {
+	case errors.Is(err, wal.ErrInvalidName):
+		return badField("profile", err.Error())
+	case errors.Is(err, wal.ErrNotFound):
+		return &apiError{status: fasthttp.StatusNotFound, msg: err.Error(), field: "profile"}
+	}
+	return err
+}
+
+func (s *Server) persist(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
+	p, err := profileBody(ctx.PostBody())
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.b.Persist(p); err != nil {
+		return 0, nil, profileError(err)
+	}
+	return fasthttp.StatusOK, map[string]any{"profile": p, "persisted": true}, nil
+}
+
+func (s *Server) load(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
+	p, err := profileBody(ctx.PostBody())
+	if err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.b.Load(p); err != nil {
+		return 0, nil, profileError(err)
+	}
+	s.syncPrivacy()
+	return fasthttp.StatusOK, map[string]any{"profile": p, "loaded": true}, nil
+}

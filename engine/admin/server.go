@@ -1,0 +1,304 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Prefix is the path the admin API is mounted under.
+const Prefix = "/admin/"
+
+// DefaultProfile is the profile persist and load use when given none
+// (Jasmin's jcli-prod).
+const DefaultProfile = "jcli-prod"
+
+// Options tune a Server. Zero values mean the defaults.
+type Options struct {
+	// Auth holds admin_username and admin_password (the MD5 digest, hex
+	// encoded) of [jcli]. Authentication is always required, whatever
+	// [jcli] authentication says.
+	Auth config.JCli
+	// Logs serves GET /admin/connectors/{cid}/logs and learns which
+	// connectors ask for privacy (logprivacy); nil: no logs endpoint.
+	Logs LogSource
+	// MaxLogs is the most log records one request returns (Junebug's
+	// max_logs). Default 100.
+	MaxLogs int
+	// Logger receives what no client sees (a failed save). Default
+	// slog.Default().
+	Logger *slog.Logger
+	// MaxBodySize is the largest request body accepted. Default 1 MiB.
+	MaxBodySize int
+	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection's
+	// reads, writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
+	// FreeFailures is how many failed authentications an address may
+	// make before each of its further attempts waits. Default 3.
+	FreeFailures int
+	// FailureDelay is the first wait; it doubles with each further
+	// failure, up to MaxFailureDelay. Defaults 500 ms and 8 s.
+	FailureDelay, MaxFailureDelay time.Duration
+	// FailureMemory is how long an address's failures are remembered
+	// after its last one. Default 15 minutes.
+	FailureMemory time.Duration
+	// Sleep waits (tests count the waits instead). Default time.Sleep.
+	Sleep func(time.Duration)
+	// Now returns the time (tests). Default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.MaxLogs <= 0 {
+		o.MaxLogs = 100
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodySize <= 0 {
+		o.MaxBodySize = 1 << 20
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.ReadTimeout, 30*time.Second)
+	def(&o.WriteTimeout, 30*time.Second)
+	def(&o.IdleTimeout, 60*time.Second)
+	if o.FreeFailures <= 0 {
+		o.FreeFailures = 3
+	}
+	def(&o.FailureDelay, 500*time.Millisecond)
+	def(&o.MaxFailureDelay, 8*time.Second)
+	def(&o.FailureMemory, 15*time.Minute)
+	if o.Sleep == nil {
+		o.Sleep = time.Sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Stats are the server's counters.
+type Stats struct {
+	Requests     atomic.Uint64 // authenticated requests
+	AuthFailures atomic.Uint64 // refused credentials
+	AuthDelays   atomic.Uint64 // attempts made to wait after repeated failures
+	SaveErrors   atomic.Uint64 // accepted changes the store could not save
+}
+
+// Server is the admin API.
+type Server struct {
+	Stats Stats
+
+	b     Backend
+	opts  Options
+	log   *slog.Logger
+	guard *guard
+	srv   *fasthttp.Server
+	eps   []endpoint
+	mu    sync.Mutex // serialises changes
+	once  sync.Once
+}
+
+// New makes the admin API in front of b. It tells opts.Logs which of b's
+// connectors ask for privacy.
+func New(b Backend, opts Options) *Server {
+	opts.defaults()
+	s := &Server{b: b, opts: opts, log: opts.Logger}
+	s.guard = newGuard(&s.opts, &s.Stats)
+	s.eps = s.endpoints()
+	s.srv = &fasthttp.Server{
+		Handler:                      s.serve,
+		Name:                         "gwd-admin",
+		ReadTimeout:                  opts.ReadTimeout,
+		WriteTimeout:                 opts.WriteTimeout,
+		IdleTimeout:                  opts.IdleTimeout,
+		MaxRequestBodySize:           opts.MaxBodySize,
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+	}
+	s.syncPrivacy()
+	return s
+}
+
+// Handler is the request handler, for a fasthttp server of the caller's
+// that routes Prefix here.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
+
+// Serve accepts connections on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); err != nil {
+		return fmt.Errorf("admin: serve %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Close stops accepting and waits for the requests in flight.
+func (s *Server) Close() error {
+	var err error
+	s.once.Do(func() {
+		if e := s.srv.Shutdown(); e != nil {
+			err = fmt.Errorf("admin: shutdown: %w", e)
+		}
+	})
+	return err
+}
+
+// syncPrivacy tells the log ring every connector's logprivacy.
+func (s *Server) syncPrivacy() {
+	if s.opts.Logs == nil {
+		return
+	}
+	for _, c := range s.b.Connectors() {
+		s.opts.Logs.SetPrivacy(c.CID(), c.Config().LogPrivacy)
+	}
+}
+
+// apiError is an answer other than success.
+type apiError struct {
+	status int
+	msg    string
+	field  string
+}
+
+func (e *apiError) Error() string {
+	if e.field != "" {
+		return e.field + ": " + e.msg
+	}
+	return e.msg
+}
+
+func badField(field, msg string) *apiError {
+	return &apiError{status: fasthttp.StatusBadRequest, msg: msg, field: field}
+}
+
+func notFound(msg string) *apiError { return &apiError{status: fasthttp.StatusNotFound, msg: msg} }
+
+func conflict(field, msg string) *apiError {
+	return &apiError{status: fasthttp.StatusConflict, msg: msg, field: field}
+}
+
+// jsonField turns a field as router names it ("mt_messaging_cred quota
+// balance") into its place in the JSON body.
+func jsonField(f string) string { return strings.Join(strings.Fields(f), ".") }
+
+// toAPIError maps an error of the backend to an answer.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	var fe *router.FieldError
+	var re *router.RoutingConfigError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &fe):
+		return badField(jsonField(fe.Field), fe.Msg)
+	case errors.As(err, &re):
+		return badField(jsonField(re.Field), re.Msg)
+	case errors.Is(err, router.ErrUnknownUser), errors.Is(err, router.ErrUnknownGroup),
+		errors.Is(err, gateway.ErrUnknownConnector), errors.Is(err, wal.ErrNotFound):
+		return &apiError{status: fasthttp.StatusNotFound, msg: err.Error()}
+	case errors.Is(err, router.ErrUserExists):
+		return conflict("uid", err.Error())
+	case errors.Is(err, router.ErrGroupExists), errors.Is(err, router.ErrGroupNotEmpty):
+		return conflict("gid", err.Error())
+	case errors.Is(err, gateway.ErrConnectorExists):
+		return conflict("cid", err.Error())
+	case errors.Is(err, wal.ErrInvalidName):
+		return badField("", err.Error())
+	}
+	return &apiError{status: fasthttp.StatusInternalServerError, msg: err.Error()}
+}
+
+// handler answers one request: a status and a body to encode as JSON (nil
+// for none), or an error.
+type handler func(ctx *fasthttp.RequestCtx, args []string) (int, any, error)
+
+// serve authenticates, dispatches and writes the answer.
+func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+	rest, ok := strings.CutPrefix(string(ctx.Path()), Prefix)
+	if !ok && string(ctx.Path()) != strings.TrimSuffix(Prefix, "/") {
+		writeError(ctx, notFound("not found"))
+		return
+	}
+	if !s.guard.check(ctx) {
+		ctx.Response.Header.Set("WWW-Authenticate", `Basic realm="gwd admin"`)
+		writeError(ctx, &apiError{status: fasthttp.StatusUnauthorized, msg: "authentication failed"})
+		return
+	}
+	s.Stats.Requests.Add(1)
+	var segs []string
+	if rest = strings.Trim(rest, "/"); rest != "" {
+		segs = strings.Split(rest, "/")
+	}
+	h, args, allowed := s.route(string(ctx.Method()), segs)
+	if h == nil {
+		if allowed != "" {
+			ctx.Response.Header.Set("Allow", allowed)
+			writeError(ctx, &apiError{status: fasthttp.StatusMethodNotAllowed, msg: "method not allowed (allowed: " + allowed + ")"})
+			return
+		}
+		writeError(ctx, notFound("no such resource: "+string(ctx.Path())))
+		return
+	}
+	status, body, err := h(ctx, args)
+	if err != nil {
+		ae := toAPIError(err)
+		if ae.status == fasthttp.StatusInternalServerError {
+			s.log.Error("admin: request failed", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
+		}
+		writeError(ctx, ae)
+		return
+	}
+	writeJSON(ctx, status, body)
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, body any) {
+	ctx.SetStatusCode(status)
+	if body == nil {
+		return
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		writeError(ctx, &apiError{status: fasthttp.StatusInternalServerError, msg: "encode answer: " + err.Error()})
+		return
+	}
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
+	b, _ := json.Marshal(errorBody{Error: e.msg, Field: e.field})
+	ctx.SetStatusCode(e.status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
+}
+
+// save makes an accepted change durable.
+func (s *Server) save() error {
+	if err := s.b.Save(); err != nil {
+		s.Stats.SaveErrors.Add(1)
+		return fmt.Errorf("save configuration: %w", err)
+	}
+	return nil
+}
