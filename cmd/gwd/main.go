@@ -36,6 +36,7 @@ import (
 	"github.com/gwd-project/gwd/engine/admin"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/httpapi"
+	"github.com/gwd-project/gwd/engine/jcli"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -169,6 +170,20 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	for _, c := range g.Connectors() {
 		ring.SetPrivacy(c.CID(), c.Config().LogPrivacy)
 	}
+	con := jcli.New(cfg.JCli, g, logger)
+	jln, err := net.Listen("tcp", cfg.JCli.Addr())
+	if err != nil {
+		_ = api.Close()
+		_ = g.Close()
+		return fmt.Errorf("jcli: %w", err)
+	}
+	go func() {
+		if err := con.Serve(jln); err != nil && !errors.Is(err, jcli.ErrServerClosed) {
+			logger.Error("jcli stopped", "err", err)
+		}
+	}()
+	closers = append(closers, con.Close)
+	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
 		adm := admin.New(g, admin.Options{Auth: cfg.JCli, Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, err := net.Listen("tcp", cfg.AdminAPI.Addr())

@@ -7,6 +7,7 @@ import (
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
+	"github.com/gwd-project/gwd/wal"
 )
 
 func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
@@ -116,4 +117,41 @@ else:
 	if got := e.sim.Stats().Total.Submits; got != 1 {
 		t.Fatalf("SMSC got %d submits, want 1 (rejected and bypassed ones are not sent)", got)
 	}
+}
+
+func TestChargingContinuesAfterRestart(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.g.MTTable().Flush()
+	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(500_000))
+	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: 10 * wal.AmountUnit, HasBalance: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(e.g.Config(), Options{SMPPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.g = g
+	if b, ok := g.Accounts().User("u1").Balance(); !ok || b != router.Money(10*router.MoneyUnit) {
+		t.Fatalf("router's view of the balance after load: %v %v, want the ledger's 10", b, ok)
+	}
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 1, 0)
+	waitUntil(t, "the charge after a restart", func() bool {
+		c, _ := g.Counters("u1")
+		return c.Balance == 9_500_000
+	})
 }

@@ -183,6 +183,23 @@ func (g *Gateway) loadRouting() error {
 	if err := g.acc.Load(groups, users); err != nil {
 		return fmt.Errorf("load users and groups: %w", err)
 	}
+	// The router's view of balances follows the ledger (listings).
+	for _, u := range users {
+		c, err := g.db.Counters(u.UID)
+		if err != nil {
+			return fmt.Errorf("load counters of %s: %w", u.UID, err)
+		}
+		var rc router.Counters
+		if c.HasBalance {
+			rc.Balance = router.Some(router.Money(c.Balance))
+		}
+		if c.HasSMS {
+			rc.SMSCount = router.Some(c.SMS)
+		}
+		if err := g.acc.SetCounters(u.UID, rc); err != nil {
+			return fmt.Errorf("load counters of %s: %w", u.UID, err)
+		}
+	}
 	mtr, err := routes(router.MT)
 	if err != nil {
 		return err

@@ -119,12 +119,10 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	// same batch as the message.
 	var res *wal.Reservation
 	var respCharge int64
-	balSet, smsSet := false, false
 	if u != nil {
-		_, balSet = u.Balance()
-		_, smsSet = u.SMSCount()
-	}
-	if balSet || smsSet {
+		// The store's counters are the ledger, and the only place that
+		// knows whether the user is limited at all: a user with neither
+		// limit gets a nil reservation at the cost of its own mutex.
 		bill, err := router.BillFor(u, router.Money(rate), parts)
 		if err != nil {
 			done("", err)
