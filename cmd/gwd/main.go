@@ -37,6 +37,7 @@ import (
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/httpapi"
 	"github.com/gwd-project/gwd/engine/jcli"
+	"github.com/gwd-project/gwd/engine/junebug"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -148,7 +149,15 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 			return fmt.Errorf("demo setup: %w", err)
 		}
 	}
+	// Junebug's channel API observes the gateway: it must be in place
+	// before Start brings the connectors up.
+	jb, err := junebug.New(g, junebug.Options{Log: logger, Logs: ring})
+	if err != nil {
+		_ = g.Close()
+		return fmt.Errorf("junebug: %w", err)
+	}
 	if err := g.Start(); err != nil {
+		_ = jb.Close()
 		_ = g.Close()
 		return err
 	}
@@ -166,7 +175,20 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		}
 	}()
 	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s\n", ln.Addr())
-	closers := []func() error{api.Close}
+	closers := []func() error{api.Close, jb.Close}
+	jln2, err := net.Listen("tcp", cfg.Junebug.Addr())
+	if err != nil {
+		_ = api.Close()
+		_ = jb.Close()
+		_ = g.Close()
+		return fmt.Errorf("junebug: %w", err)
+	}
+	go func() {
+		if err := jb.Serve(jln2); err != nil {
+			logger.Error("junebug api stopped", "err", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "gwd: Junebug channel API on %s\n", jln2.Addr())
 	for _, c := range g.Connectors() {
 		ring.SetPrivacy(c.CID(), c.Config().LogPrivacy)
 	}

@@ -38,6 +38,9 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
 	if u := g.Accounts().UserByUsername("user1"); u == nil || !router.VerifyPassword(u.PasswordHash, "pass1") {
 		t.Fatal("user1 did not survive the restart with its password")
 	}

@@ -55,9 +55,8 @@ func (g *Gateway) loadConnectors() error {
 			return err
 		}
 		if sc.Started {
-			if err := c.Start(); err != nil {
-				return err
-			}
+			// Started by Start, once observers are installed.
+			g.startAtStart = append(g.startAtStart, c)
 		}
 	}
 	hobjs, err := g.db.Objects(kindHTTPC)

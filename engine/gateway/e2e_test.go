@@ -512,3 +512,82 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 		t.Fatalf("a refused message changed the balance to %v", c.Balance)
 	}
 }
+
+func TestBadSubmitsRefusedAndNotStored(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	if err := e.g.StopConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	cases := []struct {
+		name string
+		mod  func(p *smpp.PDU)
+		want smpp.Status
+	}{
+		{"no destination", func(p *smpp.PDU) { p.Dest.Addr = nil }, smpp.ESME_RINVDSTADR},
+		{"bad validity", func(p *smpp.PDU) { p.ValidityPeriod = []byte("not a time") }, smpp.ESME_RINVEXPIRY},
+		{"bad schedule", func(p *smpp.PDU) { p.ScheduleDeliveryTime = []byte("261322120000004+") }, smpp.ESME_RINVSCHED},
+		{"reserved data_coding", func(p *smpp.PDU) { p.DataCoding = 0x0B }, smpp.ESME_RSUBMITFAIL},
+	}
+	for i, tc := range cases {
+		p := submit("33600000000", 0, "bad")
+		tc.mod(&p)
+		if _, err := s.Send(&p, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "responses", func() bool { r, _ := a.counts(); return r == len(cases) })
+	resps, _ := a.snapshot()
+	a.mu.Lock()
+	for i, c := range a.ctxs {
+		if tc := cases[c.(int)]; resps[i].Status != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, resps[i].Status, tc.want)
+		}
+	}
+	a.mu.Unlock()
+	if st := e.g.Connector("sim").Queue().Stats(); st.Ready != [4]int{} {
+		t.Fatalf("refused submits were queued: %+v", st)
+	}
+}
+
+func TestMaxBindings(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	if err := e.g.Accounts().SetCredential("u1", "smpps_cred", "quota", "max_bindings", "1"); err != nil {
+		t.Fatal(err)
+	}
+	e.mustBind(smpp.BindTransceiver)
+	if _, _, err := e.bind(smpp.BindTransceiver, "user1", "pass1"); smpp.StatusOf(err) != smpp.ESME_RBINDFAIL {
+		t.Fatalf("second bind beyond max_bindings 1: %v, want ESME_RBINDFAIL", err)
+	}
+}
+
+func TestUCS2AndLongMessagesWithReceipts(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	s, a := e.mustBind(smpp.BindTransceiver)
+	// UCS2 "привет" and a 3-part GSM message concatenated with UDH.
+	u := submit("33600000001", 1, "")
+	u.DataCoding = 8
+	u.ShortMessage = []byte{0x04, 0x3F, 0x04, 0x40, 0x04, 0x38, 0x04, 0x32, 0x04, 0x35, 0x04, 0x42}
+	if _, err := s.Send(&u, "ucs2"); err != nil {
+		t.Fatal(err)
+	}
+	for seq := byte(1); seq <= 3; seq++ {
+		p := submit("33600000002", 1, "")
+		p.EsmClass = 0x40
+		p.ShortMessage = append([]byte{0x05, 0x00, 0x03, 0x2A, 3, seq}, []byte(strings.Repeat("x", 153))...)
+		if _, err := s.Send(&p, int(seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, "receipts for the 4 submit_sm", func() bool { _, d := a.counts(); return d >= 4 })
+	resps, _ := a.snapshot()
+	for _, r := range resps {
+		if r.Status != smpp.ESME_ROK {
+			t.Fatalf("status %v", r.Status)
+		}
+	}
+	if st := e.sim.Stats().Total; st.SubmitOK != 4 {
+		t.Fatalf("smppsim accepted %d, want 4", st.SubmitOK)
+	}
+}

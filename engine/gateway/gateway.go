@@ -72,6 +72,8 @@ type Gateway struct {
 	scripts  chan func()
 	scriptWG sync.WaitGroup
 	closed   atomic.Bool
+	// startAtStart are the connectors Open found started: Start starts them.
+	startAtStart []*smppc.Connector
 	observer atomic.Pointer[Observer]
 
 	Stats Stats
@@ -140,8 +142,18 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
-// Start starts the SMPP server listener.
+// Start starts the connectors that were started when gwd stopped (after
+// Open, so that an Observer installed in between sees everything they
+// bring), then the SMPP server listener.
 func (g *Gateway) Start() error {
+	for _, c := range g.startAtStart {
+		if !c.Running() {
+			if err := c.Start(); err != nil {
+				return err
+			}
+		}
+	}
+	g.startAtStart = nil
 	return g.smpps.Listen(g.opts.SMPPAddr, g.opts.SMPPTLS)
 }
 

@@ -142,6 +142,12 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 		_ = ss.Respond(cmd, seq, smpp.ESME_RINVDSTADR, nil)
 		return
 	}
+	if !content.Coding(p.DataCoding).Supported() {
+		// A reserved data_coding: SMPP v3.4 has no status of its own for
+		// it; submit_sm failed is the closest.
+		_ = ss.Respond(cmd, seq, smpp.ESME_RSUBMITFAIL, nil)
+		return
+	}
 	m := router.MTRequest{
 		Dst: p.Dest.Addr, Src: p.Source.Addr, SrcSet: len(p.Source.Addr) > 0,
 		Content: p.ShortMessage, ContentSet: true,
