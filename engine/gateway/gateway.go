@@ -74,7 +74,7 @@ type Gateway struct {
 	closed   atomic.Bool
 	// startAtStart are the connectors Open found started: Start starts them.
 	startAtStart []*smppc.Connector
-	observer atomic.Pointer[Observer]
+	observer     atomic.Pointer[Observer]
 
 	Stats Stats
 }
