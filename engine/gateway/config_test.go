@@ -120,6 +120,9 @@ else:
 	if got := e.sim.Stats().Total.Submits; got != 1 {
 		t.Fatalf("SMSC got %d submits, want 1 (rejected and bypassed ones are not sent)", got)
 	}
+	if n := e.g.SMPPServer().Stats.InterceptorCount.Load(); n != 3 {
+		t.Fatalf("smppsapi_interceptor_count %d, want 3", n)
+	}
 }
 
 func TestChargingContinuesAfterRestart(t *testing.T) {

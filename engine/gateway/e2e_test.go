@@ -591,3 +591,29 @@ func TestUCS2AndLongMessagesWithReceipts(t *testing.T) {
 		t.Fatalf("smppsim accepted %d, want 4", st.SubmitOK)
 	}
 }
+
+// Every smppc_* and smppsapi_* name of the manual's "Monitoring metrics".
+func TestMetricsCarryJasminsNames(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	var b strings.Builder
+	e.g.WriteMetrics(&b)
+	out := b.String()
+	for _, name := range []string{
+		"smppc_bound_count", "smppc_connected_count", "smppc_data_sm_count", "smppc_deliver_sm_count",
+		"smppc_disconnected_count", "smppc_elink_count", "smppc_interceptor_count", "smppc_interceptor_error_count",
+		"smppc_other_submit_error_count", "smppc_submit_sm_count", "smppc_submit_sm_request_count", "smppc_throttling_error_count",
+		"smppsapi_bind_rx_count", "smppsapi_bind_trx_count", "smppsapi_bind_tx_count", "smppsapi_bound_rx_count",
+		"smppsapi_bound_trx_count", "smppsapi_bound_tx_count", "smppsapi_connect_count", "smppsapi_connected_count",
+		"smppsapi_data_sm_count", "smppsapi_deliver_sm_count", "smppsapi_disconnect_count", "smppsapi_elink_count",
+		"smppsapi_interceptor_count", "smppsapi_interceptor_error_count", "smppsapi_other_submit_error_count",
+		"smppsapi_submit_sm_count", "smppsapi_submit_sm_request_count", "smppsapi_throttling_error_count", "smppsapi_unbind_count",
+	} {
+		if !strings.Contains(out, "\n"+name) && !strings.HasPrefix(out, name) {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	if !strings.Contains(out, `smppc_bound_count{cid="sim"} 1`) {
+		t.Error("a bound connector does not say so")
+	}
+}

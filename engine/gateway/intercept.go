@@ -76,13 +76,20 @@ func (g *Gateway) interceptMT(s *mt.Submit, done func(string, error)) bool {
 		return false
 	}
 	cp := copySubmit(s)
+	smppsCh := s.Channel == router.ChannelSMPPS
 	if !g.offload(func() {
 		g.Stats.Intercepted.Add(1)
+		if smppsCh {
+			g.smpps.Stats.InterceptorCount.Add(1)
+		}
 		r := router.Routable{Dir: router.MT, PDU: &cp.Parts[0], UID: cp.User.UID, GID: cp.User.GID, Time: r.Time, Tags: cp.Tags}
 		v, err := ic.Run(&r, cp.Channel)
 		switch {
 		case err != nil:
 			g.Stats.InterceptErrors.Add(1)
+			if smppsCh {
+				g.smpps.Stats.InterceptorErrorCount.Add(1)
+			}
 			g.log.Warn("MT interceptor failed", "order", ic.Order, "uid", cp.User.UID, "err", err)
 			done("", err)
 		case v.Reject:
@@ -117,13 +124,20 @@ func (g *Gateway) interceptMO(cid string, p *smpp.PDU, respond func(smpp.Status)
 	cp := *p
 	cp.Own()
 	at := r.Time
+	conn := g.Connector(cid)
 	if !g.offload(func() {
 		g.Stats.Intercepted.Add(1)
+		if conn != nil {
+			conn.Stats.InterceptorCount.Add(1)
+		}
 		r := router.Routable{Dir: router.MO, PDU: &cp, Connector: cid, Time: at}
 		v, err := ic.Run(&r, 0)
 		switch {
 		case err != nil:
 			g.Stats.InterceptErrors.Add(1)
+			if conn != nil {
+				conn.Stats.InterceptorErrorCount.Add(1)
+			}
 			g.log.Warn("MO interceptor failed", "order", ic.Order, "cid", cid, "err", err)
 			respond(smpp.ESME_RSYSERR)
 		case v.Reject:

@@ -1,10 +1,16 @@
 package session
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Config holds a session's timers and window. Names follow Jasmin's
 // [smpp-server] section and SMPP client connector parameters.
 type Config struct {
+	// Elinks, when set, counts enquire_link requests seen on the session,
+	// received and sent (Jasmin's *_elink_count metrics).
+	Elinks *atomic.Uint64
 	// SystemID is what a server puts in bind_*_resp; empty means echo the
 	// bound system_id, as Jasmin does.
 	SystemID string

@@ -407,6 +407,9 @@ func (s *Session) nack(st smpp.Status, seq uint32) {
 func (s *Session) onRequest(p *smpp.PDU) {
 	switch p.Command {
 	case smpp.EnquireLink:
+		if s.cfg.Elinks != nil {
+			s.cfg.Elinks.Add(1)
+		}
 		_ = s.Respond(p.Command, p.Seq, smpp.ESME_ROK, nil)
 		return
 	case smpp.Unbind:
@@ -576,6 +579,9 @@ func (s *Session) OnTick(c *netio.Conn, t time.Time) {
 		return
 	}
 	if elink {
+		if s.cfg.Elinks != nil {
+			s.cfg.Elinks.Add(1)
+		}
 		p := smpp.PDU{Header: smpp.Header{Command: smpp.EnquireLink}}
 		_, _ = s.send(&p, nil, s.cfg.ResponseTimeout, true)
 	}

@@ -89,7 +89,8 @@ type Connector struct {
 // Stats are a connector's counters.
 type Stats struct {
 	SubmitSent, SubmitOK, SubmitErr, Throttled, Timeouts, Requeued atomic.Uint64
-	DeliverSM, DataSM                                              atomic.Uint64
+	DeliverSM, DataSM, Elinks                                      atomic.Uint64
+	InterceptorCount, InterceptorErrorCount                        atomic.Uint64
 	Connected, Disconnected, BindFailed                            atomic.Uint64
 	LastStart, LastStop, LastConnect, LastDisconnect               atomic.Int64 // unix ns
 }
@@ -566,6 +567,7 @@ func (b *bind) connect(ctx context.Context, cfg *Config) (*session.Session, erro
 		InactivityTimeout:   secs(cfg.TrxTO),
 		ResponseTimeout:     secs(cfg.ResTO),
 		Window:              cfg.Window + 2, // room for enquire_link and unbind
+		Elinks:              &b.c.Stats.Elinks,
 	}
 	req := session.BindRequest{Type: typ, SystemID: cfg.Username, Password: cfg.Password, SystemType: cfg.SysType,
 		AddrTON: byte(cfg.BindTON), AddrNPI: byte(cfg.BindNPI), AddressRange: cfg.AddrRange}

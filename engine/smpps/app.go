@@ -24,6 +24,14 @@ type app struct {
 // submit_sm are cheap.
 func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	s := a.s
+	switch req.Command {
+	case smpp.BindTransmitter:
+		s.Stats.BindTXCount.Add(1)
+	case smpp.BindReceiver:
+		s.Stats.BindRXCount.Add(1)
+	default:
+		s.Stats.BindTRXCount.Add(1)
+	}
 	u, err := s.b.Accounts().Bind(string(req.SystemID), string(req.Password), remoteIP(ss))
 	if err != nil {
 		s.Stats.BindErrorCount.Add(1)

@@ -53,6 +53,7 @@ type Stats struct {
 	SubmitSMRequest, SubmitSMCount, DeliverSMCount, DataSMCount           atomic.Uint64
 	ElinkCount, ThroughputErrorCount, OtherSubmitErrorCount               atomic.Uint64
 	InterceptorCount, InterceptorErrorCount, BindErrorCount, QuerySMCount atomic.Uint64
+	BindTXCount, BindRXCount, BindTRXCount                                atomic.Uint64
 }
 
 // New makes a server; Listen starts it.
@@ -80,6 +81,7 @@ func (s *Server) Listen(addr string, tlsCfg *tls.Config) error {
 		InactivityTimeout:   s.cfg.InactivityTimer(),
 		ResponseTimeout:     s.cfg.ResponseTimer(),
 		Window:              window + 2,
+		Elinks:              &s.Stats.ElinkCount,
 	}
 	opts := netio.Options{MaxPDUSize: s.cfg.MaxPDUSize, PDUReadTimeout: s.cfg.PDUReadTimer(), TLS: tlsCfg}
 	h := session.NewServerHandler(scfg, s.app)
