@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
@@ -237,7 +238,7 @@ func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(sm
 			done(errors.New("unknown HTTP connector " + id))
 			return
 		}
-		if _, _, long := concatOf(p); long {
+		if _, _, long := moparts.Concat(p); long {
 			g.queuePart(cid, target, p, done)
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
 	"github.com/gwd-project/gwd/engine/thrower"
@@ -66,8 +67,7 @@ type Gateway struct {
 	th      *thrower.Thrower
 	metrics *metrics.Set
 
-	moParts        *wal.Queue
-	moStop, moDone chan struct{}
+	moAsm *moparts.Assembler
 
 	scripts  chan func()
 	scriptWG sync.WaitGroup

@@ -512,7 +512,7 @@ func (m *batches) start(b *batchRun, j *sendJob, uid string, msg *batchMessage, 
 		j.args = append(j.args, arg{stringBytes(p[0]), stringBytes(p[1])})
 	}
 	j.args = append(j.args, arg{[]byte("to"), stringBytes(to)})
-	if err := j.req.parse(j.args, epSend, true); err != nil {
+	if err := j.req.parse(j.args, epBatch, true); err != nil {
 		return refused(err), false, false
 	}
 	if err := m.s.prepare(j, uid); err != nil {

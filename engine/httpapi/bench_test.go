@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -58,4 +59,37 @@ func BenchmarkSendLong(b *testing.B) {
 // BenchmarkSendRefused is a /send refused by the validation.
 func BenchmarkSendRefused(b *testing.B) {
 	benchHandler(b, "/send?username=foo&password=bar&to=abc&content=x", 400)
+}
+
+// BenchmarkSendIdempotentReplay is a /send whose idempotency-key already
+// succeeded: answered from memory, nothing submitted.
+func BenchmarkSendIdempotentReplay(b *testing.B) {
+	benchHandler(b, "/send?username=foo&password=bar&to=33600000001&content=Hello&idempotency-key=order-42", 200)
+}
+
+// BenchmarkSendIdempotentNew is a /send with a key never seen (memory
+// only, at its capacity after the first 100,000): the key's hold, the
+// submit, the key remembered.
+func BenchmarkSendIdempotentNew(b *testing.B) {
+	s, _ := benchServer(b)
+	h := s.Handler()
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&fasthttp.Request{}, nil, nil)
+	const prefix = "/send?username=foo&password=bar&to=33600000001&content=Hello&idempotency-key=k"
+	uri := []byte(prefix + "0")
+	ctx.Request.SetRequestURIBytes(uri)
+	h(&ctx)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n++
+		uri = strconv.AppendInt(uri[:len(prefix)], int64(n), 10)
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURIBytes(uri)
+		h(&ctx)
+	}
+	if ctx.Response.StatusCode() != 200 {
+		b.Fatalf("status %d body %q", ctx.Response.StatusCode(), ctx.Response.Body())
+	}
 }

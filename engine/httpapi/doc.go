@@ -5,7 +5,11 @@
 // served by fasthttp. It also runs the REST API's batches (sendbatch) in
 // the background, durably in the store, and adds what Jasmin lacks:
 // GET and DELETE /secure/batch/{batchId} for a batch's progress and its
-// cancellation.
+// cancellation, and idempotency keys on /send and /secure/send (an
+// idempotency-key argument, idempotency_key JSON field or Idempotency-Key
+// header: a request retried within Options.IdempotencyWindow is answered
+// with the first one's id instead of being sent twice; see
+// idempotency.go), kept durably when the Backend implements Idempotency.
 //
 // The package turns a request into a checked mt.Submit (authentication,
 // the user's credentials and throughput quota, content encoding and long

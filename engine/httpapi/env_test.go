@@ -60,6 +60,7 @@ type fakeBackend struct {
 	async    bool          // answer on another goroutine
 	hold     chan struct{} // when set, answers wait for it to close
 	noCopy   bool          // benchmarks: do not record
+	calls    int           // SubmitMT calls, refused ones included
 }
 
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }
@@ -95,6 +96,7 @@ func (f *fakeBackend) RateMT(s *mt.Submit) (router.Money, error) {
 
 func (f *fakeBackend) SubmitMT(s *mt.Submit, done func(string, error)) {
 	f.mu.Lock()
+	f.calls++
 	err, async := f.refuse, f.async
 	hold := f.hold
 	if e, ok := f.refuseTo[string(s.Parts[0].Dest.Addr)]; ok {
@@ -126,6 +128,12 @@ func (f *fakeBackend) submits() []submitted {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]submitted(nil), f.subs...)
+}
+
+func (f *fakeBackend) submitCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
 }
 
 func (f *fakeBackend) rates() []submitted {
@@ -173,6 +181,9 @@ type env struct {
 	opts Options
 	ln   net.Listener
 	done chan error
+	// keys, when set, makes the gateway keep idempotency keys (the
+	// Backend implements Idempotency); it outlives restarts like a store.
+	keys *durableKeys
 }
 
 func newAccounts(t testing.TB) *router.Accounts {
@@ -193,12 +204,19 @@ func newAccounts(t testing.TB) *router.Accounts {
 
 func newEnv(t *testing.T, cfg config.HTTPAPI, opts Options) *env {
 	t.Helper()
+	return newEnvKeys(t, cfg, opts, nil)
+}
+
+// newEnvKeys is newEnv with a gateway that keeps idempotency keys in keys
+// (none when nil).
+func newEnvKeys(t *testing.T, cfg config.HTTPAPI, opts Options, keys *durableKeys) *env {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := wal.Open(dir, wal.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, acc: newAccounts(t), dir: dir, cfg: cfg, opts: opts}
+	e := &env{t: t, acc: newAccounts(t), dir: dir, cfg: cfg, opts: opts, keys: keys}
 	e.b = &fakeBackend{acc: e.acc, db: db, counters: map[string]wal.UserCounters{}}
 	e.start()
 	t.Cleanup(func() {
@@ -213,7 +231,11 @@ func newEnv(t *testing.T, cfg config.HTTPAPI, opts Options) *env {
 // start runs a Server on a fresh listener.
 func (e *env) start() {
 	e.t.Helper()
-	e.s = New(e.cfg, e.b, e.opts)
+	var b Backend = e.b
+	if e.keys != nil {
+		b = &keysBackend{fakeBackend: e.b, keys: e.keys}
+	}
+	e.s = New(e.cfg, b, e.opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		e.t.Fatal(err)

@@ -63,6 +63,9 @@ func checkSendReq(t *testing.T, r *sendReq, rest bool) {
 			t.Fatalf("validity %d → %q", r.validityMin, vp)
 		}
 	}
+	if r.set[fIdemKey] && !validIdemKey(r.val[fIdemKey]) {
+		t.Fatalf("idempotency-key %q accepted", r.val[fIdemKey])
+	}
 	if r.set[fHexContent] && len(r.hex)*2 != len(r.val[fHexContent]) {
 		t.Fatalf("hex %q decoded to %d octets", r.val[fHexContent], len(r.hex))
 	}
@@ -77,6 +80,9 @@ func FuzzSendParams(f *testing.F) {
 	f.Add("username=foo&password=bar&to=1&content=x&dlr=yes&dlr-url=http://h/d&dlr-level=3&dlr-method=get&sdt=000000000100000R")
 	f.Add("bogus=1&to=abc")
 	f.Add("")
+	f.Add("username=foo&password=bar&to=1&content=x&idempotency-key=order-42:a.b_C")
+	f.Add("username=foo&password=bar&to=1&content=x&idempotency-key=a&idempotency-key=b")
+	f.Add("username=foo&password=bar&to=1&content=x&idempotency-key=a%20b")
 	s := parseServer()
 	f.Fuzz(func(t *testing.T, query string) {
 		var a fasthttp.Args
@@ -85,7 +91,7 @@ func FuzzSendParams(f *testing.F) {
 		for k, v := range a.All() {
 			args = append(args, arg{k, v})
 		}
-		for _, ep := range []endpoint{epSend, epRate, epBalance} {
+		for _, ep := range []endpoint{epSend, epBatch, epRate, epBalance} {
 			for _, rest := range []bool{false, true} {
 				j := newSendJob()
 				err := j.req.parse(args, ep, rest)
@@ -98,7 +104,10 @@ func FuzzSendParams(f *testing.F) {
 					checkParamError(t, err)
 					continue
 				}
-				if ep != epSend {
+				if ep != epSend && j.req.set[fIdemKey] {
+					t.Fatalf("idempotency-key accepted by endpoint %d", ep)
+				}
+				if ep != epSend && ep != epBatch {
 					continue
 				}
 				checkSendReq(t, &j.req, rest)
@@ -134,6 +143,8 @@ func FuzzRESTParams(f *testing.F) {
 	f.Add(`{"to": ["1", 2], "content": null, "priority": true}`)
 	f.Add(`[1]`)
 	f.Add(`{"to": "1"`)
+	f.Add(`{"to": "1", "content": "x", "idempotency_key": "k-1"}`)
+	f.Add(`{"to": "1", "content": "x", "idempotency_key": "k", "idempotency-key": "j"}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, list := range []string{"", "to"} {
 			args, to, err := jsonArgs([]byte(body), nil, list)

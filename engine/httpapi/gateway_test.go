@@ -37,13 +37,16 @@ func TestSendThroughGatewayWithReceipts(t *testing.T) {
 	}
 }
 
-func sendThroughGateway(t *testing.T, content string, parts int64) {
+// startGateway runs smppsim and a real gateway routing every MT to it,
+// with user foo/bar (u1 in g1).
+func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
+	t.Helper()
 	router.PasswordIterations = 1000
 	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sim.Close()
+	t.Cleanup(func() { sim.Close() })
 	cfg := config.Default()
 	cfg.Store.Path = t.TempDir()
 	cfg.Store.Sync = false
@@ -51,7 +54,7 @@ func sendThroughGateway(t *testing.T, content string, parts int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.Close()
+	t.Cleanup(func() { g.Close() })
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +80,33 @@ func sendThroughGateway(t *testing.T, content string, parts int64) {
 	if err := g.MTTable().Add(rt, g.Known); err != nil {
 		t.Fatal(err)
 	}
+	return g, sim, cfg
+}
+
+// serveAPI runs an httpapi.Server in front of g; it returns its base URL
+// and a func that closes it.
+func serveAPI(t *testing.T, cfg config.Config, g *gateway.Gateway) (string, func()) {
+	t.Helper()
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = api.Serve(ln) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			if err := api.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return "http://" + ln.Addr().String(), stop
+}
+
+func sendThroughGateway(t *testing.T, content string, parts int64) {
+	g, sim, cfg := startGateway(t)
 
 	var mu sync.Mutex
 	var dlrs []url.Values
@@ -89,17 +119,11 @@ func sendThroughGateway(t *testing.T, content string, parts int64) {
 	}))
 	defer app.Close()
 
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = api.Serve(ln) }()
-	defer api.Close()
+	base, _ := serveAPI(t, cfg, g)
 
 	q := url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"33600000001"},
 		"content": {content}, "dlr": {"yes"}, "dlr-url": {app.URL + "/dlr"}, "dlr-level": {"3"}, "dlr-method": {"POST"}}
-	code, body, err := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/send?"+q.Encode())
+	code, body, err := fasthttp.Get(nil, base+"/send?"+q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +171,46 @@ func sendThroughGateway(t *testing.T, content string, parts int64) {
 	mu.Lock()
 	if len(dlrs) != 2 {
 		t.Fatalf("%d callbacks for one %d-part message, want 2: %v", len(dlrs), parts, dlrs)
+	}
+}
+
+// The gateway keeps idempotency keys in its store.
+var _ httpapi.Idempotency = (*gateway.Gateway)(nil)
+
+// TestIdempotencyThroughGateway: a /send retried with its idempotency-key
+// reaches smppsim once, and a new Server on the same gateway (nothing in
+// its memory) still answers the first id.
+func TestIdempotencyThroughGateway(t *testing.T) {
+	g, sim, cfg := startGateway(t)
+	base, stop := serveAPI(t, cfg, g)
+	q := url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"33600000001"},
+		"content": {"once"}, "idempotency-key": {"order-7"}}
+	send := func(base string) string {
+		t.Helper()
+		code, body, err := fasthttp.Get(nil, base+"/send?"+q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != 200 || !strings.HasPrefix(string(body), `Success "`) {
+			t.Fatalf("/send: %d %s", code, body)
+		}
+		return string(body)
+	}
+	first := send(base)
+	if again := send(base); again != first {
+		t.Fatalf("retry: %s, want %s", again, first)
+	}
+	stop()
+	base2, _ := serveAPI(t, cfg, g)
+	if again := send(base2); again != first {
+		t.Fatalf("retry on a new Server: %s, want %s", again, first)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for sim.Stats().Total.SubmitOK < 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // a second submit would have arrived by now
+	if n := sim.Stats().Total.SubmitOK; n != 1 {
+		t.Fatalf("smppsim got %d submits, want 1", n)
 	}
 }

@@ -34,6 +34,11 @@ var (
 	// gwd's own: batch callbacks (callback_url, errback_url) that failed
 	// or were answered with a status of 300 or more.
 	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
+	// Requests answered from an idempotency-key (nothing sent; not in
+	// httpapi_success_count), and those answered 409 because the key was
+	// still held by another request.
+	mIdemReplays    = metrics.GetOrCreateCounter("httpapi_idempotent_replay_count")
+	mIdemInProgress = metrics.GetOrCreateCounter("httpapi_idempotency_in_progress_count")
 )
 
 // countRefusal counts a refused request under Jasmin's error counters.

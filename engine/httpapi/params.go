@@ -21,8 +21,8 @@ import (
 // Jasmin's too: when the first argument of the request is unknown, that;
 // otherwise the fields in the table's order (to, from, coding, username,
 // password, priority, sdt, validity-period, dlr, dlr-url, dlr-level,
-// dlr-method, tags, content, hex-content), each missing-or-invalid in turn;
-// then the first unknown argument. /send and /rate default coding (0) and
+// dlr-method, tags, content, hex-content, idempotency-key), each
+// missing-or-invalid in turn; then the first unknown argument. /send and /rate default coding (0) and
 // dlr (no) before validating, so an empty /send answers that [to] is
 // missing, while an empty /balance answers "Mandatory arguments not
 // found…".
@@ -33,6 +33,18 @@ import (
 // 2048 octets with a host, hex-content made of hex digit pairs,
 // validity-period from 1 minute to 99 years (0 would expire the message
 // before it leaves), at most 64 tags that fit 63 bits.
+//
+// gwd adds one parameter of its own to /send (not to /rate, /balance or a
+// sendbatch message): idempotency-key (see "Idempotency keys" in
+// idempotency.go), 1 to 64 characters of A-Z a-z 0-9 _ . : -, refused
+// otherwise with
+//
+//	Error "Argument [idempotency-key] has an invalid value: [x]; it takes 1 to 64 characters of A-Z a-z 0-9 _ . : -."
+//
+// It may come more than once (query, form, JSON body, the Idempotency-Key
+// header) only with one value:
+//
+//	Error "Argument [idempotency-key] is given with different values."
 
 // arg is one request parameter; key and val may alias the request.
 type arg struct{ key, val []byte }
@@ -44,6 +56,7 @@ const (
 	epSend endpoint = iota + 1
 	epRate
 	epBalance
+	epBatch // a sendbatch message: /send's table without idempotency-key
 )
 
 // field indexes, in the table's order (the order errors are reported in).
@@ -63,6 +76,7 @@ const (
 	fTags
 	fContent
 	fHexContent
+	fIdemKey
 	nFields
 )
 
@@ -70,14 +84,15 @@ var fieldNames = [nFields]string{
 	fTo: "to", fFrom: "from", fCoding: "coding", fUsername: "username", fPassword: "password",
 	fPriority: "priority", fSDT: "sdt", fValidity: "validity-period", fDLR: "dlr",
 	fDLRURL: "dlr-url", fDLRLevel: "dlr-level", fDLRMethod: "dlr-method", fTags: "tags",
-	fContent: "content", fHexContent: "hex-content",
+	fContent: "content", fHexContent: "hex-content", fIdemKey: "idempotency-key",
 }
 
 // fieldSets: which fields each endpoint knows, and which are mandatory.
 var (
-	sendFields = [nFields]bool{true, true, true, true, true, true, true, true, true, true, true, true, true, true, true}
-	rateFields = [nFields]bool{fTo: true, fFrom: true, fCoding: true, fUsername: true, fPassword: true, fContent: true}
-	balFields  = [nFields]bool{fUsername: true, fPassword: true}
+	sendFields  = [nFields]bool{true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true}
+	batchFields = [nFields]bool{true, true, true, true, true, true, true, true, true, true, true, true, true, true, true}
+	rateFields  = [nFields]bool{fTo: true, fFrom: true, fCoding: true, fUsername: true, fPassword: true, fContent: true}
+	balFields   = [nFields]bool{fUsername: true, fPassword: true}
 )
 
 // Limits gwd adds (see above).
@@ -87,6 +102,7 @@ const (
 	maxDLRURLLen   = 2048
 	maxValidityMin = 99 * 365 * 24 * 60
 	maxTags        = 64
+	maxIdemKeyLen  = 64
 )
 
 // codings are the data_coding values the manual's coding parameter takes.
@@ -110,10 +126,16 @@ func errInvalid(name string, val []byte) error {
 	return &paramError{"Argument [" + name + "] has an invalid value: [" + string(val) + "]."}
 }
 
+func errIdemKey(val []byte) error {
+	return &paramError{"Argument [" + fieldNames[fIdemKey] + "] has an invalid value: [" + string(val) +
+		"]; it takes 1 to " + itoa(maxIdemKeyLen) + " characters of A-Z a-z 0-9 _ . : -."}
+}
+
 var (
-	errNoArgs = &paramError{"Mandatory arguments not found, please refer to the HTTPAPI specifications."}
-	errNoBody = &paramError{"content or hex-content not present."}
-	errBoth   = &paramError{"content and hex-content cannot be used both in same request."}
+	errIdemConflict = &paramError{"Argument [" + fieldNames[fIdemKey] + "] is given with different values."}
+	errNoArgs       = &paramError{"Mandatory arguments not found, please refer to the HTTPAPI specifications."}
+	errNoBody       = &paramError{"content or hex-content not present."}
+	errBoth         = &paramError{"content and hex-content cannot be used both in same request."}
 )
 
 // DLR methods.
@@ -180,6 +202,8 @@ func fieldIndex(key []byte) int {
 		return fContent
 	case "hex-content":
 		return fHexContent
+	case "idempotency-key":
+		return fIdemKey
 	}
 	return -1
 }
@@ -191,6 +215,8 @@ func (r *sendReq) parse(args []arg, ep endpoint, rest bool) error {
 	r.reset()
 	known := &sendFields
 	switch ep {
+	case epBatch:
+		known = &batchFields
 	case epRate:
 		known = &rateFields
 	case epBalance:
@@ -200,6 +226,7 @@ func (r *sendReq) parse(args []arg, ep endpoint, rest bool) error {
 		return errNoArgs
 	}
 	firstUnknown := -1
+	conflict := false
 	for i := range args {
 		f := fieldIndex(args[i].key)
 		if f < 0 || !known[f] || (rest && (f == fUsername || f == fPassword)) {
@@ -211,6 +238,9 @@ func (r *sendReq) parse(args []arg, ep endpoint, rest bool) error {
 		if !r.set[f] { // the first value counts
 			r.set[f] = true
 			r.val[f] = args[i].val
+		} else if f == fIdemKey && !bytes.Equal(r.val[f], args[i].val) {
+			// Which key the client meant is not for gwd to guess.
+			conflict = true
 		}
 	}
 	if firstUnknown == 0 {
@@ -219,10 +249,13 @@ func (r *sendReq) parse(args []arg, ep endpoint, rest bool) error {
 	if err := r.check(known, ep, rest); err != nil {
 		return err
 	}
+	if conflict {
+		return errIdemConflict
+	}
 	if firstUnknown > 0 {
 		return errUnknown(args[firstUnknown].key)
 	}
-	if ep != epSend {
+	if ep != epSend && ep != epBatch {
 		return nil
 	}
 	// Jasmin: dlr-url or dlr-level given means dlr=yes.
@@ -342,9 +375,29 @@ func (r *sendReq) check(known *[nFields]bool, ep endpoint, rest bool) error {
 			if _, err := hex.Decode(r.hex, v); err != nil {
 				return errInvalid(name, v)
 			}
+		case fIdemKey:
+			if !validIdemKey(v) {
+				return errIdemKey(v)
+			}
 		}
 	}
 	return nil
+}
+
+// validIdemKey is ^[A-Za-z0-9_.:-]{1,64}$.
+func validIdemKey(v []byte) bool {
+	if len(v) < 1 || len(v) > maxIdemKeyLen {
+		return false
+	}
+	for _, c := range v {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			c == '_', c == '.', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // parseTags reads "1,702,9901" (Jasmin's ^([0-9,])*$; empty items are

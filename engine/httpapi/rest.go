@@ -23,7 +23,9 @@ import (
 //	GET  /secure/rate?to=…                            → {"data": {"submit_sm_count": 1, "unit_rate": 0.02}}
 //
 // Parameters are /send's, under the same names; a key written with '_'
-// is read with '-' (hex_content is hex-content, dlr_url is dlr-url), and
+// is read with '-' (hex_content is hex-content, dlr_url is dlr-url,
+// idempotency_key is idempotency-key, which the Idempotency-Key header
+// may carry instead: see idempotency.go), and
 // username and password in a body are ignored: the Authorization header
 // says who sends. A request without valid credentials is answered 401
 // (WWW-Authenticate: Basic) with {"message": "…"}.
@@ -279,6 +281,7 @@ func (s *Server) serveRESTSend(ctx *fasthttp.RequestCtx) {
 	var err error
 	j.args, _, err = jsonArgs(ctx.PostBody(), j.args[:0], "")
 	if err == nil {
+		j.args = appendIdemHeader(ctx, j.args)
 		err = j.req.parse(j.args, epSend, true)
 	}
 	if err != nil {

@@ -80,6 +80,10 @@ type sendJob struct {
 	vp       []byte
 	sub      mt.Submit
 
+	// hold is the idempotency-key this job holds, if any: done
+	// finishes it with the gateway's answer.
+	hold *keyHold
+
 	// Set by done, read after <-ready.
 	id    string
 	err   error
@@ -91,6 +95,9 @@ type sendJob struct {
 func newSendJob() *sendJob {
 	j := &sendJob{ready: make(chan struct{}, 1), vp: make([]byte, 0, 16)}
 	j.done = func(id string, err error) {
+		if f := j.hold; f != nil {
+			f.finish(id, err)
+		}
 		j.id, j.err = id, err
 		j.ready <- struct{}{}
 	}
@@ -110,6 +117,7 @@ func (s *Server) putJob(j *sendJob) {
 	j.parts = j.parts[:0]
 	j.mtr = router.MTRequest{}
 	j.sub = mt.Submit{}
+	j.hold = nil
 	j.id, j.err = "", nil
 	s.jobs.Put(j)
 }
@@ -162,19 +170,18 @@ func (j *sendJob) encode() ([]byte, content.Coding, error) {
 }
 
 // splitParts cuts octets into parts: one when it fits, else per
-// long_content_split, at most maxParts. UDH parts carry Jasmin's 6-octet
-// header, whose reference is 8 bits; SAR references use all 16 bits.
-// References come from a counter per server that only long messages
-// advance, so two long messages get the same one only 256 (UDH) or 65,536
-// (SAR) long messages apart.
+// long_content_split, at most maxParts. References are 16 bits in both
+// forms — UDH parts carry the 16-bit concatenation IE (a 7-octet header,
+// one septet less per part than Jasmin's 8-bit one) — and come from a
+// counter per server that only long messages advance, so two long
+// messages to one handset get the same reference only 65,280 long
+// messages apart instead of Jasmin's 256.
 func (s *Server) splitParts(j *sendJob, octets []byte, c content.Coding, maxParts int) ([]content.Part, error) {
 	var ref uint16
 	// Up to 140 octets always fit one part (160 for GSM septets).
 	if len(octets) > content.SingleOctets && content.CountFor(octets, c, s.split, 0) > 1 {
-		ref = uint16(s.ref.Add(1))
-		if s.split == content.UDH {
-			ref &= 0xff
-		}
+		// 256..65535: a reference above 255 selects the 16-bit IE.
+		ref = uint16(256 + s.ref.Add(1)%(65536-256))
 	}
 	var err error
 	j.split, j.splitBuf, err = content.AppendSplit(j.split[:0], j.splitBuf[:0], octets, c, s.split, maxParts, ref)
@@ -347,25 +354,39 @@ func (j *sendJob) result() outcome {
 }
 
 // sendHTTP runs one /send or /secure/send message: validation (already in
-// j.req), the user's checks and throughput quota, then the gateway. The
-// bool is false when j must not be reused (see dispatch).
+// j.req), its idempotency-key if it has one, the user's checks and
+// throughput quota, then the gateway. The bool is false when j must not be
+// reused (see dispatch).
 func (s *Server) sendHTTP(j *sendJob, uid string) (outcome, bool) {
+	if j.req.set[fIdemKey] {
+		return s.sendIdempotent(j, uid)
+	}
+	o, reuse, _ := s.submit(j, uid)
+	return o, reuse
+}
+
+// submit is sendHTTP past the idempotency-key; dispatched says whether
+// the message reached the gateway (whose answer then runs j.done).
+func (s *Server) submit(j *sendJob, uid string) (o outcome, reuse, dispatched bool) {
 	if err := s.prepare(j, uid); err != nil {
-		return refused(err), true
+		return refused(err), true, false
 	}
 	// http_throughput: after the checks, so that a refused request does
 	// not use up the user's rate.
 	if !j.sub.User.Allow(router.ChannelHTTP) {
-		return refused(router.ErrThroughputExceeded), true
+		return refused(router.ErrThroughputExceeded), true, false
 	}
-	return s.dispatch(j)
+	o, reuse = s.dispatch(j)
+	return o, reuse, true
 }
 
-// serveSend is /send (GET query or POST form).
+// serveSend is /send (GET query or POST form, and the Idempotency-Key
+// header).
 func (s *Server) serveSend(ctx *fasthttp.RequestCtx) {
 	mRequests.Inc()
 	j := s.getJob()
 	j.args = collectArgs(ctx, j.args[:0])
+	j.args = appendIdemHeader(ctx, j.args)
 	o, reuse := s.sendArgs(j)
 	writePlain(ctx, &o)
 	if reuse {
@@ -394,6 +415,20 @@ func collectArgs(ctx *fasthttp.RequestCtx, dst []arg) []arg {
 		for k, v := range ctx.PostArgs().All() {
 			dst = append(dst, arg{k, v})
 		}
+	}
+	return dst
+}
+
+// idemHeader is the header that may carry the idempotency-key.
+const idemHeader = "Idempotency-Key"
+
+var idemKeyArg = []byte("idempotency-key")
+
+// appendIdemHeader appends the Idempotency-Key headers as arguments, after
+// the request's own: parse then refuses a key given twice with two values.
+func appendIdemHeader(ctx *fasthttp.RequestCtx, dst []arg) []arg {
+	for _, v := range ctx.Request.Header.PeekAll(idemHeader) {
+		dst = append(dst, arg{idemKeyArg, v})
 	}
 	return dst
 }

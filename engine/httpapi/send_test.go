@@ -343,7 +343,9 @@ func TestValidityPeriodFormat(t *testing.T) {
 
 func TestSendLongContentUDH(t *testing.T) {
 	e := newEnv(t, config.HTTPAPI{LongContentSplit: "udh", LongContentMaxParts: 5}, Options{})
-	text := strings.Repeat("0123456789", 20) // 200 GSM characters: 2 parts of 153 + 47
+	// 200 GSM characters: 2 parts of 152 + 48 (the 7-octet 16-bit
+	// concatenation header takes 8 septets of each part's 160).
+	text := strings.Repeat("0123456789", 20)
 	if st, body := e.send("to", "1", "content", text); st != 200 {
 		t.Fatalf("%d %q", st, body)
 	}
@@ -352,33 +354,39 @@ func TestSendLongContentUDH(t *testing.T) {
 		t.Fatalf("%d parts", len(s.parts))
 	}
 	var got []byte
-	var ref byte
+	var ref uint16
 	for i, p := range s.parts {
 		if p.EsmClass&0x40 == 0 {
 			t.Errorf("part %d: esm_class %#x without UDHI", i+1, p.EsmClass)
 		}
+		// UDHL 6, IEI 08 (16-bit reference), IEDL 4, ref, ref, total, seq.
 		h := p.ShortMessage
-		if len(h) < 6 || h[0] != 5 || h[1] != 0 || h[2] != 3 || h[4] != 2 || h[5] != byte(i+1) {
-			t.Fatalf("part %d: UDH % x", i+1, h[:min(6, len(h))])
+		if len(h) < 7 || h[0] != 6 || h[1] != 8 || h[2] != 4 || h[5] != 2 || h[6] != byte(i+1) {
+			t.Fatalf("part %d: UDH % x", i+1, h[:min(7, len(h))])
+		}
+		r := uint16(h[3])<<8 | uint16(h[4])
+		if r < 256 {
+			t.Errorf("part %d: reference %d fits 8 bits: the 8-bit IE would do", i+1, r)
 		}
 		if i == 0 {
-			ref = h[3]
-		} else if h[3] != ref {
-			t.Errorf("parts carry references %d and %d", ref, h[3])
+			ref = r
+		} else if r != ref {
+			t.Errorf("parts carry references %d and %d", ref, r)
 		}
 		if len(p.TLVs) != 0 {
 			t.Errorf("part %d: TLVs with udh", i+1)
 		}
-		got = append(got, h[6:]...)
+		got = append(got, h[7:]...)
 	}
-	if string(got) != text || len(s.parts[0].ShortMessage) != 6+153 {
+	if string(got) != text || len(s.parts[0].ShortMessage) != 7+152 {
 		t.Errorf("parts reassemble to %q (first part %d octets)", got, len(s.parts[0].ShortMessage))
 	}
 	// A second long message gets another reference.
 	if st, body := e.send("to", "1", "content", text); st != 200 {
 		t.Fatalf("%d %q", st, body)
 	}
-	if r2 := e.b.submits()[1].parts[0].ShortMessage[3]; r2 == ref {
+	h2 := e.b.submits()[1].parts[0].ShortMessage
+	if r2 := uint16(h2[3])<<8 | uint16(h2[4]); r2 == ref {
 		t.Errorf("two long messages share reference %d", ref)
 	}
 }
@@ -460,12 +468,14 @@ func TestSendUCS2AndBinary(t *testing.T) {
 	if p := subs[3].parts[0]; p.DataCoding != 0 || !bytes.Equal(p.ShortMessage, []byte{0x00, '5', 0x1b, 0x65}) {
 		t.Errorf("GSM: data_coding %d short_message % x", p.DataCoding, p.ShortMessage)
 	}
-	// Long UCS2: 71 characters need 2 parts of 67 + 4.
+	// Long UCS2: 71 characters need 2 parts of 66 + 5 (133 octets after
+	// the 7-octet header hold 66 UTF-16 units).
 	if st, body := e.send("to", "1", "content", strings.Repeat("ж", 71)); st != 200 {
 		t.Fatalf("%d %q", st, body)
 	}
 	s := e.b.submits()[4]
-	if len(s.parts) != 2 || s.parts[0].DataCoding != 8 || len(s.parts[0].ShortMessage) != 6+134 {
+	if len(s.parts) != 2 || s.parts[0].DataCoding != 8 || len(s.parts[0].ShortMessage) != 7+132 ||
+		len(s.parts[1].ShortMessage) != 7+10 {
 		t.Errorf("long UCS2: %d parts, first %d octets", len(s.parts), len(s.parts[0].ShortMessage))
 	}
 }

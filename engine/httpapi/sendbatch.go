@@ -207,7 +207,7 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 				j.args = append(j.args, arg{stringBytes(p[0]), stringBytes(p[1])})
 			}
 			j.args = append(j.args, arg{[]byte("to"), stringBytes(to)})
-			if err := j.req.parse(j.args, epSend, true); err != nil {
+			if err := j.req.parse(j.args, epBatch, true); err != nil {
 				return nil, time.Time{}, badBatch(where + err.Error())
 			}
 			if ti > 0 {

@@ -73,6 +73,15 @@ type Options struct {
 	// a full queue slows the batches down. Default 4096.
 	CallbackQueue int
 
+	// IdempotencyWindow is how long after its success an idempotency-key
+	// answers a retried /send or /secure/send with the first id instead of
+	// sending again. Default 10 minutes.
+	IdempotencyWindow time.Duration
+	// IdempotencyCapacity is how many keys (all users) the Server keeps
+	// in memory, oldest dropped first; beyond them only a Backend that
+	// implements Idempotency recognises a retry. Default 100,000.
+	IdempotencyCapacity int
+
 	// Now returns the time (tests). Default time.Now.
 	Now func() time.Time
 }
@@ -105,6 +114,8 @@ func (o *Options) defaults() {
 	def(&o.BatchRetention, 7*24*time.Hour)
 	def(&o.CallbackTimeout, 10*time.Second)
 	defInt(&o.CallbackQueue, 4096)
+	def(&o.IdempotencyWindow, 10*time.Minute)
+	defInt(&o.IdempotencyCapacity, 100_000)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -122,6 +133,7 @@ type Server struct {
 
 	ref  atomic.Uint32 // concatenation references
 	jobs sync.Pool     // *sendJob
+	idem *idemTable
 
 	srv     *fasthttp.Server
 	handler fasthttp.RequestHandler
@@ -151,6 +163,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 	}
 	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.jobs.New = func() any { return newSendJob() }
+	s.idem = newIdemTable(b, &s.opts)
 	s.handler = s.route
 	s.srv = &fasthttp.Server{
 		Handler:                      s.handler,

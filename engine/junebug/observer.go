@@ -2,6 +2,7 @@ package junebug
 
 import (
 	"errors"
+	"github.com/gwd-project/gwd/engine/moparts"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -220,7 +221,7 @@ func (s *Server) MO(cid string, p *smpp.PDU, done func(error)) bool {
 	if ch == nil {
 		return false
 	}
-	if _, _, long := concatOf(p); long {
+	if _, _, long := moparts.Concat(p); long {
 		s.queuePart(ch, p, done)
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gwd-project/gwd/engine/moparts"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/thrower"
@@ -73,7 +73,7 @@ type Server struct {
 	maps  atomic.Pointer[chanMaps]
 	cache *msgCache
 	res   *resolver
-	parts *wal.Queue
+	asm   *moparts.Assembler
 	bufs  sync.Pool // *[]byte for callback bodies
 	ref   atomic.Uint32
 
@@ -125,17 +125,16 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	if err := s.load(); err != nil {
 		return nil, err
 	}
-	q, err := s.db.Queue(partsQueue)
-	if err != nil {
-		return nil, fmt.Errorf("junebug: inbound parts queue: %w", err)
-	}
-	s.parts = q
 	ttl := s.cfg.Store.InboundMessageTTL()
 	if ttl <= 0 {
 		ttl = wal.DefaultInbound
 	}
-	s.wg.Add(3)
-	go s.assemble(content.NewReassembler(ttl, 100_000))
+	asm, err := moparts.Open(s.db, partsQueue, ttl, s.handOver, s.log, s.now)
+	if err != nil {
+		return nil, fmt.Errorf("junebug: %w", err)
+	}
+	s.asm = asm
+	s.wg.Add(2)
 	go s.resolve()
 	go s.watch(opts.ThrottleCheck)
 	g.SetObserver(s)
@@ -234,6 +233,7 @@ func (s *Server) Close() error {
 		s.g.SetObserver(nil)
 		close(s.stop)
 		s.wg.Wait()
+		s.asm.Close()
 	})
 	return err
 }
