@@ -112,6 +112,10 @@ type Thrower struct {
 	RetryDelaySecs int `toml:"retry_delay"`
 	// MaxRetries: retries after the first failed throw. Jasmin: 3.
 	MaxRetries int `toml:"max_retries"`
+	// SigningKey (gwd): when set, every callback carries X-Gwd-Timestamp
+	// and an HMAC-SHA256 X-Gwd-Signature under this key
+	// (docs/callbacks.md). Default "": unsigned.
+	SigningKey string `toml:"signing_key"`
 }
 
 // Junebug is [junebug]: the Junebug-compatible channel API (/channels/…),

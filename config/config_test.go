@@ -57,9 +57,11 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"dlr-thrower.http_timeout", d.DLRThrower.HTTPTimeoutSecs, 30},
 		{"dlr-thrower.retry_delay", d.DLRThrower.RetryDelaySecs, 30},
 		{"dlr-thrower.max_retries", d.DLRThrower.MaxRetries, 3},
+		{"dlr-thrower.signing_key", d.DLRThrower.SigningKey, ""},
 		{"deliversm-thrower.http_timeout", d.DeliverSMThrower.HTTPTimeoutSecs, 30},
 		{"deliversm-thrower.retry_delay", d.DeliverSMThrower.RetryDelaySecs, 30},
 		{"deliversm-thrower.max_retries", d.DeliverSMThrower.MaxRetries, 3},
+		{"deliversm-thrower.signing_key", d.DeliverSMThrower.SigningKey, ""},
 		// Junebug's config file
 		{"junebug.bind", d.Junebug.Bind, "127.0.0.1"},
 		{"junebug.port", d.Junebug.Port, 8080},
@@ -450,6 +452,8 @@ func TestValidateNamesSectionAndKey(t *testing.T) {
 		{func(c *Config) { c.DeliverSMThrower.HTTPTimeoutSecs = 0 }, "[deliversm-thrower] http_timeout: 0 must be at least 1"},
 		{func(c *Config) { c.DeliverSMThrower.RetryDelaySecs = -3 }, "[deliversm-thrower] retry_delay: -3 must be at least 1"},
 		{func(c *Config) { c.DeliverSMThrower.MaxRetries = -2 }, "[deliversm-thrower] max_retries: -2 must be at least 0"},
+		{func(c *Config) { c.DLRThrower.SigningKey = "short" }, "[dlr-thrower] signing_key: 5 bytes is too short: at least 16"},
+		{func(c *Config) { c.DeliverSMThrower.SigningKey = "0123456789abcde" }, "[deliversm-thrower] signing_key: 15 bytes is too short"},
 		{func(c *Config) { c.Junebug.Port = 65536 }, "[junebug] port: 65536 is not a valid TCP port"},
 		{func(c *Config) { c.Junebug.MetricWindowSecs = 0 }, "[junebug] metric_window: 0 is out of range"},
 		{func(c *Config) { c.Junebug.MaxLogs = 0 }, "[junebug] max_logs: 0 must be at least 1"},
@@ -492,6 +496,7 @@ func TestValidateAcceptsEdges(t *testing.T) {
 	c.JCli.AdminUsername = ""
 	c.JCli.AdminPassword = ""
 	c.DLRThrower.MaxRetries = 0
+	c.DLRThrower.SigningKey = "0123456789abcdef" // the shortest key accepted
 	c.Junebug.MetricWindowSecs = 0.25
 	c.Junebug.Port = 8990 // same port as jcli, different address
 	c.Junebug.Bind = "127.0.0.2"

@@ -18,6 +18,7 @@ const (
 	MaxLongContentParts  = 255 // UDH and SAR count parts in one octet
 	MaxCommitIntervalUs  = 1000000
 	MaxCommitMaxBatch    = 1 << 20
+	MinSigningKey        = 16 // bytes of a thrower's signing_key, when set
 	jcliPasswordHexChars = 32 // an MD5 digest, hex encoded
 )
 
@@ -165,6 +166,9 @@ func (c *Config) Validate() error {
 		v.atLeast(t.section, "http_timeout", t.t.HTTPTimeoutSecs, 1, "second")
 		v.atLeast(t.section, "retry_delay", t.t.RetryDelaySecs, 1, "second")
 		v.atLeast(t.section, "max_retries", t.t.MaxRetries, 0, "retries")
+		if k := t.t.SigningKey; k != "" && len(k) < MinSigningKey {
+			v.add(t.section, "signing_key", "%d bytes is too short: at least %d, or empty for unsigned callbacks", len(k), MinSigningKey)
+		}
 	}
 
 	jb := c.Junebug

@@ -60,12 +60,19 @@ func BenchmarkThrow(b *testing.B) {
 
 // BenchmarkDeliver: DLR callbacks stored, posted to a local fasthttp
 // receiver answering ACK/Jasmin, and removed, end to end (allocations
-// include the receiver's).
-func BenchmarkDeliver(b *testing.B) {
+// include the receiver's). One destination: PerHost (8) requests at once.
+func BenchmarkDeliver(b *testing.B) { benchDeliver(b, "") }
+
+// BenchmarkDeliverSigned: BenchmarkDeliver with a signing key.
+func BenchmarkDeliverSigned(b *testing.B) { benchDeliver(b, "0123456789abcdef0123456789abcdef") }
+
+func benchDeliver(b *testing.B, key string) {
 	url := ackServer(b)
 	db := openDB(b, b.TempDir())
 	defer db.Close()
-	th, err := Open(db, Config{Policies: policies(fast(3))})
+	dlr := configThrower(30, 30, 3)
+	dlr.SigningKey = key
+	th, err := Open(db, Config{DLR: dlr, Policies: policies(fast(3))})
 	if err != nil {
 		b.Fatal(err)
 	}

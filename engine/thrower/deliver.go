@@ -10,7 +10,8 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// feed takes ready callbacks from the queue and hands them to the workers,
+// feed takes ready callbacks from the queue and hands them to the workers
+// (or, when their destination is at its limit, parks them; see admit),
 // sleeping until an append lands, a worker requeues, a retry falls due or
 // Close.
 func (l *lane) feed() {
@@ -19,6 +20,7 @@ func (l *lane) feed() {
 	stop := l.t.stop
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var key []byte
 	for {
 		select {
 		case <-stop:
@@ -37,9 +39,18 @@ func (l *lane) feed() {
 			continue
 		}
 		if m != nil {
+			j, ok := l.admit(m, &key)
+			if !ok {
+				continue
+			}
 			select {
-			case l.jobs <- m:
+			case l.jobs <- j:
 			case <-stop:
+				if j.d != nil {
+					l.mu.Lock()
+					j.d.inFlight--
+					l.mu.Unlock()
+				}
 				_ = l.q.Requeue(m, 0) // back to ready; its record never left the store
 				return
 			}
@@ -74,6 +85,7 @@ func (l *lane) poke() {
 // worker makes one request at a time; everything it needs is reused.
 type worker struct {
 	l      *lane
+	sign   *signer // nil: unsigned
 	req    *fasthttp.Request
 	resp   *fasthttp.Response
 	rec    record
@@ -88,15 +100,20 @@ type worker struct {
 
 func (l *lane) work() {
 	defer l.t.wg.Done()
-	w := &worker{l: l, req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse(), stored: make(chan error, 1)}
+	w := &worker{l: l, sign: newSigner(l.signKey), req: fasthttp.AcquireRequest(), resp: fasthttp.AcquireResponse(),
+		stored: make(chan error, 1)}
 	w.ackCB = func(err error) { w.stored <- err }
 	w.addCB = func(_ []uint64, err error) { w.stored <- err }
 	defer func() {
 		fasthttp.ReleaseRequest(w.req)
 		fasthttp.ReleaseResponse(w.resp)
 	}()
-	for m := range l.jobs {
-		w.handle(m)
+	for j := range l.jobs {
+		// Done with one callback, the worker goes on with those waiting
+		// for the same destination, in the slot it holds.
+		for m := j.m; m != nil; m = l.next(j.d) {
+			w.handle(m)
+		}
 	}
 }
 
@@ -105,7 +122,7 @@ func (w *worker) ack(m *wal.Msg) error {
 	return <-w.stored
 }
 
-// handle makes one attempt at m's callback, unless it is not yet due, and
+// handle makes one attempt at m's callback (due: admit saw to that) and
 // stores the outcome.
 func (w *worker) handle(m *wal.Msg) {
 	l, log := w.l, w.l.t.log
@@ -120,18 +137,8 @@ func (w *worker) handle(m *wal.Msg) {
 		return
 	}
 	now := l.t.now()
-	if r.notBefore != 0 {
-		if d := time.Duration(r.notBefore - now.UnixNano()); d > 0 {
-			if err := l.q.Requeue(m, d); err != nil {
-				log.Error("thrower: requeue", "kind", l.kind.String(), "err", err)
-			}
-			l.poke()
-			return
-		}
-	}
-
 	l.inFlight.Add(1)
-	err := w.attempt()
+	err := w.attempt(now)
 	l.inFlight.Add(-1)
 	if err == nil {
 		if err := w.ack(m); err != nil {
@@ -185,13 +192,15 @@ var (
 	formType  = []byte("application/x-www-form-urlencoded")
 	plainText = []byte("text/plain")
 	strAccept = []byte("Accept")
+	strGET    = []byte(fasthttp.MethodGet)
+	strPOST   = []byte(fasthttp.MethodPost)
 )
 
 // errNoACK is an answer 200 without ACK/Jasmin.
 var errNoACK = errors.New("answer 200 without ACK/Jasmin")
 
 // attempt makes the request once and reports whether it was accepted.
-func (w *worker) attempt() error {
+func (w *worker) attempt(now time.Time) error {
 	l, r, req, resp := w.l, &w.rec, w.req, w.resp
 	req.Reset()
 	resp.Reset()
@@ -201,8 +210,10 @@ func (w *worker) attempt() error {
 		base = base[:i]
 	}
 	uri := append(w.uri[:0], base...)
+	method := strPOST
 	if r.method == methodGET {
-		req.Header.SetMethod(fasthttp.MethodGet)
+		method = strGET
+		req.Header.SetMethodBytes(method)
 		if len(r.params) > 0 {
 			switch q := bytes.IndexByte(base, '?'); {
 			case q < 0:
@@ -213,7 +224,7 @@ func (w *worker) attempt() error {
 			uri = appendForm(uri, r.params)
 		}
 	} else {
-		req.Header.SetMethod(fasthttp.MethodPost)
+		req.Header.SetMethodBytes(method)
 		if len(r.body) > 0 {
 			req.Header.SetContentTypeBytes(r.contentType)
 			req.SetBodyRaw(r.body)
@@ -228,6 +239,13 @@ func (w *worker) attempt() error {
 	req.Header.SetUserAgent(l.userAgent)
 	if r.accept == AcceptJasminACK {
 		req.Header.SetBytesKV(strAccept, plainText)
+	}
+	if w.sign != nil {
+		// Sign what goes on the request line: the URI as the client
+		// will send it (no fragment, no credentials, "/" for no path).
+		u := req.URI()
+		u.DisablePathNormalizing = l.client.DisablePathNormalizing
+		w.sign.sign(req, method, u.RequestURI(), now)
 	}
 
 	if err := l.client.DoTimeout(req, resp, l.pol.Timeout); err != nil {

@@ -33,9 +33,47 @@
 // writes leaves both records, and the callback may be made once more
 // (at-least-once delivery).
 //
-// # Order and concurrency
+// # Concurrency per destination
+//
+// Each kind has Config.Workers workers (default 32), and at most
+// Config.PerHost (default 8) of them make requests to one destination at
+// once, a destination being the URL's host and port (lower case, 80 or 443
+// when the URL has none; credentials, path and query do not matter). A
+// callback whose destination is at its limit waits in memory, still in the
+// store, without holding a worker; a worker done with a destination takes
+// the next callback waiting for it. So a receiver that is slow or does not
+// answer (each request waiting http_timeout) holds PerHost workers, and the
+// others keep serving every other destination. Retries wait in the queue
+// until their time and take no slot meanwhile. Close gives the waiting
+// callbacks back to the queue.
+//
+// # Order
 //
 // Delivery order is not guaranteed across callbacks, not even for one
-// message's DLRs: up to Config.Workers requests per kind are in flight at
+// message's DLRs: up to PerHost requests per destination are in flight at
 // once and a retried callback waits while younger ones go ahead.
+//
+// # Signatures
+//
+// With a signing key (signing_key in [dlr-thrower] or [deliversm-thrower];
+// Config.EventSigningKey for Junebug's callbacks), every request of that
+// kind carries two headers:
+//
+//	X-Gwd-Timestamp: <unix seconds when the attempt was made>
+//	X-Gwd-Signature: sha256=<hex HMAC-SHA256 under the key of the string below>
+//
+// and the string signed is the timestamp, the method, the request URI and
+// the body, joined by dots:
+//
+//	<timestamp>.<method>.<path?query>.<body>
+//
+// The method is GET or POST; path?query is the request target exactly as
+// on the request line (the URL's path as given, "/" when it has none, then
+// "?" and the query, GET parameters included, when there is one; never the
+// fragment, the host or credentials); the body is the raw octets sent,
+// empty for GET. Each attempt is signed afresh, so a retry has a new
+// timestamp. A receiver recomputes the HMAC over the same string, compares
+// in constant time, and rejects timestamps too far from its clock to
+// refuse replays. docs/callbacks.md has verification code in Go and
+// Python.
 package thrower

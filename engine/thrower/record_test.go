@@ -67,7 +67,8 @@ func TestAppendFormEscapesLikeURLEncode(t *testing.T) {
 }
 
 // FuzzRecordDecode: any octets decode or fail cleanly; what decodes
-// re-encodes to a record that decodes the same.
+// re-encodes to a record that decodes the same, and the feeder's peek
+// finds the same URL and time in it.
 func FuzzRecordDecode(f *testing.F) {
 	for _, cb := range sampleCallbacks() {
 		m, a, _ := cb.check()
@@ -75,9 +76,13 @@ func FuzzRecordDecode(f *testing.F) {
 	}
 	f.Add([]byte{1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		notBefore, url, peeked := peekRecord(b)
 		var r record
 		if r.decode(b) != nil {
 			return
+		}
+		if !peeked || notBefore != r.notBefore || !bytes.Equal(url, r.url) {
+			t.Fatalf("peek found %v %d %q in a record holding %d %q", peeked, notBefore, url, r.notBefore, r.url)
 		}
 		cb := &Callback{Kind: r.kind, URL: string(r.url), Ref: string(r.ref), Body: r.body, ContentType: string(r.contentType)}
 		for _, p := range r.params {

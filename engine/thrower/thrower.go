@@ -14,8 +14,9 @@ import (
 )
 
 // DefaultWorkers is how many requests of one kind are in flight at once
-// when Config.Workers is 0.
-const DefaultWorkers = 32
+// when Config.Workers is 0 (goroutines of a fixed pool, not one per
+// callback).
+const DefaultWorkers = 256
 
 // Policy is one kind's retry policy as durations.
 type Policy struct {
@@ -24,11 +25,11 @@ type Policy struct {
 	MaxRetries int           // retries after the first attempt (max_retries)
 }
 
-// PolicyOf converts a [dlr-thrower] or [deliversm-thrower] section. An
-// all-zero section (a kind the configuration file has no section for, such
+// PolicyOf converts a [dlr-thrower] or [deliversm-thrower] section (its
+// signing_key aside). An all-zero section (a kind the configuration file has no section for, such
 // as Junebug's events) gets Jasmin's defaults: 30 s, 30 s, 3 retries.
 func PolicyOf(t config.Thrower) (Policy, error) {
-	if t == (config.Thrower{}) {
+	if t == (config.Thrower{SigningKey: t.SigningKey}) {
 		t = config.Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3}
 	}
 	if t.HTTPTimeoutSecs < 1 || t.RetryDelaySecs < 1 || t.MaxRetries < 0 {
@@ -48,18 +49,29 @@ func (p Policy) check() error {
 
 // Config configures a Thrower.
 type Config struct {
-	DLR, MO, Event config.Thrower // http_timeout, retry_delay, max_retries
+	// http_timeout, retry_delay, max_retries and signing_key of each kind.
+	DLR, MO, Event config.Thrower
+	// EventSigningKey signs Junebug's callbacks (no configuration key);
+	// when it is empty Event.SigningKey does. Empty both: unsigned.
+	EventSigningKey string
 	// Policies, for the kinds it holds, replaces the policy converted from
 	// DLR, MO or Event: sub-second delays for tests and benchmarks.
 	Policies map[Kind]Policy
 	// Workers is how many requests of one kind are in flight at once
 	// (default 32).
 	Workers int
+	// PerHost is how many requests of one kind are in flight at once to
+	// one destination, host:port (default 8, or Workers if fewer; at most
+	// Workers). Callbacks for a destination at its limit wait without
+	// holding a worker, so a slow or dead receiver holds at most PerHost
+	// workers and the others serve other destinations.
+	PerHost int
 	// Client makes the requests. nil: one is built per kind (keep-alive,
-	// MaxConnsPerHost = Workers, redirects not followed, answers up to
+	// MaxConnsPerHost = PerHost, redirects not followed, answers up to
 	// 1 MiB). A shared Client serves all three kinds: give it
-	// MaxConnsPerHost of at least 3 × Workers or a MaxConnWaitTimeout, or
-	// requests beyond its limit fail (and are retried).
+	// MaxConnsPerHost of at least 3 × PerHost or a MaxConnWaitTimeout, or
+	// requests beyond its limit fail (and are retried). Set its
+	// DisablePathNormalizing so paths travel (and are signed) as given.
 	Client *fasthttp.Client
 	// Now is the clock for retry times (default time.Now).
 	Now func() time.Time
@@ -108,9 +120,16 @@ type lane struct {
 	client    *fasthttp.Client
 	ownClient bool
 	userAgent string
-	jobs      chan *wal.Msg
+	signKey   []byte // nil: unsigned
+	perHost   int
+	jobs      chan job
 	wake      chan struct{}
 
+	mu      sync.Mutex       // guards dests and sweepAt
+	dests   map[string]*dest // by host:port
+	sweepAt int
+
+	waiting   atomic.Int64 // parked: their destination is at its limit
 	inFlight  atomic.Int64
 	delivered atomic.Uint64
 	retries   atomic.Uint64
@@ -144,6 +163,13 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 	if workers < 0 || workers > 4096 {
 		return nil, fmt.Errorf("open thrower: workers %d: must be 1 to 4096", workers)
 	}
+	perHost := cfg.PerHost
+	if perHost == 0 {
+		perHost = min(DefaultPerHost, workers)
+	}
+	if perHost < 0 || perHost > workers {
+		return nil, fmt.Errorf("open thrower: per-host %d: must be 1 to workers (%d)", perHost, workers)
+	}
 	t := &Thrower{log: cfg.Log, privacy: cfg.Privacy, now: cfg.Now, stop: make(chan struct{})}
 	if t.log == nil {
 		t.log = slog.Default()
@@ -154,6 +180,11 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 	t.encs.New = func() any { return new(encoder) }
 	sections := [numKinds]config.Thrower{cfg.DLR, cfg.MO, cfg.Event}
 	agents := [numKinds]string{userAgentDLR, userAgentMO, userAgentEvent}
+	eventKey := cfg.EventSigningKey
+	if eventKey == "" {
+		eventKey = cfg.Event.SigningKey
+	}
+	keys := [numKinds]string{cfg.DLR.SigningKey, cfg.MO.SigningKey, eventKey}
 	for i := range t.lanes {
 		k := Kind(i + 1)
 		pol, ok := cfg.Policies[k]
@@ -166,8 +197,11 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open thrower: %s policy: %w", k, err)
 		}
-		t.lanes[i] = &lane{t: t, kind: k, pol: pol, client: cfg.Client, userAgent: agents[i],
-			jobs: make(chan *wal.Msg), wake: make(chan struct{}, 1)}
+		t.lanes[i] = &lane{t: t, kind: k, pol: pol, client: cfg.Client, userAgent: agents[i], perHost: perHost,
+			jobs: make(chan job), wake: make(chan struct{}, 1), dests: make(map[string]*dest), sweepAt: minSweep}
+		if keys[i] != "" {
+			t.lanes[i].signKey = []byte(keys[i])
+		}
 	}
 	for _, l := range t.lanes {
 		q, err := db.Queue("throw/" + l.kind.String())
@@ -176,7 +210,7 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 		}
 		l.q = q
 		if l.client == nil {
-			l.client, l.ownClient = newClient(workers, l.pol.Timeout), true
+			l.client, l.ownClient = newClient(perHost, l.pol.Timeout), true
 		}
 	}
 	registerMetrics()
@@ -191,10 +225,10 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 	return t, nil
 }
 
-func newClient(workers int, timeout time.Duration) *fasthttp.Client {
+func newClient(perHost int, timeout time.Duration) *fasthttp.Client {
 	return &fasthttp.Client{
 		NoDefaultUserAgentHeader: true,
-		MaxConnsPerHost:          workers,
+		MaxConnsPerHost:          perHost,
 		MaxConnWaitTimeout:       timeout,
 		MaxResponseBodySize:      maxAnswer,
 		DisablePathNormalizing:   true,
@@ -242,6 +276,7 @@ func (t *Thrower) Throw(cb *Callback, done func(error)) {
 type KindStats struct {
 	Queued      int    // in the store: waiting, in flight or waiting to retry
 	InFlight    int    // requests being made now
+	Waiting     int    // ready, held back: their destination is at PerHost
 	Delivered   uint64 // accepted by their receiver
 	Retries     uint64 // failed attempts that will be retried
 	Failed      uint64 // given up after max_retries retries
@@ -273,6 +308,7 @@ func (t *Thrower) Stats() Stats {
 		s := KindStats{
 			Queued:    l.q.Stats().Total(),
 			InFlight:  int(l.inFlight.Load()),
+			Waiting:   int(l.waiting.Load()),
 			Delivered: l.delivered.Load(),
 			Retries:   l.retries.Load(),
 			Failed:    l.failed.Load(),
@@ -288,14 +324,15 @@ func (t *Thrower) Stats() Stats {
 
 // Close stops delivery and returns once no request is in flight (an
 // attempt under way finishes first, within its http_timeout, and its
-// outcome is stored). Undelivered callbacks stay in the store for the next
-// Open. Throw after Close reports ErrClosed.
+// outcome is stored). Undelivered callbacks, those waiting for their
+// destination included, stay in the store for the next Open. Throw after Close reports ErrClosed.
 func (t *Thrower) Close() error {
 	t.closeOnce.Do(func() {
 		t.closed.Store(true)
 		close(t.stop)
 		t.wg.Wait()
 		for _, l := range t.lanes {
+			l.unparkAll()
 			clearDepthSource(l.kind, l.q)
 			if l.ownClient {
 				l.client.CloseIdleConnections()

@@ -28,6 +28,7 @@ func configThrower(timeout, delay, retries int) config.Thrower {
 type hit struct {
 	Method, Path, RawQuery, Body, ContentType, UserAgent, Accept, Auth string
 	RequestURI                                                         string // as on the request line
+	Timestamp, Signature                                               string // X-Gwd-Timestamp, X-Gwd-Signature
 }
 
 // receiver is an HTTP server on 127.0.0.1 that records every request and
@@ -46,7 +47,8 @@ func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter, r *http
 		body, _ := io.ReadAll(r.Body)
 		h := hit{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: string(body),
 			ContentType: r.Header.Get("Content-Type"), UserAgent: r.UserAgent(), Accept: r.Header.Get("Accept"),
-			Auth: r.Header.Get("Authorization"), RequestURI: r.RequestURI}
+			Auth: r.Header.Get("Authorization"), RequestURI: r.RequestURI,
+			Timestamp: r.Header.Get("X-Gwd-Timestamp"), Signature: r.Header.Get("X-Gwd-Signature")}
 		rc.mu.Lock()
 		rc.hits = append(rc.hits, h)
 		rc.byPath[r.URL.Path]++
@@ -615,6 +617,9 @@ func TestOpenRefusesBadConfig(t *testing.T) {
 	defer db.Close()
 	for name, cfg := range map[string]Config{
 		"negative workers":   {Workers: -1},
+		"per-host > workers": {Workers: 4, PerHost: 5},
+		"per-host > default": {PerHost: DefaultWorkers + 1},
+		"negative per-host":  {PerHost: -1},
 		"zero timeout":       {Policies: map[Kind]Policy{MO: {RetryDelay: time.Second}}},
 		"negative retries":   {Policies: map[Kind]Policy{DLR: {Timeout: time.Second, MaxRetries: -1}}},
 		"section below 1 s":  {DLR: configThrower(0, 30, 3)},
