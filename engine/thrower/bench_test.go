@@ -60,7 +60,7 @@ func BenchmarkThrow(b *testing.B) {
 
 // BenchmarkDeliver: DLR callbacks stored, posted to a local fasthttp
 // receiver answering ACK/Jasmin, and removed, end to end (allocations
-// include the receiver's). One destination: PerHost (8) requests at once.
+// include the receiver's). One destination: PerHost (DefaultPerHost) requests at once.
 func BenchmarkDeliver(b *testing.B) { benchDeliver(b, "") }
 
 // BenchmarkDeliverSigned: BenchmarkDeliver with a signing key.
