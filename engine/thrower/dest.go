@@ -59,6 +59,14 @@ type job struct {
 	d *dest
 }
 
+// maxParked bounds the callbacks one destination keeps waiting in memory;
+// beyond it they wait in the store for overflowDelay and are taken again.
+const (
+	maxParked     = 4096
+	overflowWait  = 100 * time.Millisecond
+	overflowDelay = time.Second
+)
+
 // minSweep is the number of destinations a lane remembers before it
 // forgets idle ones.
 const minSweep = 1024
@@ -90,6 +98,29 @@ func (l *lane) admit(m *wal.Msg, key *[]byte) (job, bool) {
 		}
 		d = &dest{key: string(*key)}
 		l.dests[d.key] = d
+	}
+	for d.inFlight >= l.perHost && len(d.parked)-d.head >= maxParked {
+		// Memory stays bounded: with maxParked already waiting for this
+		// destination, the feeder waits (a while) for it to drain — a
+		// slow receiver paces the feeder instead of filling memory — and
+		// a receiver that does not drain (dead) sends the callback back
+		// to the store for overflowDelay, so it never stalls the others
+		// for long.
+		l.mu.Unlock()
+		t := time.NewTimer(overflowWait)
+		select {
+		case <-l.freed:
+		case <-t.C:
+		}
+		t.Stop()
+		l.mu.Lock()
+		if d.inFlight >= l.perHost && len(d.parked)-d.head >= maxParked {
+			l.mu.Unlock()
+			if err := l.q.Requeue(m, overflowDelay); err != nil {
+				l.t.log.Error("thrower: requeue", "kind", l.kind.String(), "err", err)
+			}
+			return job{}, false
+		}
 	}
 	if d.inFlight >= l.perHost {
 		d.park(m)
@@ -124,11 +155,21 @@ func (l *lane) next(d *dest) *wal.Msg {
 	if !l.t.closed.Load() {
 		if m := d.unpark(); m != nil {
 			l.waiting.Add(-1)
+			l.signalFreed()
 			return m
 		}
 	}
 	d.inFlight--
+	l.signalFreed()
 	return nil
+}
+
+// signalFreed wakes a feeder waiting for a full destination to drain.
+func (l *lane) signalFreed() {
+	select {
+	case l.freed <- struct{}{}:
+	default:
+	}
 }
 
 // unparkAll gives every waiting callback back to the queue (Close).

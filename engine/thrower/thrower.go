@@ -124,6 +124,7 @@ type lane struct {
 	perHost   int
 	jobs      chan job
 	wake      chan struct{}
+	freed     chan struct{} // a destination slot or parked place freed
 
 	mu      sync.Mutex       // guards dests and sweepAt
 	dests   map[string]*dest // by host:port
@@ -198,7 +199,7 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 			return nil, fmt.Errorf("open thrower: %s policy: %w", k, err)
 		}
 		t.lanes[i] = &lane{t: t, kind: k, pol: pol, client: cfg.Client, userAgent: agents[i], perHost: perHost,
-			jobs: make(chan job), wake: make(chan struct{}, 1), dests: make(map[string]*dest), sweepAt: minSweep}
+			jobs: make(chan job), wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), dests: make(map[string]*dest), sweepAt: minSweep}
 		if keys[i] != "" {
 			t.lanes[i].signKey = []byte(keys[i])
 		}
