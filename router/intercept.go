@@ -240,32 +240,9 @@ func (ic *Interceptor) prepare(d Direction) error {
 	if td := ic.Type.Direction(); td != 0 && td != d {
 		return rtParamErr("type", ic.Type.String()+" is not an "+d.String()+" interceptor type (use one of "+icTypeList(d)+")")
 	}
-	switch {
-	case ic.Order < 0 || ic.Order > MaxRouteOrder:
-		return rtParamErr("order", "out of range: "+strconv.Itoa(ic.Order)+" (0 for the DefaultInterceptor, 1 to "+strconv.Itoa(MaxRouteOrder)+" for the others)")
-	case ic.Type == InterceptorDefault && ic.Order != 0:
-		return rtParamErr("order", "a DefaultInterceptor can only be at order 0, not "+strconv.Itoa(ic.Order))
-	case ic.Type != InterceptorDefault && ic.Order == 0:
-		return rtParamErr("order", "order 0 is for the DefaultInterceptor only; a "+ic.Type.String()+" needs an order of 1 or more")
-	}
-	if ic.Type == InterceptorDefault {
-		if len(ic.Filters) > 0 {
-			return rtParamErr("filters", "a DefaultInterceptor takes no filters")
-		}
-	} else if len(ic.Filters) == 0 {
-		return rtParamErr("filters", "a "+ic.Type.String()+" needs at least one filter")
-	}
-	for _, f := range ic.Filters {
-		if f == nil {
-			return rtParamErr("filters", "nil filter")
-		}
-		if !rtUsable(f, d) {
-			only := "MO"
-			if d == MO {
-				only = "MT"
-			}
-			return rtParamErr("filters", f.Type()+" "+f.ID()+" cannot be used in an "+d.String()+" interceptor ("+f.Type()+" is for "+only+" only)")
-		}
+	if err := checkEntry(d, entryRules{what: "interceptor", def: "DefaultInterceptor", usedFor: " only"},
+		ic.Type == InterceptorDefault, ic.Type.String(), ic.Order, ic.Filters); err != nil {
+		return err
 	}
 	if ic.prog == nil {
 		return rtParamErr("script", "no script (build interceptors with NewMTInterceptor, NewMOInterceptor or BuildInterceptor)")

@@ -309,32 +309,9 @@ func (rt *Route) prepare(d Direction) error {
 	if td := rt.Type.Direction(); td != 0 && td != d {
 		return rtParamErr("type", rt.Type.String()+" is not an "+d.String()+" route type (use one of "+rtTypeList(d)+")")
 	}
-	switch {
-	case rt.Order < 0 || rt.Order > MaxRouteOrder:
-		return rtParamErr("order", "out of range: "+strconv.Itoa(rt.Order)+" (0 for the DefaultRoute, 1 to "+strconv.Itoa(MaxRouteOrder)+" for the others)")
-	case rt.Type == RouteDefault && rt.Order != 0:
-		return rtParamErr("order", "a DefaultRoute can only be at order 0, not "+strconv.Itoa(rt.Order))
-	case rt.Type != RouteDefault && rt.Order == 0:
-		return rtParamErr("order", "order 0 is for the DefaultRoute only; a "+rt.Type.String()+" needs an order of 1 or more")
-	}
-	if rt.Type == RouteDefault {
-		if len(rt.Filters) > 0 {
-			return rtParamErr("filters", "a DefaultRoute takes no filters")
-		}
-	} else if len(rt.Filters) == 0 {
-		return rtParamErr("filters", "a "+rt.Type.String()+" needs at least one filter")
-	}
-	for _, f := range rt.Filters {
-		if f == nil {
-			return rtParamErr("filters", "nil filter")
-		}
-		if !rtUsable(f, d) {
-			only := "MO"
-			if d == MO {
-				only = "MT"
-			}
-			return rtParamErr("filters", f.Type()+" "+f.ID()+" cannot be used in an "+d.String()+" route ("+f.Type()+" is for "+only+" routes only)")
-		}
+	if err := checkEntry(d, entryRules{what: "route", def: "DefaultRoute", usedFor: " routes only"},
+		rt.Type == RouteDefault, rt.Type.String(), rt.Order, rt.Filters); err != nil {
+		return err
 	}
 	field := rt.connectorField()
 	if len(rt.Connectors) == 0 {
@@ -606,4 +583,46 @@ func BuildRoute(d Direction, params map[string]string, fs *FilterSet) (*Route, e
 		return nil, err
 	}
 	return rt, nil
+}
+
+// entryRules name what checkEntry checks, for its messages.
+type entryRules struct {
+	what    string // "route" or "interceptor"
+	def     string // "DefaultRoute" or "DefaultInterceptor"
+	usedFor string // suffix of "(X is for MO…)"
+}
+
+// checkEntry applies the rules routes and interceptors share (Jasmin's
+// RoutingTables and InterceptionTables): order 0 is the default entry's
+// and only its; the default entry takes no filters and the others at least
+// one; every filter fits direction d.
+func checkEntry(d Direction, r entryRules, isDefault bool, typ string, order int, filters []Filter) error {
+	switch {
+	case order < 0 || order > MaxRouteOrder:
+		return rtParamErr("order", "out of range: "+strconv.Itoa(order)+" (0 for the "+r.def+", 1 to "+strconv.Itoa(MaxRouteOrder)+" for the others)")
+	case isDefault && order != 0:
+		return rtParamErr("order", "a "+r.def+" can only be at order 0, not "+strconv.Itoa(order))
+	case !isDefault && order == 0:
+		return rtParamErr("order", "order 0 is for the "+r.def+" only; a "+typ+" needs an order of 1 or more")
+	}
+	if isDefault {
+		if len(filters) > 0 {
+			return rtParamErr("filters", "a "+r.def+" takes no filters")
+		}
+	} else if len(filters) == 0 {
+		return rtParamErr("filters", "a "+typ+" needs at least one filter")
+	}
+	for _, f := range filters {
+		if f == nil {
+			return rtParamErr("filters", "nil filter")
+		}
+		if !rtUsable(f, d) {
+			only := "MO"
+			if d == MO {
+				only = "MT"
+			}
+			return rtParamErr("filters", f.Type()+" "+f.ID()+" cannot be used in an "+d.String()+" "+r.what+" ("+f.Type()+" is for "+only+r.usedFor+")")
+		}
+	}
+	return nil
 }

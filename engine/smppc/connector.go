@@ -13,6 +13,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
@@ -261,28 +262,9 @@ func (c *Connector) pick(window int) *session.Session {
 func (c *Connector) dispatch(stop chan struct{}) {
 	defer c.wg.Done()
 	var tb tokenBucket
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	wait := func(d time.Duration) bool {
-		if d <= 0 || d > time.Second {
-			d = time.Second
-		}
-		timer.Reset(d)
-		select {
-		case <-stop:
-			return false
-		case <-c.wake:
-		case <-c.q.Notify():
-		case <-timer.C:
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		return true
-	}
+	w := wake.New()
+	defer w.Stop()
+	wait := func(d time.Duration) bool { return w.Wait(d, stop, c.wake, c.q.Notify()) }
 	for {
 		select {
 		case <-stop:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -112,28 +113,9 @@ func (s *Server) windowSize() int {
 // deliver drains the outbox across the user's receiver binds while at
 // least one is bound: one goroutine per user with a receiver bind.
 func (u *user) deliver(stop chan struct{}) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	wait := func(d time.Duration) bool {
-		if d <= 0 || d > time.Second {
-			d = time.Second
-		}
-		timer.Reset(d)
-		select {
-		case <-stop:
-			return false
-		case <-u.wake:
-		case <-u.q.Notify():
-		case <-timer.C:
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		return true
-	}
+	w := wake.New()
+	defer w.Stop()
+	wait := func(d time.Duration) bool { return w.Wait(d, stop, u.wake, u.q.Notify()) }
 	for {
 		select {
 		case <-stop:
