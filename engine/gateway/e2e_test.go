@@ -417,6 +417,9 @@ func TestMetricsCountTraffic(t *testing.T) {
 		e.g.WriteMetrics(&b)
 		out := b.String()
 		return strings.Contains(out, `smppc_submit_sm_count{cid="sim"} 7`+"\n") &&
+			strings.Contains(out, `gwd_user_messages_total{uid="u1"} 7`+"\n") &&
+			strings.Contains(out, `gwd_route_messages_total{table="mt",order="0"} 7`+"\n") &&
+			strings.Contains(out, "gwd_dlr_index_bytes ") &&
 			strings.Contains(out, "smppsapi_submit_sm_count 7\n") &&
 			strings.Contains(out, "smppsapi_bound_trx_count 1\n")
 	})

@@ -72,6 +72,8 @@ type Gateway struct {
 	scripts  chan func()
 	scriptWG sync.WaitGroup
 	closed   atomic.Bool
+	// Messages accepted per user (uid) and per MT route (order).
+	perUser, perRoute sync.Map
 	// startAtStart are the connectors Open found started: Start starts them.
 	startAtStart []*smppc.Connector
 	observer     atomic.Pointer[Observer]

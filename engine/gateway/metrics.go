@@ -3,6 +3,8 @@ package gateway
 import (
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"github.com/VictoriaMetrics/metrics"
 )
@@ -91,5 +93,29 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "gwd_mo_in_total", g.Stats.MOIn.Load())
 	metrics.WriteCounterUint64(w, "gwd_mo_unrouted_total", g.Stats.MOUnrouted.Load())
 	metrics.WriteCounterUint64(w, "gwd_intercepted_total", g.Stats.Intercepted.Load())
+	// The DLR index's size on disk (its keyspace; the memtable's share
+	// is not counted until flushed).
+	if n, err := g.db.Pebble().EstimateDiskUsage([]byte{'d'}, []byte{'e'}); err == nil {
+		metrics.WriteGaugeUint64(w, "gwd_dlr_index_bytes", n)
+	}
+	g.perUser.Range(func(k, v any) bool {
+		metrics.WriteCounterUint64(w, fmt.Sprintf("gwd_user_messages_total{uid=%q}", k.(string)), v.(*atomic.Uint64).Load())
+		return true
+	})
+	g.perRoute.Range(func(k, v any) bool {
+		metrics.WriteCounterUint64(w, fmt.Sprintf("gwd_route_messages_total{table=\"mt\",order=\"%d\"}", k.(int)), v.(*atomic.Uint64).Load())
+		return true
+	})
 	metrics.WriteCounterUint64(w, "gwd_interceptor_errors_total", g.Stats.InterceptErrors.Load())
+}
+
+// count adds one to the counter of key in m (a sync.Map: lock-free once
+// the key exists).
+func count(m *sync.Map, key any) {
+	if c, ok := m.Load(key); ok {
+		c.(*atomic.Uint64).Add(1)
+		return
+	}
+	c, _ := m.LoadOrStore(key, new(atomic.Uint64))
+	c.(*atomic.Uint64).Add(1)
 }

@@ -91,6 +91,7 @@ func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
 
 func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	var rate router.RouteRate
+	order := -1
 	cid := s.Connector
 	if cid == "" {
 		rt, rcid, err := g.route(s)
@@ -98,7 +99,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 			done("", err)
 			return
 		}
-		rate, cid = rt.Rate, rcid
+		rate, cid, order = rt.Rate, rcid, rt.Order
 	}
 	c := g.Connector(cid)
 	if c == nil {
@@ -185,6 +186,12 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 			g.Stats.StoreErrors.Add(1)
 			done("", &StoreError{Err: err})
 			return
+		}
+		if uid != "" {
+			count(&g.perUser, uid)
+		}
+		if order >= 0 {
+			count(&g.perRoute, order)
 		}
 		done(id, nil)
 	})
