@@ -620,3 +620,44 @@ func TestMetricsCarryJasminsNames(t *testing.T) {
 		t.Error("a bound connector does not say so")
 	}
 }
+
+func TestCancelQueuedMessage(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	if err := e.g.StopConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	ids := sendN(t, s, a, 2, 0)
+	cancel := func(id, ctx string) smpp.Status {
+		t.Helper()
+		before, _ := a.counts()
+		p := smpp.PDU{Header: smpp.Header{Command: smpp.CancelSM}}
+		p.MessageID = []byte(id)
+		p.Source = smpp.Address{TON: 5, Addr: []byte("ACME")}
+		if _, err := s.Send(&p, ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "cancel_sm_resp", func() bool { r, _ := a.counts(); return r == before+1 })
+		resps, _ := a.snapshot()
+		return resps[before].Status
+	}
+	if st := cancel(ids[0], "c1"); st != smpp.ESME_ROK {
+		t.Fatalf("cancel of a queued message: %v", st)
+	}
+	if err := e.g.StartConnector("sim"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the other message sent", func() bool { return e.sim.Stats().Total.SubmitOK >= 1 })
+	waitUntil(t, "the queue empty", func() bool {
+		st := e.g.Connector("sim").Queue().Stats()
+		return st.Ready == [4]int{} && st.Leased == 0
+	})
+	if got := e.sim.Stats().Total.Submits; got != 1 {
+		t.Fatalf("SMSC got %d submits, want 1: the cancelled one went out", got)
+	}
+	// The one that went out cannot be cancelled any more.
+	waitUntil(t, "its state", func() bool { _, _, ok := e.g.MessageState(ids[1]); return ok })
+	if st := cancel(ids[1], "c2"); st != smpp.ESME_RCANCELFAIL {
+		t.Fatalf("cancel of a sent message: %v, want ESME_RCANCELFAIL", st)
+	}
+}

@@ -72,6 +72,7 @@ type Gateway struct {
 	scripts  chan func()
 	scriptWG sync.WaitGroup
 	closed   atomic.Bool
+	cancels cancels
 	// Messages accepted per user (uid) and per MT route (order).
 	perUser, perRoute sync.Map
 	// startAtStart are the connectors Open found started: Start starts them.
@@ -124,6 +125,10 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("callback thrower: %w", err)
 		}
 		g.th = th
+	}
+	if err := g.loadCancels(); err != nil {
+		g.closeStore()
+		return nil, err
 	}
 	if err := g.loadConnectors(); err != nil {
 		g.closeStore()

@@ -62,6 +62,12 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		}
 		g.addEvent(id, wal.Event{Type: wal.EventSubmitted, At: now,
 			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}})
+	case smppc.Cancelled:
+		c.Ack(m, nil, nil)
+		if rec.Part >= rec.Parts {
+			go g.forgetCancel(id)
+		}
+		g.addEvent(id, wal.Event{Type: "cancelled", At: now, Details: map[string]string{"connector": cid}})
 	case smppc.Rejected, smppc.Unknown, smppc.Expired:
 		stat := "REJECTD"
 		ev := wal.EventRejected

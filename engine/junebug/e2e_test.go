@@ -80,7 +80,7 @@ func TestChannelEndToEnd(t *testing.T) {
 		t.Fatalf("message status: %s", ms.Raw)
 	}
 
-	// Rates over the 1-second metric window.
+	// Rates over the metric window.
 	waitUntil(t, "outbound and submitted rates", func() bool {
 		s := e.channelStatus(id)
 		return s.OutboundMessageRate > 0 && s.SubmittedEventRate > 0 && s.DeliverySucceededRate > 0

@@ -131,7 +131,7 @@ func newEnv(t testing.TB, simCfg smsc.Config, tune func(*config.Config)) *env {
 	e.cfg.JCli.AdminUsername = adminUser
 	sum := md5.Sum([]byte(adminPass))
 	e.cfg.JCli.AdminPassword = hex.EncodeToString(sum[:])
-	e.cfg.Junebug.MetricWindowSecs = 1
+	e.cfg.Junebug.MetricWindowSecs = 10 // long enough that a loaded machine still sees the events inside it
 	e.cfg.Junebug.MaxLogs = 5
 	if tune != nil {
 		tune(&e.cfg)

@@ -35,6 +35,9 @@ const (
 	// Expired: the message's validity passed while it waited in the
 	// queue; it is already gone from the store (no Ack).
 	Expired
+	// Cancelled: withdrawn by its sender (cancel_sm) before it was
+	// sent; the sink acks it.
+	Cancelled
 )
 
 // Sink is where a connector reports; the gateway implements it. Methods
@@ -51,6 +54,10 @@ type Sink interface {
 	Deliver(c *Connector, p *smpp.PDU, respond func(smpp.Status))
 	// StateChanged reports a bind's session state change (logs, status).
 	StateChanged(c *Connector, bind int, state string, err error)
+	// Cancelled reports whether message id of user uid was cancelled
+	// while it waited (cancel_sm): it is then dropped, not sent. Called
+	// for every message taken, so it must be cheap.
+	Cancelled(id, uid string) bool
 }
 
 // Dialers gives the connector a dialer for plain or TLS links.
@@ -323,6 +330,11 @@ func (c *Connector) send(s *session.Session, m *wal.Msg, cfg *Config) {
 		c.log.Error("dropping a queue record that does not decode", "seq", m.Seq, "err", err)
 		c.release(f)
 		c.q.Ack(m, nil, nil)
+		return
+	}
+	if c.sink.Cancelled(f.rec.ID, f.rec.UID) {
+		c.sink.Outcome(c, m, &f.rec, Cancelled, smpp.ESME_ROK, nil)
+		c.release(f)
 		return
 	}
 	var p smpp.PDU

@@ -105,9 +105,19 @@ func (a *app) Request(ss *session.Session, req *smpp.PDU) {
 	case smpp.QuerySM:
 		a.s.Stats.QuerySMCount.Add(1)
 		a.query(ss, req)
-	case smpp.CancelSM, smpp.ReplaceSM:
-		// A message is in its connector's queue or already with the
-		// SMSC; gwd does not withdraw or rewrite it (yet).
+	case smpp.CancelSM:
+		seq := req.Seq
+		if len(req.MessageID) == 0 {
+			// Cancelling by addresses and service_type alone would need
+			// an index gwd does not keep.
+			_ = ss.Respond(smpp.CancelSM, seq, smpp.ESME_RCANCELFAIL, nil)
+			return
+		}
+		a.s.b.CancelMT(st.uid, string(req.MessageID), func(status smpp.Status) {
+			_ = ss.Respond(smpp.CancelSM, seq, status, nil)
+		})
+	case smpp.ReplaceSM:
+		// A queued message is not rewritten in place.
 		_ = ss.Respond(req.Command, req.Seq, cancelFail(req.Command), nil)
 	default:
 		_ = ss.Respond(req.Command, req.Seq, smpp.ESME_RINVCMDID, nil)

@@ -26,6 +26,9 @@ type Backend interface {
 	// MessageState returns a message's last event type (wal.Event*) and
 	// when it happened, for query_sm; ok false when gwd knows nothing of it.
 	MessageState(id string) (state string, at time.Time, ok bool)
+	// CancelMT withdraws message id of user uid if it has not reached the
+	// SMSC yet; done gets the cancel_sm_resp status.
+	CancelMT(uid, id string, done func(smpp.Status))
 }
 
 // Server is the SMPP server API.
