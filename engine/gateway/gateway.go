@@ -72,7 +72,7 @@ type Gateway struct {
 	scripts  chan func()
 	scriptWG sync.WaitGroup
 	closed   atomic.Bool
-	cancels cancels
+	cancels  cancels
 	// Messages accepted per user (uid) and per MT route (order).
 	perUser, perRoute sync.Map
 	// startAtStart are the connectors Open found started: Start starts them.
