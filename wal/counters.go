@@ -566,6 +566,28 @@ func (db *DB) SetCounters(user string, c UserCounters) error {
 	return err
 }
 
+// UpdateCounters runs f on user's counters as they stand, charges
+// reserved but not yet written included, and writes its result in the
+// same step, so that no charge made meanwhile is lost (a read, change and
+// SetCounters would lose them). With replace (a counter set to a value
+// rather than moved by +N / -N), reservations made before no longer
+// count, as with SetCounters. It returns the counters once durable; f's
+// error changes nothing and is returned.
+func (db *DB) UpdateCounters(user string, f func(UserCounters) (c UserCounters, replace bool, err error)) (UserCounters, error) {
+	return db.adminChange(user, func(u *userLedger) error {
+		c, replace, err := f(u.mem)
+		if err != nil {
+			return err
+		}
+		u.mem = c.normal()
+		if replace {
+			u.epoch++
+			u.pendBal, u.pendSMS = 0, 0
+		}
+		return nil
+	})
+}
+
 // AddBalance adds delta (negative: takes) to user's balance, jCli's
 // "quota balance +10" / "-22.4", and returns the counters once durable.
 // An unlimited balance is ErrUnlimited.

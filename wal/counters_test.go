@@ -747,3 +747,69 @@ func BenchmarkReserveUnlimited(b *testing.B) {
 		}
 	})
 }
+
+// A quota change computed under the ledger's lock keeps a charge that is
+// reserved but not yet written: +5 on 10 with 3 in flight ends at 12 when
+// the charge lands and at 15 when it is cancelled. A value set outright
+// (replace) supersedes the reservation either way.
+func TestCountersUpdateKeepsChargesInFlight(t *testing.T) {
+	plus5 := func(c UserCounters) (UserCounters, bool, error) {
+		c.Balance += 5 * AmountUnit
+		return c, false, nil
+	}
+	set20 := func(c UserCounters) (UserCounters, bool, error) {
+		c.Balance = 20 * AmountUnit
+		return c, true, nil
+	}
+	for _, tc := range []struct {
+		name   string
+		f      func(UserCounters) (UserCounters, bool, error)
+		cancel bool
+		want   string
+	}{
+		{"relative, charge lands", plus5, false, "12"},
+		{"relative, charge cancelled", plus5, true, "15"},
+		{"replace, charge lands", set20, false, "20"},
+		{"replace, charge cancelled", set20, true, "20"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTest(t, Options{})
+			if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.Reserve("u", 3*AmountUnit, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.UpdateCounters("u", tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.cancel {
+				res.Cancel()
+			} else if err := db.Do(res.Apply); err != nil {
+				t.Fatal(err)
+			}
+			if c := ctrGet(t, db, "u"); c.Balance.String() != tc.want {
+				t.Fatalf("balance %s, want %s (UpdateCounters returned %s)", c.Balance, tc.want, got.Balance)
+			}
+			if d, _ := ctrDurable(t, db.Pebble(), "u"); d.Balance.String() != tc.want {
+				t.Fatalf("stored balance %s, want %s", d.Balance, tc.want)
+			}
+		})
+	}
+	// f's refusal changes nothing.
+	db := openTest(t, Options{})
+	if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("below zero")
+	if _, err := db.UpdateCounters("u", func(c UserCounters) (UserCounters, bool, error) {
+		return UserCounters{}, true, boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("refusal: %v", err)
+	}
+	if c := ctrGet(t, db, "u"); c.Balance.String() != "10" {
+		t.Fatalf("refused change changed the balance: %s", c.Balance)
+	}
+}

@@ -44,6 +44,9 @@ type Backend interface {
 	// ledger.
 	Counters(uid string) (wal.UserCounters, error)
 	SetCounters(uid string, c wal.UserCounters) error
+	// UpdateCounters runs f on the ledger's current values under its
+	// lock: quota changes, +N / -N included, lose no charge.
+	UpdateCounters(uid string, f func(wal.UserCounters) (wal.UserCounters, bool, error)) (wal.UserCounters, error)
 
 	SMPPServer() *smpps.Server
 }

@@ -107,12 +107,6 @@ func toRouter(c wal.UserCounters) router.Counters {
 // credChange is one credential key a body sets.
 type credChange struct{ cred, section, key, value string }
 
-// ledger reports whether the change touches the store's counters.
-func (c credChange) ledger() bool {
-	return c.cred == router.CredMT && strings.EqualFold(c.section, "quota") &&
-		(strings.EqualFold(c.key, "balance") || strings.EqualFold(c.key, "sms_count"))
-}
-
 func (c credChange) field() string { return c.cred + "." + c.section + "." + c.key }
 
 // userSpec is a user body: the keys given, in order.
@@ -299,28 +293,45 @@ func (s *Server) updateUser(ctx *fasthttp.RequestCtx, a []string) (int, any, err
 		v := map[string]string{"uid": sp.uid, "username": sp.username, "gid": sp.gid, "password": sp.password}[k]
 		changes = append(changes, router.Change{Key: k, Arg: v})
 	}
-	ledger := false
 	for _, c := range sp.creds {
 		changes = append(changes, router.Change{Key: c.cred, Arg: c.section + " " + c.key + " " + c.value})
-		ledger = ledger || c.ledger()
 	}
-	if ledger {
-		// +N / -N apply to the ledger's live values.
+	quota, rest, err := router.SplitQuota(changes)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !quota.Empty() {
+		// Checked against the ledger's value first, so that a refusal
+		// (below zero) changes nothing else.
 		c, err := s.b.Counters(uid)
 		if err != nil {
 			return 0, nil, fmt.Errorf("counters of %s: %w", uid, err)
 		}
-		if err := acc.SetCounters(uid, toRouter(c)); err != nil {
+		if _, err := quota.Apply(toRouter(c)); err != nil {
 			return 0, nil, err
 		}
 	}
-	if len(changes) > 0 {
-		if err := acc.UpdateUser(uid, changes...); err != nil {
+	if len(rest) > 0 {
+		if err := acc.UpdateUser(uid, rest...); err != nil {
 			return 0, nil, err
 		}
 	}
-	if ledger {
-		if err := s.b.SetCounters(uid, toWal(acc.User(uid).Counters())); err != nil {
+	if !quota.Empty() {
+		// +N / -N apply to the ledger's value under its lock: a charge
+		// made meanwhile is not lost.
+		var qerr error
+		after, err := s.b.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
+			n, err := quota.Apply(toRouter(c))
+			qerr = err
+			return toWal(n), quota.Replaces(), err
+		})
+		if qerr != nil {
+			return 0, nil, qerr
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := acc.SetCounters(uid, toRouter(after)); err != nil {
 			return 0, nil, err
 		}
 	}

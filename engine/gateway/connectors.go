@@ -321,6 +321,13 @@ func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
 	return nil
 }
 
+// UpdateCounters changes a user's balance and sms_count in the ledger by
+// running f on their current values under the ledger's lock (jCli and
+// admin-API quota updates, +N / -N included): see wal.DB.UpdateCounters.
+func (g *Gateway) UpdateCounters(uid string, f func(wal.UserCounters) (wal.UserCounters, bool, error)) (wal.UserCounters, error) {
+	return g.db.UpdateCounters(uid, f)
+}
+
 // AddBalance changes a user's balance by delta atomically in the ledger
 // (quota "+N" / "-N" without a read-modify-write race with charges).
 func (g *Gateway) AddBalance(uid string, delta wal.Amount) (wal.UserCounters, error) {

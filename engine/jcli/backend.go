@@ -33,6 +33,9 @@ type Backend interface {
 
 	Counters(uid string) (wal.UserCounters, error)
 	SetCounters(uid string, c wal.UserCounters) error
+	// UpdateCounters runs f on the ledger's current values under its
+	// lock: quota changes, +N / -N included, lose no charge.
+	UpdateCounters(uid string, f func(wal.UserCounters) (wal.UserCounters, bool, error)) (wal.UserCounters, error)
 
 	Connectors() []*smppc.Connector
 	Connector(cid string) *smppc.Connector

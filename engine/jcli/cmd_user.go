@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
 )
 
 // userKeys are the keys of a user session, in Jasmin's order.
@@ -147,24 +148,6 @@ func userUnbind(s *session, uid string, ban bool) {
 		srv.Ban(uid)
 	}
 	s.println("Successfully unbound and banned User id:" + uid)
-}
-
-// isCounterQuota reports whether a user line changes balance or
-// sms_count (the store's counters); rel when the value is +N / -N.
-func isCounterQuota(key, arg string) (counter, rel bool) {
-	if key != router.CredMT {
-		return false, false
-	}
-	f := strings.Fields(arg)
-	if len(f) < 3 || !strings.EqualFold(f[0], "quota") {
-		return false, false
-	}
-	k := strings.ToLower(f[1])
-	if k != "balance" && k != "sms_count" {
-		return false, false
-	}
-	v := f[2]
-	return true, v != "" && (v[0] == '+' || v[0] == '-')
 }
 
 // scratchUser is a draft user that lines are tried on before they are
@@ -350,42 +333,46 @@ func (u *userUpdate) save(s *session) bool {
 		s.println("Nothing to save")
 		return false
 	}
-	counters := false
-	for _, c := range u.changes {
-		if ok, _ := isCounterQuota(c.Key, c.Arg); ok {
-			counters = true
-		}
-	}
 	b := s.srv.b
 	acc := b.Accounts()
 	err := s.commit(func(undo *undoList) error {
 		if acc.User(u.uid) == nil {
 			return fmt.Errorf("Unknown User: %s", u.uid)
 		}
-		if counters {
-			// Quotas change the ledger: start from the store's value
-			// (charging has moved it), apply the session's changes
-			// with the router's rules (+N / -N, bounds), write the
-			// result back.
-			old, err := b.Counters(u.uid)
-			if err != nil {
-				return fmt.Errorf("counters of %s: %w", u.uid, err)
-			}
-			was := acc.User(u.uid).Counters()
-			if err := acc.SetCounters(u.uid, fromWal(old)); err != nil {
-				return err
-			}
-			undo.add(func() error {
-				return errors.Join(b.SetCounters(u.uid, old), acc.SetCounters(u.uid, was))
-			})
-		}
-		if err := acc.UpdateUser(u.uid, u.changes...); err != nil {
+		quota, rest, err := router.SplitQuota(u.changes)
+		if err != nil {
 			return err
 		}
-		if counters {
-			return b.SetCounters(u.uid, toWal(acc.User(u.uid).Counters()))
+		if len(rest) > 0 {
+			if err := acc.UpdateUser(u.uid, rest...); err != nil {
+				return err
+			}
 		}
-		return nil
+		if quota.Empty() {
+			return nil
+		}
+		// Balance and sms_count are the store's ledger, which charging
+		// debits: the change is computed against its value under its
+		// lock, so no charge made meanwhile is lost.
+		var old wal.UserCounters
+		var qerr error // the quota's own refusal, shown as the router words it
+		after, err := b.UpdateCounters(u.uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
+			old = c
+			n, err := quota.Apply(fromWal(c))
+			qerr = err
+			return toWal(n), quota.Replaces(), err
+		})
+		if qerr != nil {
+			return qerr
+		}
+		if err != nil {
+			return err
+		}
+		was := acc.User(u.uid).Counters()
+		undo.add(func() error {
+			return errors.Join(b.SetCounters(u.uid, old), acc.SetCounters(u.uid, was))
+		})
+		return acc.SetCounters(u.uid, fromWal(after))
 	})
 	if err != nil {
 		s.errLine(err)
