@@ -273,6 +273,21 @@ func (c *Conn) tick(now time.Time) {
 	c.mu.Unlock()
 }
 
+// Serialized runs fn from any goroutine, one at a time with the
+// handler's callbacks (OnFrame, OnTick, OnClose), as if it were one of
+// them: work finished off the event loop (a password check) comes back
+// through it. It reports false, without running fn, once the connection
+// has closed. fn must not block.
+func (c *Conn) Serialized(fn func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return false
+	}
+	fn()
+	return true
+}
+
 // finish runs OnClose once.
 func (c *Conn) finish(err error) {
 	if c.closed.Swap(true) {

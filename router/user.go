@@ -705,6 +705,25 @@ func (a *Accounts) Bind(username, password string, from netip.Addr) (*User, erro
 	if err != nil {
 		return nil, err
 	}
+	return a.BindAuthenticated(u, from)
+}
+
+// BindAuthenticated is the rest of Bind for a user that Authenticate (or
+// AuthenticateCached) accepted, perhaps a while ago (a password check run
+// off the event loop): it takes the user's current version, so that a
+// change made meanwhile counts (a new password refuses), then checks the
+// smpps_cred bind authorization, the address and max_bindings. No lock,
+// no allocation unless it refuses.
+func (a *Accounts) BindAuthenticated(u *User, from netip.Addr) (*User, error) {
+	username := u.Username
+	cur, err := a.Current(u.UID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.pwGen != u.pwGen || cur.Username != username {
+		return nil, &AuthError{Reason: AuthBadPassword, Username: username}
+	}
+	u = cur
 	if !u.SMPPS.Authorization.Bind {
 		return nil, &BindError{Username: username, Reason: "authorization failure (smpps_cred authorization bind)"}
 	}

@@ -86,7 +86,8 @@ var (
 // Send and Respond. They must not block.
 type App interface {
 	// Bind authenticates a bind request (server role) and returns the
-	// bind_*_resp status. ESME_ROK binds the session.
+	// bind_*_resp status. ESME_ROK binds the session. BindPending
+	// answers later: the app calls FinishBind when it knows.
 	Bind(s *Session, req *smpp.PDU) smpp.Status
 	// Request handles a request allowed in the current state; the app
 	// answers it with Respond, now or later. req is valid only during
@@ -104,6 +105,17 @@ type App interface {
 	// Closed reports the end of the session, after every NoResponse.
 	Closed(s *Session, err error)
 }
+
+// BindPending, returned by App.Bind, leaves the bind unanswered until the
+// app calls FinishBind (a check that must not run on the event loop, such
+// as a password KDF). Meanwhile another bind is ESME_RALYBND, other
+// requests ESME_RINVBNDSTS, and the bind timeout still runs. It is not an
+// SMPP status and never goes on the wire.
+const BindPending smpp.Status = 0xFFFFFFFF
+
+// ErrNoBindPending is FinishBind's answer when the session has no
+// deferred bind (already answered, or closed).
+var ErrNoBindPending = errors.New("session: no bind waiting for an answer")
 
 // BaseApp implements App with methods that do nothing (Bind refuses);
 // embed it to implement only what you need.
@@ -137,6 +149,13 @@ type pending struct {
 	internal bool // sent by the session itself (bind, enquire_link, unbind)
 }
 
+// waitingBind is a bind request whose answer App.Bind deferred.
+type waitingBind struct {
+	cmd      smpp.CommandID
+	seq      uint32
+	systemID string
+}
+
 type expired struct {
 	seq uint32
 	pending
@@ -158,6 +177,7 @@ type Session struct {
 	lastRecv  int64
 	lastElink int64
 	closeErr  error
+	bindWait  *waitingBind // a bind answered later (BindPending)
 	bound     chan struct{}
 	done      chan struct{}
 
@@ -458,31 +478,69 @@ func (s *Session) allowed(cmd smpp.CommandID, st State) bool {
 
 func (s *Session) onBind(p *smpp.PDU) {
 	s.mu.Lock()
-	st := s.state
+	st, waiting := s.state, s.bindWait != nil
 	s.mu.Unlock()
-	resp := smpp.PDU{Header: smpp.Header{Command: p.Command.Resp(), Seq: p.Seq}}
+	var status smpp.Status
 	switch {
 	case s.role != Server:
-		resp.Status = smpp.ESME_RINVBNDSTS
-	case st != Open:
-		resp.Status = smpp.ESME_RALYBND
+		status = smpp.ESME_RINVBNDSTS
+	case st != Open || waiting:
+		status = smpp.ESME_RALYBND
 	default:
-		resp.Status = s.app.Bind(s, p)
+		status = s.app.Bind(s, p)
 	}
-	if resp.Status == smpp.ESME_ROK {
+	if status == BindPending {
+		w := &waitingBind{cmd: p.Command, seq: p.Seq, systemID: string(p.SystemID)}
+		s.mu.Lock()
+		s.bindWait = w
+		s.mu.Unlock()
+		return
+	}
+	s.answerBind(p.Command, p.Seq, string(p.SystemID), status)
+}
+
+// FinishBind answers a bind that App.Bind left pending. decide runs
+// serialised with the session's callbacks, as Bind does, and returns the
+// bind_*_resp status (ESME_ROK binds). Call it from any goroutine. When
+// the session closed or has no pending bind, decide does not run and the
+// error says why.
+func (s *Session) FinishBind(decide func() smpp.Status) error {
+	var err error
+	ran := s.conn.Serialized(func() {
+		s.mu.Lock()
+		w := s.bindWait
+		s.bindWait = nil
+		st := s.state
+		s.mu.Unlock()
+		if w == nil || st != Open {
+			err = ErrNoBindPending
+			return
+		}
+		s.answerBind(w.cmd, w.seq, w.systemID, decide())
+	})
+	if !ran {
+		return fmt.Errorf("finish bind: %w", netio.ErrClosed)
+	}
+	return err
+}
+
+// answerBind sends the bind response and, on ESME_ROK, binds.
+func (s *Session) answerBind(cmd smpp.CommandID, seq uint32, systemID string, status smpp.Status) {
+	resp := smpp.PDU{Header: smpp.Header{Command: cmd.Resp(), Seq: seq, Status: status}}
+	if status == smpp.ESME_ROK {
 		id := s.cfg.SystemID
 		if id == "" {
-			id = string(p.SystemID)
+			id = systemID
 		}
 		resp.SystemID = []byte(id)
 		resp.TLVs = smpp.TLVs(nil).AppendUint8(smpp.TagSCInterfaceVersion, 0x34)
 		s.mu.Lock()
-		s.state = boundState(p.Command)
-		s.systemID = string(p.SystemID)
+		s.state = boundState(cmd)
+		s.systemID = systemID
 		s.mu.Unlock()
 	}
 	_ = s.conn.WriteSMPP(&resp)
-	if resp.Status == smpp.ESME_ROK {
+	if status == smpp.ESME_ROK {
 		close(s.bound)
 		s.app.Bound(s)
 	}

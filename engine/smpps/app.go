@@ -14,14 +14,14 @@ import (
 
 // app is the session.App of every ESME session.
 type app struct {
-	s *Server
+	s      *Server
+	checks checkers
 }
 
 // Bind authenticates against the users (system_id = username), with the
-// user's smpps_cred bind authorization and max_bindings. The first bind of
-// a user with a password not yet in the authentication cache costs one KDF
-// run on the event loop (tens of milliseconds); later binds and every
-// submit_sm are cheap.
+// user's smpps_cred bind authorization and max_bindings. A password the
+// authentication cache knows is checked here; any other is checked off
+// the event loop (see bindauth.go) and answered later.
 func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	s := a.s
 	switch req.Command {
@@ -32,22 +32,39 @@ func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	default:
 		s.Stats.BindTRXCount.Add(1)
 	}
-	u, err := s.b.Accounts().Bind(string(req.SystemID), string(req.Password), remoteIP(ss))
-	if err != nil {
-		s.Stats.BindErrorCount.Add(1)
-		var r router.Refusal
-		if errors.As(err, &r) {
-			return r.SMPPStatus()
+	acc := s.b.Accounts()
+	username, password := string(req.SystemID), string(req.Password)
+	u, decided, err := acc.AuthenticateCached(username, password)
+	if !decided {
+		c := bindCheck{ss: ss, username: username, password: password, from: remoteIP(ss), cmd: req.Command}
+		if !a.checks.submit(a, c) {
+			s.log.Warn("bind refused: password checks queue full", "username", username)
+			return a.refuse(errors.New("password checks queue full"))
 		}
-		return smpp.ESME_RBINDFAIL
+		return session.BindPending
+	}
+	if err != nil {
+		return a.refuse(err)
+	}
+	u, err = acc.BindAuthenticated(u, remoteIP(ss))
+	return a.bound(ss, u, err, req.Command)
+}
+
+// bound finishes a bind the router has answered (u and err from
+// BindAuthenticated): the user's outbox, the session's state.
+func (a *app) bound(ss *session.Session, u *router.User, err error, cmd smpp.CommandID) smpp.Status {
+	s := a.s
+	if err != nil {
+		return a.refuse(err)
 	}
 	uo, err := s.userFor(u.UID)
 	if err != nil {
 		u.Unbind()
 		s.log.Error("bind refused: outbox unavailable", "uid", u.UID, "err", err)
+		s.Stats.BindErrorCount.Add(1)
 		return smpp.ESME_RBINDFAIL
 	}
-	ss.User = &sess{u: u, uid: u.UID, user: uo, typ: req.Command}
+	ss.User = &sess{u: u, uid: u.UID, user: uo, typ: cmd}
 	s.Stats.BindCount.Add(1)
 	return smpp.ESME_ROK
 }

@@ -124,6 +124,7 @@ func (s *Server) Close() error {
 	if s.srv != nil {
 		err = s.srv.Close()
 	}
+	s.app.checks.close()
 	s.mu.Lock()
 	for _, u := range s.users {
 		u.stopDeliverer()
