@@ -11,11 +11,37 @@ import (
 
 // Write is one unit handed to the group committer: Apply adds its
 // mutations to the shared batch (all or nothing: it must not fail), Done
-// learns the outcome once the batch is durable. Done runs on the
+// learns the outcome once the batch is durable (nil: nobody asks). Done runs on the
 // committer's goroutine and must not block.
 type Write struct {
 	Apply func(b *pebble.Batch)
 	Done  func(err error)
+}
+
+func ignoreDone(error) {}
+
+// Merge returns one Write doing the work of ws in one batch: its Apply
+// runs each Apply in order, its Done each Done (in order, with the same
+// outcome). A nil Apply or Done is skipped. Folding the writes that one
+// event causes (an ack, a DLR mapping, a message event) into one Write
+// makes them atomic and saves the committer a Write each.
+func Merge(ws ...Write) Write {
+	return Write{
+		Apply: func(b *pebble.Batch) {
+			for _, w := range ws {
+				if w.Apply != nil {
+					w.Apply(b)
+				}
+			}
+		},
+		Done: func(err error) {
+			for _, w := range ws {
+				if w.Done != nil {
+					w.Done(err)
+				}
+			}
+		},
+	}
 }
 
 // CommitStats counts the committer's work.
@@ -61,6 +87,9 @@ func newCommitter(db *DB) *committer {
 // refused write (store closed, disk full) completes on a goroutine of its
 // own: a rare path.
 func (db *DB) Submit(w Write) {
+	if w.Done == nil {
+		w.Done = ignoreDone
+	}
 	c := db.c
 	if c.diskFull.Load() {
 		go w.Done(ErrDiskFull)

@@ -271,6 +271,25 @@ func (x *Index) PutDLR(d DLR, done func(error)) {
 	x.submitPut(p)
 }
 
+// PutDLRWrite is PutDLR as a Write for the caller to submit, alone or
+// merged with others (Merge, Queue.Ack's extra): the mapping then becomes
+// durable with them, atomically. The caller must submit the Write exactly
+// once. An invalid d is an error and no Write (done is not called).
+func (x *Index) PutDLRWrite(d DLR, done func(error)) (Write, error) {
+	if x.closed.Load() {
+		return Write{}, ErrClosed
+	}
+	p := dlrPutPool.Get().(*dlrPut)
+	p.x, p.done = x, done
+	p.one[0] = d
+	if err := x.preparePut(p); err != nil {
+		p.done = nil
+		p.release()
+		return Write{}, fmt.Errorf("put DLR: %w", err)
+	}
+	return Write{Apply: p.applyFn, Done: p.doneFn}, nil
+}
+
 // PutDLRs registers every part of a multipart message in one atomic write.
 func (x *Index) PutDLRs(ds []DLR, done func(error)) {
 	if len(ds) == 0 {
@@ -289,17 +308,26 @@ func (x *Index) submitPut(p *dlrPut) {
 		go p.fail(ErrClosed)
 		return
 	}
+	if err := x.preparePut(p); err != nil {
+		go p.fail(fmt.Errorf("put DLR: %w", err))
+		return
+	}
+	x.db.Submit(Write{Apply: p.applyFn, Done: p.doneFn})
+}
+
+// preparePut encodes p's registrations and tells the table they are on
+// their way; after it succeeds, p's Write must be submitted.
+func (x *Index) preparePut(p *dlrPut) error {
 	now := x.now()
 	for i := range p.ds {
 		if err := p.encode(i, now); err != nil {
-			go p.fail(fmt.Errorf("put DLR: %w", err))
-			return
+			return err
 		}
 	}
 	for i := range p.kvs {
 		p.ats[i] = x.tab.beginPut(p.kvs[i][0][5:])
 	}
-	x.db.Submit(Write{Apply: p.applyFn, Done: p.doneFn})
+	return nil
 }
 
 // getDLR reads the live forward entry for (connector, smscID) from Pebble.
@@ -728,19 +756,31 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 	if done == nil {
 		done = func(int, error) {}
 	}
-	if x.closed.Load() {
-		go done(0, ErrClosed)
+	w, err := x.DeleteDLRWrite(d, done)
+	if err != nil {
+		go done(0, err)
 		return
 	}
+	x.db.Submit(w)
+}
+
+// DeleteDLRWrite is DeleteDLR as a Write for the caller to submit, alone
+// or merged with others, exactly once. An error (closed index, invalid or
+// unknown d) is no Write and done is not called.
+func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Write, error) {
+	if done == nil {
+		done = func(int, error) {}
+	}
+	if x.closed.Load() {
+		return Write{}, ErrClosed
+	}
 	if err := d.check(); err != nil {
-		go done(0, fmt.Errorf("delete DLR: %w", err))
-		return
+		return Write{}, fmt.Errorf("delete DLR: %w", err)
 	}
 	if d.RegisteredAt.IsZero() {
 		found, err := x.getDLR(d.Connector, d.SMSCID, x.now())
 		if err != nil {
-			go done(0, fmt.Errorf("delete DLR %s/%s: %w", d.Connector, d.SMSCID, err))
-			return
+			return Write{}, fmt.Errorf("delete DLR %s/%s: %w", d.Connector, d.SMSCID, err)
 		}
 		d = found
 	}
@@ -750,9 +790,10 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 	rk := x.reverseKey(nil, b, d.GatewayID, d.Part)
 	rv := appendReverseValue(nil, dlrRevFinished, x.dlr.expiry(at), d.Connector, d.SMSCID)
 	var remaining int
-	var already bool
-	x.db.Submit(Write{
+	var already, applied bool
+	return Write{
 		Apply: func(batch *pebble.Batch) {
+			applied = true
 			if d.Parts > 1 {
 				remaining, already = x.finishPart(d.GatewayID, d.Part, d.Parts)
 			}
@@ -760,7 +801,9 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 			_ = batch.Set(rk, rv, nil)
 		},
 		Done: func(err error) {
-			if d.Parts > 1 {
+			// A Write refused before Apply (a full disk, a failed
+			// hand-off it was merged into) took no overlay reference.
+			if d.Parts > 1 && applied {
 				x.parts.release(d.GatewayID)
 			}
 			if err == nil {
@@ -771,7 +814,7 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 			}
 			done(remaining, err)
 		},
-	})
+	}, nil
 }
 
 // partsOverlay holds, per gateway message, the parts finished by writes

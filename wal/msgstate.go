@@ -96,17 +96,26 @@ func (x *Index) AddEvent(gatewayID string, ev Event, done func(error)) {
 	if done == nil {
 		done = func(error) {}
 	}
-	if x.closed.Load() {
-		go done(ErrClosed)
+	w, err := x.AddEventWrite(gatewayID, ev, done)
+	if err != nil {
+		go done(err)
 		return
+	}
+	x.db.Submit(w)
+}
+
+// AddEventWrite is AddEvent as a Write for the caller to submit, alone or
+// merged with the write that caused the event, exactly once. An error is
+// no Write and done is not called.
+func (x *Index) AddEventWrite(gatewayID string, ev Event, done func(error)) (Write, error) {
+	if x.closed.Load() {
+		return Write{}, ErrClosed
 	}
 	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
-		go done(fmt.Errorf("add event: %w", err))
-		return
+		return Write{}, fmt.Errorf("add event: %w", err)
 	}
 	if ev.Type == "" || len(ev.Type) > 255 {
-		go done(fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID))
-		return
+		return Write{}, fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID)
 	}
 	now := x.now()
 	if ev.At.IsZero() {
@@ -129,13 +138,13 @@ func (x *Index) AddEvent(gatewayID string, ev Event, done func(error)) {
 		val = ixAppendStr(val, k)
 		val = ixAppendStr(val, ev.Details[k])
 	}
-	x.db.Submit(Write{
+	return Write{
 		Apply: func(b *pebble.Batch) {
 			binary.BigEndian.PutUint64(key[len(key)-8:], x.nextEventSeq(b))
 			_ = b.Set(key, val, nil)
 		},
 		Done: done,
-	})
+	}, nil
 }
 
 func decodeEvent(v []byte) (Event, error) {

@@ -103,18 +103,40 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 	case "EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN":
 		ev = wal.EventDeliveryFailed
 	}
-	finish := func(err error) {
+	// The receipt's bookkeeping: the mapping closed once final, and the
+	// message's event, in one write — merged into the ESME's outbox
+	// append when there is one.
+	bookkeeping := func() wal.Write {
+		var ws [2]wal.Write
+		n := 0
+		if final {
+			if w, err := g.idx.DeleteDLRWrite(d, nil); err == nil {
+				ws[n] = w
+				n++
+			} else {
+				g.log.Debug("DLR mapping not closed", "id", d.GatewayID, "err", err)
+			}
+		}
+		if w, ok := g.eventWrite(d.GatewayID, wal.Event{Type: ev, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}}); ok {
+			ws[n] = w
+			n++
+		}
+		return wal.Merge(ws[:n]...)
+	}
+	answered := func(err error) {
 		if err != nil {
 			// Not durable: let the SMSC send it again.
 			respond(smpp.ESME_RSYSERR)
 			return
 		}
 		respond(smpp.ESME_ROK)
-		if final {
-			g.idx.DeleteDLR(d, func(int, error) {})
+	}
+	finish := func(err error) {
+		answered(err)
+		if err == nil {
+			g.db.Submit(bookkeeping())
 		}
-		g.addEvent(d.GatewayID, wal.Event{Type: ev, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}})
 	}
 	switch ds.Channel {
 	case router.ChannelSMPPS:
@@ -122,7 +144,7 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 			finish(nil)
 			return
 		}
-		g.receiptToESME(&ds, d.GatewayID, in.r, now, finish)
+		g.receiptToESME(&ds, d.GatewayID, in.r, now, bookkeeping(), answered)
 	case router.ChannelHTTP:
 		if ds.Level&mt.DLRTerminal == 0 || ds.URL == "" {
 			finish(nil)
@@ -231,7 +253,7 @@ func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(sm
 		if p.Command == smpp.DataSM {
 			q.EsmClass &^= 0x3C
 		}
-		g.smpps.Deliver(id, &q, now.Add(g.cfg.Store.OutboundMessageTTL()), done)
+		g.smpps.Deliver(id, &q, now.Add(g.cfg.Store.OutboundMessageTTL()), wal.Write{}, done)
 	case "http":
 		h, ok := g.HTTPConnector(id)
 		if !ok {

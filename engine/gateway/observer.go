@@ -39,16 +39,30 @@ func (g *Gateway) obs() Observer {
 
 // addEvent records ev for message id and tells the observer.
 func (g *Gateway) addEvent(id string, ev wal.Event) {
-	o := g.obs()
-	if o == nil {
-		g.idx.AddEvent(id, ev, nil)
-		return
+	w, ok := g.eventWrite(id, ev)
+	if ok {
+		g.db.Submit(w)
 	}
-	g.idx.AddEvent(id, ev, func(err error) {
-		if err == nil {
-			o.MessageEvent(id, ev)
+}
+
+// eventWrite is addEvent as a Write, to merge with the write that caused
+// the event (an ack, a receipt's hand-off): one commit instead of two. ok
+// is false, and the reason logged, when the event cannot be recorded.
+func (g *Gateway) eventWrite(id string, ev wal.Event) (w wal.Write, ok bool) {
+	var done func(error)
+	if o := g.obs(); o != nil {
+		done = func(err error) {
+			if err == nil {
+				o.MessageEvent(id, ev)
+			}
 		}
-	})
+	}
+	w, err := g.idx.AddEventWrite(id, ev, done)
+	if err != nil {
+		g.log.Debug("message event not recorded", "id", id, "type", ev.Type, "err", err)
+		return wal.Write{}, false
+	}
+	return w, true
 }
 
 func (g *Gateway) observeState(c *smppc.Connector, bind int, state string, err error) {

@@ -38,30 +38,42 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			// (a failed later part reports its own error).
 			g.throwLevel1(&d, id, cid, st, string(smscID))
 		}
-		ack := func() {
-			var extra func(b *pebble.Batch)
-			if resv != nil {
-				extra = resv.Apply
-			}
-			c.Ack(m, extra, nil)
-		}
+		// One write: the ack, the DLR mapping, the "submitted" event and
+		// the submit_sm_resp share of the charge, atomically — the
+		// mapping can never be lost while the message is gone from the
+		// queue.
+		var ws [2]wal.Write
+		n := 0
 		if rec.DLR.Level&mt.DLRTerminal != 0 && len(smscID) > 0 {
 			dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(smscID), wal.DLRIDSameBase),
 				GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
 				Dest: d.appendTo(nil)}
-			// The mapping first, then the ack: a crash between the two
-			// sends the message again rather than losing its receipt.
-			g.idx.PutDLR(dl, func(err error) {
+			w, err := g.idx.PutDLRWrite(dl, func(err error) {
 				if err != nil {
 					g.log.Warn("DLR mapping not stored", "id", id, "err", err)
 				}
-				ack()
 			})
-		} else {
-			ack()
+			if err != nil {
+				g.log.Warn("DLR mapping refused", "id", id, "err", err)
+			} else {
+				ws[n] = w
+				n++
+			}
 		}
-		g.addEvent(id, wal.Event{Type: wal.EventSubmitted, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}})
+		if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
+			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}}); ok {
+			ws[n] = w
+			n++
+		}
+		if n == 0 && resv == nil {
+			c.Ack(m, nil, nil)
+			break
+		}
+		w := wal.Merge(ws[:n]...)
+		c.Ack(m, func(b *pebble.Batch) {
+			w.Apply(b)
+			resv.Apply(b)
+		}, w.Done)
 	case smppc.Cancelled:
 		c.Ack(m, nil, nil)
 		if rec.Part >= rec.Parts {
@@ -81,7 +93,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			g.throwLevel1(&d, id, cid, st, "")
 		}
 		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && wantsReceipt(p.RegisteredDelivery, []byte(stat)) {
-			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, nil)
+			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{}, nil)
 		}
 		if res != smppc.Expired {
 			c.Ack(m, nil, nil)
@@ -121,7 +133,7 @@ func (g *Gateway) throwLevel1(d *dest, id, cid string, st smpp.Status, smscID st
 // message id: from the message's destination to its source, the receipt
 // text with gwd's message id, and the receipted_message_id and
 // message_state TLVs.
-func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, done func(error)) {
+func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, extra wal.Write, done func(error)) {
 	r.ID = []byte(id)
 	if len(r.Sub) == 0 {
 		r.Sub = []byte("001")
@@ -151,7 +163,7 @@ func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Tim
 		p.TLVs = p.TLVs.AppendUint8(smpp.TagMessageState, ms)
 	}
 	exp := now.Add(g.cfg.Store.OutboundMessageTTL())
-	g.smpps.Deliver(d.UID, &p, exp, func(err error) {
+	g.smpps.Deliver(d.UID, &p, exp, extra, func(err error) {
 		if err != nil {
 			g.log.Warn("receipt not queued for ESME", "uid", d.UID, "id", id, "err", err)
 		}

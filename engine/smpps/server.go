@@ -196,16 +196,22 @@ func (s *Server) userFor(uid string) (*user, error) {
 // Deliver queues a deliver_sm (a receipt or an MO message) for user uid;
 // done(nil) once it is durable. It is sent to one of the user's
 // receiver-capable binds, now or once one is bound, until expires.
-func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, done func(error)) {
+func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra wal.Write, done func(error)) {
 	u, err := s.userFor(uid)
 	if err != nil {
+		if extra.Done != nil {
+			extra.Done(err)
+		}
 		done(err)
 		return
 	}
 	p.Command = smpp.DeliverSM
 	p.Seq = 0
 	payload := p.AppendTo(make([]byte, 0, 64+len(p.ShortMessage)+len(p.TLVs)))
-	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, nil, func(_ []uint64, err error) {
+	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra.Apply, func(_ []uint64, err error) {
+		if extra.Done != nil {
+			extra.Done(err)
+		}
 		done(err)
 	})
 }
