@@ -22,12 +22,18 @@ import (
 //   - A request whose key succeeded within Options.IdempotencyWindow
 //     (default 10 minutes, counted from that success) is answered as that
 //     success was, 200 Success "<first id>", and nothing is submitted,
-//     checked or charged again. The parameters are not compared: the key
-//     alone says "this is the same request".
+//     checked or charged again — when its parameters are the same. A key
+//     reused with other parameters (another to, content, dlr-url …;
+//     username and password aside) is a client's mistake that would
+//     silently drop the new message: it is answered 422 Error "Request
+//     with this idempotency-key has different parameters" and nothing is
+//     sent. The parameters are compared by a 64-bit fingerprint kept with
+//     the key.
 //   - Only successes are remembered: after a refusal (400, 403, 412, 500
 //     …) the same key may be used again, and that request is sent.
 //   - A request whose key is held by a request still being processed waits
-//     for it, at most SubmitTimeout: that one's success is its answer too
+//     for it (with the same parameters; with others it is answered 422 at
+//     once), at most SubmitTimeout: that one's success is its answer too
 //     (same id, nothing sent); that one's refusal lets it go ahead on its
 //     own. Still undecided after SubmitTimeout, it is answered 409
 //     Error "Request with this idempotency-key is in progress". A request
@@ -64,6 +70,9 @@ type Idempotency interface {
 // inProgressMsg is the 409 answer to a key another request holds.
 const inProgressMsg = "Request with this idempotency-key is in progress"
 
+// mismatchMsg is the 422 answer to a key reused with other parameters.
+const mismatchMsg = "Request with this idempotency-key has different parameters"
+
 // idemShards splits the memory of keys: a request locks one shard.
 const idemShards = 32
 
@@ -89,11 +98,13 @@ type idemShard struct {
 	head  int
 }
 
-// idemEntry is a key's success: the id answered, at (unix nanoseconds).
-// In order, id holds the key.
+// idemEntry is a key's success: the id answered, at (unix nanoseconds),
+// for the request whose fingerprint is fp (0: not known, a key saved
+// before fingerprints: any request matches). In order, id holds the key.
 type idemEntry struct {
 	id string
 	at int64
+	fp uint64
 }
 
 // keyHold is a key held by the request processing it. ready is closed when
@@ -101,9 +112,20 @@ type idemEntry struct {
 type keyHold struct {
 	t     *idemTable
 	key   string
+	fp    uint64
 	ready chan struct{}
 	id    string
 }
+
+// idemVerdict is what begin found for a key.
+type idemVerdict int
+
+const (
+	idemNew        idemVerdict = iota // the caller holds the key now
+	idemReplay                        // answered before: the id
+	idemInProgress                    // held by another, still undecided
+	idemMismatch                      // used with other parameters
+)
 
 func newIdemTable(b Backend, opts *Options) *idemTable {
 	t := &idemTable{window: int64(opts.IdempotencyWindow), now: opts.Now, log: opts.Logger}
@@ -132,32 +154,40 @@ func (t *idemTable) shard(key string) *idemShard {
 	return &t.shards[h%idemShards]
 }
 
-// begin looks key up. A key that succeeded within the window gives its
-// id. A key no one holds gives a keyHold: the caller now holds the key and
-// must finish it exactly once. A key another request holds is
-// waited for until deadline (then ok is false: in progress).
-func (t *idemTable) begin(key string, deadline time.Time) (id string, f *keyHold, ok bool) {
+// begin looks key up for a request with fingerprint fp. A key that
+// succeeded within the window gives its id (idemReplay), or idemMismatch
+// when it was for other parameters. A key no one holds gives a keyHold
+// (idemNew): the caller now holds the key and must finish it exactly
+// once. A key another request holds is waited for until deadline (then
+// idemInProgress), unless that request has other parameters.
+func (t *idemTable) begin(key string, fp uint64, deadline time.Time) (id string, f *keyHold, v idemVerdict) {
 	sh := t.shard(key)
 	for {
 		sh.mu.Lock()
 		if e, found := sh.known[key]; found {
 			if t.live(e.at) {
 				sh.mu.Unlock()
-				return e.id, nil, true
+				if !fpMatch(e.fp, fp) {
+					return "", nil, idemMismatch
+				}
+				return e.id, nil, idemReplay
 			}
 			delete(sh.known, key)
 		}
 		if held := sh.holds[key]; held != nil {
 			sh.mu.Unlock()
+			if held.fp != fp {
+				return "", nil, idemMismatch
+			}
 			if !held.wait(deadline) {
-				return "", nil, false
+				return "", nil, idemInProgress
 			}
 			if held.id != "" {
-				return held.id, nil, true
+				return held.id, nil, idemReplay
 			}
 			continue // refused: the key is free again
 		}
-		f = &keyHold{t: t, key: key, ready: make(chan struct{})}
+		f = &keyHold{t: t, key: key, fp: fp, ready: make(chan struct{})}
 		sh.holds[key] = f
 		sh.mu.Unlock()
 		break
@@ -165,15 +195,24 @@ func (t *idemTable) begin(key string, deadline time.Time) (id string, f *keyHold
 	// The store, outside the lock: the hold keeps others out meanwhile.
 	if t.durable != nil {
 		if v, found := t.durable.Recall(key); found {
-			id, at := decodeIdem(v, t.now())
+			id, at, kfp := decodeIdem(v, t.now())
 			if id != "" && t.live(at) {
-				t.settle(f, id, at)
-				return id, nil, true
+				if !fpMatch(kfp, fp) {
+					// The stored success stays; this request goes.
+					t.settleAs(f, idemEntry{id: id, at: at, fp: kfp})
+					return "", nil, idemMismatch
+				}
+				t.settleAs(f, idemEntry{id: id, at: at, fp: fp})
+				return id, nil, idemReplay
 			}
 		}
 	}
-	return "", f, true
+	return "", f, idemNew
 }
+
+// fpMatch compares a kept fingerprint with a request's; 0 (unknown) matches
+// any.
+func fpMatch(kept, fp uint64) bool { return kept == 0 || kept == fp }
 
 func (t *idemTable) live(at int64) bool { return t.now().UnixNano()-at < t.window }
 
@@ -211,7 +250,7 @@ func (f *keyHold) finish(id string, err error) {
 		t.settle(f, id, now.UnixNano())
 		return
 	}
-	t.durable.Remember(f.key, encodeIdem(id, now), func(err error) {
+	t.durable.Remember(f.key, encodeIdem(id, now, f.fp), func(err error) {
 		if err != nil {
 			t.log.Error("httpapi: idempotency-key not saved: a retry after a restart will send again",
 				"key", f.key, "id", id, "err", err)
@@ -222,14 +261,22 @@ func (f *keyHold) finish(id string, err error) {
 
 // settle records key's success in memory and lets f's waiters go.
 func (t *idemTable) settle(f *keyHold, id string, at int64) {
+	t.settleAs(f, idemEntry{id: id, at: at, fp: f.fp})
+}
+
+// settleAs records e as key's success and lets f's waiters go (a waiter
+// with f's fingerprint takes e's id).
+func (t *idemTable) settleAs(f *keyHold, e idemEntry) {
 	sh := t.shard(f.key)
 	sh.mu.Lock()
-	sh.add(f.key, idemEntry{id: id, at: at}, t.now().UnixNano(), t.window)
+	sh.add(f.key, e, t.now().UnixNano(), t.window)
 	if sh.holds[f.key] == f {
 		delete(sh.holds, f.key)
 	}
 	sh.mu.Unlock()
-	f.id = id
+	if fpMatch(e.fp, f.fp) {
+		f.id = e.id
+	}
 	close(f.ready)
 }
 
@@ -268,32 +315,47 @@ func (sh *idemShard) add(key string, e idemEntry, now, window int64) {
 	}
 }
 
-// encodeIdem is what the Backend keeps: the id, a space, and the time it
-// was given in unix milliseconds.
-func encodeIdem(id string, at time.Time) string {
-	return id + " " + strconv.FormatInt(at.UnixMilli(), 10)
+// encodeIdem is what the Backend keeps: the id, the time it was given in
+// unix milliseconds and the request's fingerprint in hexadecimal,
+// separated by spaces.
+func encodeIdem(id string, at time.Time, fp uint64) string {
+	return id + " " + strconv.FormatInt(at.UnixMilli(), 10) + " " + strconv.FormatUint(fp, 16)
 }
 
-// decodeIdem reads encodeIdem's form; a value without a time is an id
-// given now (the Backend's retention is then its window).
-func decodeIdem(v string, now time.Time) (id string, at int64) {
-	if i := strings.LastIndexByte(v, ' '); i > 0 {
-		if ms, err := strconv.ParseInt(v[i+1:], 10, 64); err == nil {
-			return v[:i], time.UnixMilli(ms).UnixNano()
+// decodeIdem reads encodeIdem's form and the older ones: without a
+// fingerprint (fp 0: matches any request), without a time (an id given
+// now: the Backend's retention is then its window).
+func decodeIdem(v string, now time.Time) (id string, at int64, fp uint64) {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return "", now.UnixNano(), 0
+	}
+	id, at = f[0], now.UnixNano()
+	if len(f) >= 2 {
+		if ms, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+			at = time.UnixMilli(ms).UnixNano()
 		}
 	}
-	return v, now.UnixNano()
+	if len(f) >= 3 {
+		if x, err := strconv.ParseUint(f[2], 16, 64); err == nil {
+			fp = x
+		}
+	}
+	return id, at, fp
 }
 
 // sendIdempotent is sendHTTP for a request with an idempotency-key.
 func (s *Server) sendIdempotent(j *sendJob, uid string) (outcome, bool) {
 	deadline := time.Now().Add(s.opts.SubmitTimeout)
-	id, f, ok := s.idem.begin(scopedKey(uid, j.req.val[fIdemKey]), deadline)
-	switch {
-	case !ok:
+	id, f, v := s.idem.begin(scopedKey(uid, j.req.val[fIdemKey]), j.req.fingerprint(), deadline)
+	switch v {
+	case idemInProgress:
 		mIdemInProgress.Inc()
 		return outcome{status: http.StatusConflict, msg: inProgressMsg}, true
-	case f == nil:
+	case idemMismatch:
+		mIdemMismatches.Inc()
+		return outcome{status: http.StatusUnprocessableEntity, msg: mismatchMsg}, true
+	case idemReplay:
 		mIdemReplays.Inc()
 		return outcome{status: http.StatusOK, id: id}, true
 	}
@@ -309,4 +371,32 @@ func (s *Server) sendIdempotent(j *sendJob, uid string) (outcome, bool) {
 		f.wait(deadline)
 	}
 	return o, reuse
+}
+
+// fingerprint identifies the request's parameters for its
+// idempotency-key: FNV-1a (64-bit) over every argument given but the
+// credentials and the key itself, with their field numbers and lengths.
+// Never 0 (0 is "not known").
+func (r *sendReq) fingerprint() uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(b byte) { h ^= uint64(b); h *= prime }
+	for f := range nFields {
+		if !r.set[f] || f == fUsername || f == fPassword || f == fIdemKey {
+			continue
+		}
+		mix(byte(f))
+		n := len(r.val[f])
+		mix(byte(n >> 24))
+		mix(byte(n >> 16))
+		mix(byte(n >> 8))
+		mix(byte(n))
+		for _, c := range r.val[f] {
+			mix(c)
+		}
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
 }

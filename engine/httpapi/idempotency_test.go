@@ -511,9 +511,9 @@ func TestIdempotencyCapacity(t *testing.T) {
 	deadline := time.Now().Add(time.Second)
 	for i := range 5000 {
 		key := scopedKey("u1", []byte("k"+itoa(i)))
-		_, h, ok := tbl.begin(key, deadline)
-		if !ok || h == nil {
-			t.Fatalf("key %d: hold %v ok %v", i, h, ok)
+		_, h, v := tbl.begin(key, 7, deadline)
+		if v != idemNew || h == nil {
+			t.Fatalf("key %d: hold %v verdict %v", i, h, v)
 		}
 		h.finish("id"+itoa(i), nil)
 	}
@@ -532,12 +532,61 @@ func TestIdempotencyCapacity(t *testing.T) {
 	if total > 64 || queued > 64 {
 		t.Errorf("%d keys kept (%d queued), capacity 64", total, queued)
 	}
-	if id, h, _ := tbl.begin(scopedKey("u1", []byte("k4999")), deadline); id != "id4999" || h != nil {
+	if id, h, _ := tbl.begin(scopedKey("u1", []byte("k4999")), 7, deadline); id != "id4999" || h != nil {
 		t.Errorf("newest key: %q %v", id, h)
 	}
-	if id, h, _ := tbl.begin(scopedKey("u1", []byte("k0")), deadline); id != "" || h == nil {
+	if id, h, _ := tbl.begin(scopedKey("u1", []byte("k0")), 7, deadline); id != "" || h == nil {
 		t.Errorf("oldest key still known: %q", id)
 	} else {
 		h.finish("", nil)
 	}
+}
+
+// A key reused with other parameters is refused 422 and sends nothing:
+// answering the first message's id would silently drop the new one. The
+// credentials are not parameters; a key kept before fingerprints existed
+// matches any request.
+func TestIdempotencyDifferentParameters(t *testing.T) {
+	keys := newDurableKeys()
+	e := newEnvKeys(t, config.HTTPAPI{}, Options{}, keys)
+	st, first := e.send("to", "1", "content", "hi", "idempotency-key", "k1")
+	if st != 200 {
+		t.Fatalf("%d %q", st, first)
+	}
+	const want = `Error "Request with this idempotency-key has different parameters"`
+	for _, args := range [][]string{
+		{"to", "2", "content", "hi"},
+		{"to", "1", "content", "bye"},
+		{"to", "1", "content", "hi", "dlr", "yes", "dlr-url", "http://x/", "dlr-level", "2"},
+		{"to", "1", "content", "hi", "priority", "2"},
+	} {
+		if st, body := e.send(append(args, "idempotency-key", "k1")...); st != 422 || body != want {
+			t.Errorf("%v: %d %q, want 422 %q", args, st, body, want)
+		}
+	}
+	// The same parameters in another order, as a POST form: the replay.
+	if st, again := e.postForm("/send", url.Values{"content": {"hi"}, "to": {"1"}, "password": {"bar"},
+		"username": {"foo"}, "idempotency-key": {"k1"}}); st != 200 || again != first {
+		t.Errorf("same parameters: %d %q, want %q", st, again, first)
+	}
+	e.wantSubmits(1)
+
+	// After a restart the stored fingerprint still tells them apart.
+	e.restart(Options{})
+	if st, body := e.send("to", "1", "content", "bye", "idempotency-key", "k1"); st != 422 || body != want {
+		t.Errorf("after a restart: %d %q", st, body)
+	}
+	if st, again := e.send("to", "1", "content", "hi", "idempotency-key", "k1"); st != 200 || again != first {
+		t.Errorf("after a restart, same parameters: %d %q", st, again)
+	}
+	// A key saved without a fingerprint (an older gwd) answers any request.
+	old := encodeIdem("old-id", time.Now(), 0)
+	old = old[:strings.LastIndexByte(old, ' ')]
+	keys.mu.Lock()
+	keys.m["u1/legacy"] = old
+	keys.mu.Unlock()
+	if st, body := e.send("to", "9", "content", "x", "idempotency-key", "legacy"); st != 200 || body != `Success "old-id"` {
+		t.Errorf("legacy key: %d %q", st, body)
+	}
+	e.wantSubmits(1)
 }

@@ -36,9 +36,11 @@ var (
 	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
 	// Requests answered from an idempotency-key (nothing sent; not in
 	// httpapi_success_count), and those answered 409 because the key was
-	// still held by another request.
+	// still held by another request, or 422 because it was used with
+	// other parameters.
 	mIdemReplays    = metrics.GetOrCreateCounter("httpapi_idempotent_replay_count")
 	mIdemInProgress = metrics.GetOrCreateCounter("httpapi_idempotency_in_progress_count")
+	mIdemMismatches = metrics.GetOrCreateCounter("httpapi_idempotency_mismatch_count")
 )
 
 // countRefusal counts a refused request under Jasmin's error counters.
