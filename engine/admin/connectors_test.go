@@ -202,14 +202,19 @@ func TestStats(t *testing.T) {
 		t.Fatalf("user stats = %s", r.raw)
 	}
 	r = e.must(http.StatusOK, "GET", "/admin/stats/smppsapi", nil)
-	for _, k := range []string{"connect_count", "bound_trx_count", "submit_sm_request_count", "throttling_error_count", "elink_count"} {
+	for _, k := range []string{"connect_count", "bound_trx_count", "submit_sm_request_count", "throttling_error_count", "elink_count",
+		"bind_trx_count", "created_at"} {
 		if _, ok := r.body[k]; !ok {
 			t.Errorf("smppsapi stats lack %s: %s", k, r.raw)
 		}
 	}
+	if c, _ := r.body["created_at"].(string); c == "" {
+		t.Errorf("smppsapi created_at = %v", r.body["created_at"])
+	}
 	r = e.must(http.StatusOK, "GET", "/admin/stats", nil)
 	if jget(t, r.body, "users", 0, "uid") != "u1" || jget(t, r.body, "connectors", 0, "cid") != "smsc1" ||
-		jget(t, r.body, "connectors", 0, "connected_at") != nil || r.body["smppsapi"] == nil {
+		jget(t, r.body, "connectors", 0, "connected_at") != nil || jget(t, r.body, "connectors", 0, "created_at") == nil ||
+		jget(t, r.body, "connectors", 0, "elink_count") != 0.0 || r.body["smppsapi"] == nil {
 		t.Fatalf("stats = %s", r.raw)
 	}
 	e.must(http.StatusOK, "GET", "/admin/stats/users", nil)

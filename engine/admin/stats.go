@@ -43,6 +43,10 @@ func connectorStats(c *smppc.Connector) map[string]any {
 		"requeue_count":            st.Requeued.Load(),
 		"deliver_sm_count":         st.DeliverSM.Load(),
 		"data_sm_count":            st.DataSM.Load(),
+		"elink_count":              st.Elinks.Load(),
+		"interceptor_count":        st.InterceptorCount.Load(),
+		"interceptor_error_count":  st.InterceptorErrorCount.Load(),
+		"created_at":               at(st.Created.Load()),
 		"connected_at":             at(st.LastConnect.Load()),
 		"disconnected_at":          at(st.LastDisconnect.Load()),
 		"started_at":               at(st.LastStart.Load()),
@@ -58,6 +62,9 @@ func (s *Server) smppsStats() map[string]any {
 		"bound_tx_count":           st.BoundTX.Load(),
 		"bound_rx_count":           st.BoundRX.Load(),
 		"bound_trx_count":          st.BoundTRX.Load(),
+		"bind_tx_count":            st.BindTXCount.Load(),
+		"bind_rx_count":            st.BindRXCount.Load(),
+		"bind_trx_count":           st.BindTRXCount.Load(),
 		"bind_count":               st.BindCount.Load(),
 		"unbind_count":             st.UnbindCount.Load(),
 		"bind_error_count":         st.BindErrorCount.Load(),
@@ -71,6 +78,7 @@ func (s *Server) smppsStats() map[string]any {
 		"interceptor_count":        st.InterceptorCount.Load(),
 		"interceptor_error_count":  st.InterceptorErrorCount.Load(),
 		"query_sm_count":           st.QuerySMCount.Load(),
+		"created_at":               at(st.Created.Load()),
 	}
 }
 

@@ -148,7 +148,7 @@ func smppcItems(c *smppc.Connector) [][2]string {
 	st := &c.Stats
 	connected := fmtTime(nanos(st.LastConnect.Load()))
 	return [][2]string{
-		{"created_at", nd},
+		{"created_at", fmtTime(nanos(st.Created.Load()))},
 		{"last_received_pdu_at", nd},
 		{"last_sent_pdu_at", nd},
 		{"last_received_elink_at", nd},
@@ -165,11 +165,11 @@ func smppcItems(c *smppc.Connector) [][2]string {
 		{"submit_sm_count", u64(st.SubmitOK.Load())},
 		{"deliver_sm_count", u64(st.DeliverSM.Load())},
 		{"data_sm_count", u64(st.DataSM.Load())},
-		{"elink_count", nd},
+		{"elink_count", u64(st.Elinks.Load())},
 		{"throttling_error_count", u64(st.Throttled.Load())},
 		{"other_submit_error_count", u64(st.SubmitErr.Load())},
-		{"interceptor_error_count", nd},
-		{"interceptor_count", nd},
+		{"interceptor_error_count", u64(st.InterceptorErrorCount.Load())},
+		{"interceptor_count", u64(st.InterceptorCount.Load())},
 	}
 }
 
@@ -222,18 +222,18 @@ func statsSMPPSAPI(s *session, _ opts) {
 	st := &srv.Stats
 	connected := st.ConnectCount.Load() - st.DisconnectCount.Load()
 	s.lines(itemTable([][2]string{
-		{"created_at", nd},
+		{"created_at", fmtTime(nanos(st.Created.Load()))},
 		{"last_received_pdu_at", nd},
 		{"last_sent_pdu_at", nd},
 		{"last_received_elink_at", nd},
 		{"connected_count", i64(max(connected, 0))},
 		{"connect_count", i64(st.ConnectCount.Load())},
 		{"disconnect_count", i64(st.DisconnectCount.Load())},
-		{"bind_trx_count", nd},
+		{"bind_trx_count", u64(st.BindTRXCount.Load())},
 		{"bound_trx_count", i64(st.BoundTRX.Load())},
-		{"bind_rx_count", nd},
+		{"bind_rx_count", u64(st.BindRXCount.Load())},
 		{"bound_rx_count", i64(st.BoundRX.Load())},
-		{"bind_tx_count", nd},
+		{"bind_tx_count", u64(st.BindTXCount.Load())},
 		{"bound_tx_count", i64(st.BoundTX.Load())},
 		{"submit_sm_request_count", u64(st.SubmitSMRequest.Load())},
 		{"submit_sm_count", u64(st.SubmitSMCount.Load())},

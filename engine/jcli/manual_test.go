@@ -209,7 +209,8 @@ Successfully updated connector [DEMO_CONNECTOR]
 	}
 	stats := c.cmd("stats --smppc DEMO_CONNECTOR")
 	for _, want := range []string{"#Item                      Value\n", "#submit_sm_request_count   1\n",
-		"#submit_sm_count           1\n", "#connected_count           2\n", "#created_at                ND\n"} {
+		"#submit_sm_count           1\n", "#connected_count           2\n", "#created_at                2",
+		"#interceptor_count         0\n"} {
 		if !strings.Contains(stats, want) {
 			t.Errorf("stats --smppc lacks %q:\n%s", want, stats)
 		}

@@ -63,7 +63,8 @@ Total users: 1
 		t.Fatalf("stats --user u1:\n%s", user)
 	}
 	if api := c.cmd("stats --smppsapi"); !strings.Contains(api, "#bound_trx_count           1\n") ||
-		!strings.Contains(api, "#connect_count             1\n") {
+		!strings.Contains(api, "#connect_count             1\n") || !strings.Contains(api, "#bind_trx_count            1\n") ||
+		!strings.Contains(api, "#bind_tx_count             0\n") || !strings.Contains(api, "#created_at                2") {
 		t.Fatalf("stats --smppsapi:\n%s", api)
 	}
 	if got := c.cmd("user --smpp-unbind=u1"); got != "Successfully unbound User id:u1\n" {

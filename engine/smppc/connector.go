@@ -101,6 +101,7 @@ type Stats struct {
 	InterceptorCount, InterceptorErrorCount                        atomic.Uint64
 	Connected, Disconnected, BindFailed                            atomic.Uint64
 	LastStart, LastStop, LastConnect, LastDisconnect               atomic.Int64 // unix ns
+	Created                                                        atomic.Int64 // unix ns: when New made it
 }
 
 type inflight struct {
@@ -117,6 +118,7 @@ func New(cfg Config, q *wal.Queue, sink Sink, d Dialers, log *slog.Logger) *Conn
 	c := &Connector{cid: cfg.CID, q: q, sink: sink, dialers: d, log: log.With("cid", cfg.CID),
 		wake: make(chan struct{}, 1), resent: map[uint64]bool{}}
 	c.cfg.Store(&cfg)
+	c.Stats.Created.Store(time.Now().UnixNano())
 	c.app = &app{c: c}
 	c.pool.New = func() any { return new(inflight) }
 	q.OnExpire(func(m *wal.Msg) {

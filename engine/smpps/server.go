@@ -57,6 +57,7 @@ type Stats struct {
 	ElinkCount, ThroughputErrorCount, OtherSubmitErrorCount               atomic.Uint64
 	InterceptorCount, InterceptorErrorCount, BindErrorCount, QuerySMCount atomic.Uint64
 	BindTXCount, BindRXCount, BindTRXCount                                atomic.Uint64
+	Created                                                               atomic.Int64 // unix ns: when New made it
 }
 
 // New makes a server; Listen starts it.
@@ -66,6 +67,7 @@ func New(cfg config.SMPPServer, b Backend, db *wal.DB, log *slog.Logger) *Server
 	}
 	s := &Server{cfg: cfg, b: b, db: db, log: log.With("component", "smpps"), users: map[string]*user{}, RetryDelay: 10 * time.Second}
 	s.app = &app{s: s}
+	s.Stats.Created.Store(time.Now().UnixNano())
 	return s
 }
 
