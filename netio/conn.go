@@ -278,13 +278,31 @@ func (c *Conn) tick(now time.Time) {
 // them: work finished off the event loop (a password check) comes back
 // through it. It reports false, without running fn, once the connection
 // has closed. fn must not block.
+//
+// What fn writes is flushed once fn returns, as a read batch's writes
+// are: the peer sees none of it before fn is done (a bind_resp does not
+// reach the ESME before the application has registered the session).
 func (c *Conn) Serialized(fn func()) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed.Load() {
 		return false
 	}
+	c.wmu.Lock()
+	was := c.inBatch
+	c.inBatch = true
+	c.wmu.Unlock()
 	fn()
+	if was {
+		return true // the transport's own batch flushes it
+	}
+	c.wmu.Lock()
+	c.inBatch = false
+	if len(c.out) == 0 && !c.closing {
+		c.wmu.Unlock()
+		return true
+	}
+	c.queueFlushLocked()
 	return true
 }
 

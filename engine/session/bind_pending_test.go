@@ -2,7 +2,10 @@ package session
 
 import (
 	"errors"
+	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
@@ -73,5 +76,49 @@ func TestServerBindPendingClosed(t *testing.T) {
 	err := s.FinishBind(func() smpp.Status { ran = true; return smpp.ESME_ROK })
 	if !errors.Is(err, netio.ErrClosed) || ran {
 		t.Fatalf("FinishBind after close: %v, decide ran %v", err, ran)
+	}
+}
+
+// boundLate is a recApp whose Bound takes a while and then marks the
+// session registered.
+type boundLate struct {
+	*recApp
+	registered atomic.Bool
+}
+
+func (a *boundLate) Bound(s *Session) {
+	time.Sleep(50 * time.Millisecond)
+	a.registered.Store(true)
+	a.recApp.Bound(s)
+}
+
+// A bind answered through FinishBind reaches the ESME only once Bound has
+// run: an ESME that acts on its bind_resp at once (an operator unbinding
+// it, a deliver_sm it waits for) finds the session registered.
+func TestServerBindPendingAnswerAfterBound(t *testing.T) {
+	app := &boundLate{recApp: newRecApp(func(*smpp.PDU) smpp.Status { return BindPending })}
+	h := NewServerHandler(Config{}, app)
+	sessions := make(chan *Session, 1)
+	srv, err := netio.Listen("127.0.0.1:0", netio.Options{TickInterval: tick}, func(c *netio.Conn) netio.Handler {
+		hd := h(c)
+		sessions <- c.User.(*Session)
+		return hd
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	nc, err := net.DialTimeout("tcp", srv.Addr().String(), wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nc.Close() })
+	s := <-sessions
+	writePDU(t, nc, bindReq(smpp.BindTransceiver, 1, "esme", "pw"))
+	next(t, app.binds, "Bind")
+	go func() { _ = s.FinishBind(func() smpp.Status { return smpp.ESME_ROK }) }()
+	expectPDU(t, nc, smpp.BindTransceiverResp, smpp.ESME_ROK, 1)
+	if !app.registered.Load() {
+		t.Fatal("bind_resp reached the ESME before Bound ran")
 	}
 }
