@@ -229,3 +229,29 @@ func FuzzBasicAuth(f *testing.F) {
 		}
 	})
 }
+
+// What the store keeps for an idempotency-key comes back through
+// decodeIdem: whatever it holds, it answers (never panics), and what
+// encodeIdem wrote comes back whole.
+func FuzzIdemValue(f *testing.F) {
+	at := time.UnixMilli(1_765_000_000_000)
+	f.Add(encodeIdem("0193a7b2-5c3e-7d41-9a2b-1c2d3e4f5a6b", at, 0xdeadbeef))
+	f.Add("id-only")
+	f.Add("id 123")
+	f.Add("")
+	f.Add("  a  b  c  ")
+	f.Fuzz(func(t *testing.T, v string) {
+		now := time.Unix(1_765_000_000, 0)
+		id, _, fp := decodeIdem(v, now)
+		if strings.ContainsAny(id, " \t\n") {
+			t.Fatalf("id %q from %q holds a space", id, v)
+		}
+		if id == "" {
+			return
+		}
+		id2, at2, fp2 := decodeIdem(encodeIdem(id, at, fp), now)
+		if id2 != id || at2 != at.UnixNano() || fp2 != fp {
+			t.Fatalf("round trip of %q: %q %d %x, want %q %d %x", v, id2, at2, fp2, id, at.UnixNano(), fp)
+		}
+	})
+}
