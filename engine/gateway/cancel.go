@@ -44,7 +44,7 @@ func (g *Gateway) CancelMT(uid, id string, done func(smpp.Status)) {
 		done(smpp.ESME_RINVMSGID)
 		return
 	}
-	if _, _, ok := g.MessageState(id); ok {
+	if st, _, ok := g.MessageState(id); ok && st != EventQueued {
 		done(smpp.ESME_RCANCELFAIL) // already with the SMSC
 		return
 	}

@@ -641,6 +641,26 @@ func TestCancelQueuedMessage(t *testing.T) {
 		resps, _ := a.snapshot()
 		return resps[before].Status
 	}
+	query := func(id string) smpp.PDU {
+		t.Helper()
+		before, _ := a.counts()
+		p := smpp.PDU{Header: smpp.Header{Command: smpp.QuerySM}}
+		p.MessageID = []byte(id)
+		p.Source = smpp.Address{TON: 5, Addr: []byte("ACME")}
+		if _, err := s.Send(&p, "q"); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "query_sm_resp", func() bool { r, _ := a.counts(); return r == before+1 })
+		resps, _ := a.snapshot()
+		return resps[before]
+	}
+	// Accepted and still queued: ENROUTE, not a failed query.
+	if r := query(ids[1]); r.Status != smpp.ESME_ROK || r.MessageState != smpp.MessageStateEnroute || string(r.MessageID) != ids[1] {
+		t.Fatalf("query_sm of a queued message: %v state %d id %q", r.Status, r.MessageState, r.MessageID)
+	}
+	if r := query("0193a7b2-5c3e-4d41-9a2b-000000000001"); r.Status != smpp.ESME_RQUERYFAIL {
+		t.Fatalf("query_sm of an id gwd never gave: %v", r.Status)
+	}
 	if st := cancel(ids[0], "c1"); st != smpp.ESME_ROK {
 		t.Fatalf("cancel of a queued message: %v", st)
 	}
@@ -656,8 +676,13 @@ func TestCancelQueuedMessage(t *testing.T) {
 		t.Fatalf("SMSC got %d submits, want 1: the cancelled one went out", got)
 	}
 	// The one that went out cannot be cancelled any more.
-	waitUntil(t, "its state", func() bool { _, _, ok := e.g.MessageState(ids[1]); return ok })
+	waitUntil(t, "its state", func() bool { st, _, _ := e.g.MessageState(ids[1]); return st == wal.EventSubmitted })
 	if st := cancel(ids[1], "c2"); st != smpp.ESME_RCANCELFAIL {
 		t.Fatalf("cancel of a sent message: %v, want ESME_RCANCELFAIL", st)
+	}
+	// The cancelled one reads DELETED.
+	waitUntil(t, "the cancellation's event", func() bool { st, _, _ := e.g.MessageState(ids[0]); return st == "cancelled" })
+	if r := query(ids[0]); r.Status != smpp.ESME_ROK || r.MessageState != 7 {
+		t.Fatalf("query_sm of a cancelled message: %v state %d", r.Status, r.MessageState)
 	}
 }

@@ -197,11 +197,20 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	})
 }
 
-// MessageState implements smpps.Backend for query_sm.
+// MessageState implements smpps.Backend for query_sm: the message's last
+// event; for a message this process accepted that has none yet (still in
+// its connector's queue) EventQueued.
 func (g *Gateway) MessageState(id string) (string, time.Time, bool) {
 	state, events, err := g.idx.MessageState(id)
 	if err != nil || state == "" || len(events) == 0 {
+		if mt.Issued(id) {
+			return EventQueued, time.Time{}, true
+		}
 		return "", time.Time{}, false
 	}
 	return state, events[len(events)-1].At, true
 }
+
+// EventQueued is MessageState's answer for a message accepted and not yet
+// answered by an SMSC. It is never stored.
+const EventQueued = "queued"

@@ -49,3 +49,27 @@ func AppendID(dst []byte) []byte {
 
 // NewID returns a new gateway message id.
 func NewID() string { return string(AppendID(make([]byte, 0, IDLen))) }
+
+// Issued reports whether id is one this process has given out: its random
+// half is this process's and its counter has been reached. It reads no
+// store and takes no lock (query_sm asks it about a message that has no
+// event yet: accepted, still queued). Ids from before a restart are not
+// this process's.
+func Issued(id string) bool {
+	if len(id) != IDLen || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+		return false
+	}
+	var raw [16]byte
+	hexes := [...]struct{ from, to, at int }{{0, 8, 0}, {9, 13, 4}, {14, 18, 6}, {19, 23, 8}, {24, 36, 10}}
+	for _, h := range hexes {
+		if _, err := hex.Decode(raw[h.at:], []byte(id[h.from:h.to])); err != nil {
+			return false
+		}
+	}
+	if [8]byte(raw[:8]) != idPrefix {
+		return false
+	}
+	raw[8] &= 0x3f // the variant bits AppendID sets
+	n := binary.BigEndian.Uint64(raw[8:])
+	return n > 0 && n <= idCounter.Load()
+}

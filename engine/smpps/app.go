@@ -253,7 +253,8 @@ func refusalStatus(err error) smpp.Status {
 	return smpp.ESME_RSYSERR
 }
 
-// query answers query_sm from the message's last event.
+// query answers query_sm from the message's last event (ENROUTE for a
+// message still queued or at the SMSC without a final receipt).
 func (a *app) query(ss *session.Session, req *smpp.PDU) {
 	state, at, ok := a.s.b.MessageState(string(req.MessageID))
 	resp := smpp.PDU{Header: smpp.Header{Command: smpp.QuerySMResp, Seq: req.Seq}}
@@ -270,7 +271,9 @@ func (a *app) query(ss *session.Session, req *smpp.PDU) {
 		resp.MessageState = 5 // UNDELIVERABLE
 	case wal.EventRejected:
 		resp.MessageState = 8 // REJECTED
-	default:
+	case "cancelled":
+		resp.MessageState = 7 // DELETED: withdrawn by cancel_sm
+	default: // queued, submitted, delivery_pending
 		resp.MessageState = smpp.MessageStateEnroute
 	}
 	if resp.MessageState != smpp.MessageStateEnroute && !at.IsZero() {
