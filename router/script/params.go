@@ -15,7 +15,9 @@ import (
 type Param uint8
 
 // The parameters: submit_sm / deliver_sm mandatory fields in PDU order,
-// then the message_payload TLV.
+// then optional parameters (TLVs) by their python-smpp names: present in
+// routable.pdu.params only when the PDU carries them; a script adds one
+// by setting it and drops one by deleting its key.
 const (
 	ParamServiceType          Param = iota // service_type
 	ParamSourceAddrTON                     // source_addr_ton
@@ -35,17 +37,35 @@ const (
 	ParamSMDefaultMsgID                    // sm_default_msg_id
 	ParamShortMessage                      // short_message
 	ParamMessagePayload                    // message_payload (TLV 0x0424)
+	ParamUserMessageReference              // user_message_reference (0x0204, 2 octets)
+	ParamSourcePort                        // source_port (0x020A, 2 octets)
+	ParamDestinationPort                   // destination_port (0x020B, 2 octets)
+	ParamSarMsgRefNum                      // sar_msg_ref_num (0x020C, 2 octets)
+	ParamSarTotalSegments                  // sar_total_segments (0x020E)
+	ParamSarSegmentSeqnum                  // sar_segment_seqnum (0x020F)
+	ParamPayloadType                       // payload_type (0x0019)
+	ParamLanguageIndicator                 // language_indicator (0x020D)
+	ParamPrivacyIndicator                  // privacy_indicator (0x0201)
+	ParamUserResponseCode                  // user_response_code (0x0205)
+	ParamCallbackNum                       // callback_num (0x0381, 4 to 19 octets)
+	ParamUssdServiceOp                     // ussd_service_op (0x0501)
 	numParams
 )
 
-// paramSpec says how a parameter is typed: an octet (0..255) or a string
-// of at most max octets (cstr: a C-octet string, no NUL inside).
+// paramSpec says how a parameter is typed: an octet (0..255), a 2-octet
+// integer (u16: 0..65535) or a string of at most max octets (cstr: a
+// C-octet string, no NUL inside). tag is the TLV of an optional one.
 type paramSpec struct {
 	name  string
 	octet bool
+	u16   bool
 	max   int
 	cstr  bool
+	tag   smpp.Tag
 }
+
+// integer reports whether the parameter is an int in scripts.
+func (s paramSpec) integer() bool { return s.octet || s.u16 }
 
 var paramSpecs = [numParams]paramSpec{
 	ParamServiceType:          {name: "service_type", max: 5, cstr: true},
@@ -65,7 +85,19 @@ var paramSpecs = [numParams]paramSpec{
 	ParamDataCoding:           {name: "data_coding", octet: true},
 	ParamSMDefaultMsgID:       {name: "sm_default_msg_id", octet: true},
 	ParamShortMessage:         {name: "short_message", max: 254},
-	ParamMessagePayload:       {name: "message_payload", max: 0xFFFF},
+	ParamMessagePayload:       {name: "message_payload", max: 0xFFFF, tag: smpp.TagMessagePayload},
+	ParamUserMessageReference: {name: "user_message_reference", u16: true, tag: smpp.TagUserMessageReference},
+	ParamSourcePort:           {name: "source_port", u16: true, tag: smpp.TagSourcePort},
+	ParamDestinationPort:      {name: "destination_port", u16: true, tag: smpp.TagDestinationPort},
+	ParamSarMsgRefNum:         {name: "sar_msg_ref_num", u16: true, tag: smpp.TagSarMsgRefNum},
+	ParamSarTotalSegments:     {name: "sar_total_segments", octet: true, tag: smpp.TagSarTotalSegments},
+	ParamSarSegmentSeqnum:     {name: "sar_segment_seqnum", octet: true, tag: smpp.TagSarSegmentSeqnum},
+	ParamPayloadType:          {name: "payload_type", octet: true, tag: smpp.TagPayloadType},
+	ParamLanguageIndicator:    {name: "language_indicator", octet: true, tag: smpp.TagLanguageIndicator},
+	ParamPrivacyIndicator:     {name: "privacy_indicator", octet: true, tag: smpp.TagPrivacyIndicator},
+	ParamUserResponseCode:     {name: "user_response_code", octet: true, tag: smpp.TagUserResponseCode},
+	ParamCallbackNum:          {name: "callback_num", max: 19, tag: smpp.TagCallbackNum},
+	ParamUssdServiceOp:        {name: "ussd_service_op", octet: true, tag: smpp.TagUssdServiceOp},
 }
 
 // String is the python-smpp name ("destination_addr").
@@ -127,46 +159,63 @@ func (s ParamSet) Names() []string {
 }
 
 // paramValue reads parameter p of pdu as the script sees it; ok is false
-// for an absent optional parameter (message_payload).
-func paramValue(pdu *smpp.PDU, p Param) (str []byte, octet byte, ok bool) {
+// for an absent optional parameter (or one whose length does not fit its
+// type: the script does not see it, and the PDU keeps it as it is).
+func paramValue(pdu *smpp.PDU, p Param) (str []byte, num int, ok bool) {
+	if p < numParams && paramSpecs[p].tag != 0 {
+		spec := paramSpecs[p]
+		v, ok := pdu.TLVs.Get(spec.tag)
+		switch {
+		case !ok:
+			return nil, 0, false
+		case spec.octet:
+			if len(v) != 1 {
+				return nil, 0, false
+			}
+			return nil, int(v[0]), true
+		case spec.u16:
+			if len(v) != 2 {
+				return nil, 0, false
+			}
+			return nil, int(v[0])<<8 | int(v[1]), true
+		}
+		return v, 0, true
+	}
 	switch p {
 	case ParamServiceType:
 		return pdu.ServiceType, 0, true
 	case ParamSourceAddrTON:
-		return nil, pdu.Source.TON, true
+		return nil, int(pdu.Source.TON), true
 	case ParamSourceAddrNPI:
-		return nil, pdu.Source.NPI, true
+		return nil, int(pdu.Source.NPI), true
 	case ParamSourceAddr:
 		return pdu.Source.Addr, 0, true
 	case ParamDestAddrTON:
-		return nil, pdu.Dest.TON, true
+		return nil, int(pdu.Dest.TON), true
 	case ParamDestAddrNPI:
-		return nil, pdu.Dest.NPI, true
+		return nil, int(pdu.Dest.NPI), true
 	case ParamDestinationAddr:
 		return pdu.Dest.Addr, 0, true
 	case ParamEsmClass:
-		return nil, pdu.EsmClass, true
+		return nil, int(pdu.EsmClass), true
 	case ParamProtocolID:
-		return nil, pdu.ProtocolID, true
+		return nil, int(pdu.ProtocolID), true
 	case ParamPriorityFlag:
-		return nil, pdu.PriorityFlag, true
+		return nil, int(pdu.PriorityFlag), true
 	case ParamScheduleDeliveryTime:
 		return pdu.ScheduleDeliveryTime, 0, true
 	case ParamValidityPeriod:
 		return pdu.ValidityPeriod, 0, true
 	case ParamRegisteredDelivery:
-		return nil, pdu.RegisteredDelivery, true
+		return nil, int(pdu.RegisteredDelivery), true
 	case ParamReplaceIfPresentFlag:
-		return nil, pdu.ReplaceIfPresent, true
+		return nil, int(pdu.ReplaceIfPresent), true
 	case ParamDataCoding:
-		return nil, pdu.DataCoding, true
+		return nil, int(pdu.DataCoding), true
 	case ParamSMDefaultMsgID:
-		return nil, pdu.SMDefaultMsgID, true
+		return nil, int(pdu.SMDefaultMsgID), true
 	case ParamShortMessage:
 		return pdu.ShortMessage, 0, true
-	case ParamMessagePayload:
-		v, ok := pdu.TLVs.Get(smpp.TagMessagePayload)
-		return v, 0, ok
 	}
 	return nil, 0, false
 }
@@ -180,14 +229,14 @@ func pduParams(pdu *smpp.PDU) *starlark.Dict {
 	}
 	d := starlark.NewDict(int(numParams))
 	for p := Param(0); p < numParams; p++ {
-		str, octet, ok := paramValue(pdu, p)
+		str, num, ok := paramValue(pdu, p)
 		if !ok {
 			continue
 		}
 		var v starlark.Value
 		switch {
-		case paramSpecs[p].octet:
-			v = starlark.MakeInt(int(octet))
+		case paramSpecs[p].integer():
+			v = starlark.MakeInt(num)
 		case len(str) == 0:
 			v = emptyString
 		default:
@@ -213,11 +262,11 @@ var (
 // and ready to be written into the PDU (Apply). Each changed string field
 // gets a new byte slice: the PDU's original frame is never written.
 type PDUEdits struct {
-	pdu         *smpp.PDU
-	changed     ParamSet
-	str         [numParams][]byte
-	octet       [numParams]byte
-	dropPayload bool
+	pdu     *smpp.PDU
+	changed ParamSet
+	str     [numParams][]byte
+	num     [numParams]int
+	drop    ParamSet // optional parameters the script deleted
 }
 
 // Changed is the set of parameters whose value differs from the PDU's.
@@ -239,7 +288,24 @@ func (e *PDUEdits) Apply() {
 		if !e.changed.Has(q) {
 			continue
 		}
-		s, o := e.str[q], e.octet[q]
+		s, n := e.str[q], e.num[q]
+		o := byte(n)
+		if spec := paramSpecs[q]; spec.tag != 0 {
+			// Without builds a new region, so the frame's TLVs stay as
+			// they were.
+			t := p.TLVs.Without(spec.tag)
+			switch {
+			case e.drop.Has(q):
+			case spec.octet:
+				t = t.AppendUint8(spec.tag, o)
+			case spec.u16:
+				t = t.AppendUint16(spec.tag, uint16(n))
+			default:
+				t = t.Append(spec.tag, s)
+			}
+			p.TLVs = t
+			continue
+		}
 		switch q {
 		case ParamServiceType:
 			p.ServiceType = s
@@ -275,14 +341,6 @@ func (e *PDUEdits) Apply() {
 			p.SMDefaultMsgID = o
 		case ParamShortMessage:
 			p.ShortMessage = s
-		case ParamMessagePayload:
-			// Without builds a new region, so the frame's TLVs stay as
-			// they were.
-			t := p.TLVs.Without(smpp.TagMessagePayload)
-			if !e.dropPayload {
-				t = t.Append(smpp.TagMessagePayload, s)
-			}
-			p.TLVs = t
 		}
 	}
 }
@@ -305,15 +363,19 @@ func diffParams(d *starlark.Dict, pdu *smpp.PDU) (*PDUEdits, error) {
 		}
 		seen = seen.With(p)
 		spec := paramSpecs[p]
-		cur, curOctet, present := paramValue(pdu, p)
+		cur, curNum, present := paramValue(pdu, p)
 		v := it[1]
-		if spec.octet {
-			n, err := octetValue(spec.name, v)
+		if spec.integer() {
+			hi := 255
+			if spec.u16 {
+				hi = 0xFFFF
+			}
+			n, err := intValue(spec.name, v, hi)
 			if err != nil {
 				return nil, err
 			}
-			if n != curOctet {
-				e.octet[p] = n
+			if !present || n != curNum {
+				e.num[p] = n
 				e.changed = e.changed.With(p)
 			}
 			continue
@@ -347,27 +409,27 @@ func diffParams(d *starlark.Dict, pdu *smpp.PDU) (*PDUEdits, error) {
 		if seen.Has(p) {
 			continue
 		}
-		if p != ParamMessagePayload {
+		if paramSpecs[p].tag == 0 {
 			return nil, fmt.Errorf("pdu param %s was removed (set it to an empty value instead)", paramSpecs[p].name)
 		}
 		if _, _, present := paramValue(pdu, p); present {
-			e.dropPayload = true
+			e.drop = e.drop.With(p)
 			e.changed = e.changed.With(p)
 		}
 	}
 	return e, nil
 }
 
-func octetValue(name string, v starlark.Value) (byte, error) {
+func intValue(name string, v starlark.Value, hi int) (int, error) {
 	i, ok := v.(starlark.Int)
 	if !ok {
 		return 0, fmt.Errorf("pdu param %s must be an int, got %s", name, v.Type())
 	}
 	n, ok := i.Int64()
-	if !ok || n < 0 || n > 255 {
-		return 0, fmt.Errorf("pdu param %s must be in 0..255, got %s", name, i.String())
+	if !ok || n < 0 || n > int64(hi) {
+		return 0, fmt.Errorf("pdu param %s must be in 0..%d, got %s", name, hi, i.String())
 	}
-	return byte(n), nil
+	return int(n), nil
 }
 
 // python-smpp's constants, predeclared so that Jasmin scripts that import

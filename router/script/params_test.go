@@ -228,3 +228,66 @@ func TestNoIO(t *testing.T) {
 		}
 	}
 }
+
+// Optional parameters a script sees by name when the PDU carries them,
+// and may set (adding the TLV), change or delete: the 2-octet ones are
+// ints up to 65535, the 1-octet ones up to 255, callback_num a string.
+func TestInterceptorOptionalParams(t *testing.T) {
+	pdu := submit()
+	pdu.TLVs = pdu.TLVs.AppendUint16(smpp.TagSarMsgRefNum, 9).AppendUint8(smpp.TagSarTotalSegments, 2).
+		AppendUint8(smpp.TagSarSegmentSeqnum, 1).AppendUint16(smpp.TagUserMessageReference, 777).
+		Append(smpp.TagSCInterfaceVersion, []byte{0x34}) // not a script parameter: kept as it is
+	out, p, _, err := icRun(t, `
+p = routable.pdu.params
+if p['sar_msg_ref_num'] != 9 or p['sar_total_segments'] != 2 or p['user_message_reference'] != 777:
+    fail('read: %r' % p)
+if 'destination_port' in p or 'callback_num' in p:
+    fail('absent TLVs shown: %r' % p)
+p['user_message_reference'] = 65535
+p['destination_port'] = 2948
+p['callback_num'] = '\x01\x01\x0133600000000'
+p.pop('sar_segment_seqnum')
+`, pdu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "user_message_reference,destination_port,sar_segment_seqnum,callback_num"
+	if got := strings.Join(out.Edits.Changed().Names(), ","); got != want {
+		t.Errorf("changed %s, want %s", got, want)
+	}
+	out.Edits.Apply()
+	get := func(tag smpp.Tag) (uint32, bool) { return p.TLVs.Uint(tag) }
+	if v, ok := get(smpp.TagUserMessageReference); !ok || v != 65535 {
+		t.Errorf("user_message_reference %v %v", v, ok)
+	}
+	if v, ok := get(smpp.TagDestinationPort); !ok || v != 2948 {
+		t.Errorf("destination_port %v %v", v, ok)
+	}
+	if v, ok := p.TLVs.Get(smpp.TagCallbackNum); !ok || string(v) != "\x01\x01\x0133600000000" {
+		t.Errorf("callback_num %q %v", v, ok)
+	}
+	if _, ok := p.TLVs.Get(smpp.TagSarSegmentSeqnum); ok {
+		t.Error("sar_segment_seqnum still there")
+	}
+	if v, ok := get(smpp.TagSarMsgRefNum); !ok || v != 9 {
+		t.Errorf("sar_msg_ref_num %v %v", v, ok)
+	}
+	if v, ok := p.TLVs.Get(smpp.TagSCInterfaceVersion); !ok || string(v) != "\x34" {
+		t.Errorf("a TLV scripts do not know was lost: %q %v", v, ok)
+	}
+	var back smpp.PDU
+	if err := back.Decode(p.AppendTo(nil)); err != nil {
+		t.Fatalf("the edited PDU does not decode: %v", err)
+	}
+
+	for _, tc := range []struct{ src, want string }{
+		{"routable.pdu.params['source_port'] = 65536\n", "source_port must be in 0..65535"},
+		{"routable.pdu.params['payload_type'] = 256\n", "payload_type must be in 0..255"},
+		{"routable.pdu.params['callback_num'] = 'x' * 20\n", "callback_num is 20 octets long, at most 19 fit"},
+		{"routable.pdu.params['sar_msg_ref_num'] = '9'\n", "sar_msg_ref_num must be an int, got string"},
+	} {
+		if _, _, _, err := icRun(t, tc.src, submit()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}

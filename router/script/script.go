@@ -15,8 +15,15 @@
 //	                                        fields by their python-smpp names
 //	                                        (service_type, source_addr_ton,
 //	                                        dest_addr_npi, esm_class,
-//	                                        data_coding, ... as int or str;
-//	                                        message_payload when present)
+//	                                        data_coding, ... as int or str)
+//	                                        and, when the PDU carries them,
+//	                                        the optional ones: message_payload,
+//	                                        user_message_reference, source_port,
+//	                                        destination_port, sar_msg_ref_num,
+//	                                        sar_total_segments, sar_segment_seqnum,
+//	                                        payload_type, language_indicator,
+//	                                        privacy_indicator, user_response_code,
+//	                                        callback_num, ussd_service_op
 //	routable.user.uid, routable.user.group.gid   MT only (None for MO)
 //	routable.connector.cid                       MO only (None for MT)
 //	routable.datetime (alias date_time)          a time.time value
@@ -32,7 +39,8 @@
 //
 // An interceptor's script (Input.Interceptor) may also write the params —
 // routable.pdu.params['source_addr'] = '123456789', str or bytes, ints for
-// the octet fields, message_payload added or removed — lock them with
+// the octet and 2-octet fields, optional ones added (set) or removed (pop;
+// TLVs scripts do not know are kept as they are) — lock them with
 // routable.lockPduParam(name), and set smpp_status and http_status. Run
 // checks every change (type, size, no NUL in C-octet strings, no unknown
 // or removed param) and returns it in Outcome.Edits without touching the
