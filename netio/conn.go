@@ -70,6 +70,7 @@ type Conn struct {
 	closed        atomic.Bool
 
 	partialSince int64 // unix nanos when an incomplete frame started; 0 if none
+	readTimeout  int64 // nanoseconds an incomplete frame may wait; 0: the Options'; <0: none
 	readTime     int64 // unix nanos when the current read batch was taken
 
 	// User is free for the handler's use (e.g. its session pointer).
@@ -264,7 +265,11 @@ func (c *Conn) tick(now time.Time) {
 		return
 	}
 	c.mu.Lock()
-	if ps := c.partialSince; ps != 0 && c.opts.PDUReadTimeout > 0 && now.UnixNano()-ps > int64(c.opts.PDUReadTimeout) {
+	rt := c.readTimeout
+	if rt == 0 {
+		rt = int64(c.opts.PDUReadTimeout)
+	}
+	if ps := c.partialSince; ps != 0 && rt > 0 && now.UnixNano()-ps > rt {
 		c.mu.Unlock()
 		c.CloseWithError(ErrPDUReadTimeout)
 		return
@@ -304,6 +309,19 @@ func (c *Conn) Serialized(fn func()) bool {
 	}
 	c.queueFlushLocked()
 	return true
+}
+
+// SetPDUReadTimeout changes, for this connection only, how long a started
+// frame may stay incomplete before the connection is closed (the
+// Options' PDUReadTimeout otherwise): a connector's pdu_red_to. d ≤ 0
+// keeps the Options'.
+func (c *Conn) SetPDUReadTimeout(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	c.mu.Lock()
+	c.readTimeout = int64(d)
+	c.mu.Unlock()
 }
 
 // finish runs OnClose once.

@@ -500,3 +500,41 @@ func tlsConfigs(t *testing.T) (server, client *tls.Config) {
 	client = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	return server, client
 }
+
+// A connection's own PDU read timeout (a connector's pdu_red_to) wins over
+// the dialer's: a peer that stops mid-frame is dropped after it.
+func TestDialedConnPDUReadTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		_, _ = nc.Write(enquire(1)[:10]) // half a frame, and nothing more
+		_, _ = io.Copy(io.Discard, nc)
+	}()
+	d, err := NewDialer(Options{TickInterval: 10 * time.Millisecond, PDUReadTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ch := &dialHandler{echoHandler: *newEcho()}
+	c, err := d.Dial(context.Background(), ln.Addr().String(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetPDUReadTimeout(150 * time.Millisecond)
+	select {
+	case err := <-ch.closed:
+		if !errors.Is(err, ErrPDUReadTimeout) {
+			t.Fatalf("OnClose error %v, want ErrPDUReadTimeout", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the dialed connection waited past its own PDU read timeout")
+	}
+}

@@ -31,6 +31,10 @@ type Config struct {
 	// Window is the most requests this side may have outstanding
 	// (default 100).
 	Window int
+	// PDUReadTimeout, client side, is how long a started PDU may stay
+	// incomplete before the connection is dropped (pdu_red_to); zero
+	// keeps the dialer's.
+	PDUReadTimeout time.Duration
 }
 
 // Defaults, from Jasmin's manual.

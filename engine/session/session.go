@@ -232,6 +232,7 @@ func Dial(ctx context.Context, d *netio.Dialer, addr string, cfg Config, app App
 	}
 	s.conn = c
 	c.User = s
+	c.SetPDUReadTimeout(s.cfg.PDUReadTimeout)
 	s.state = Binding
 	s.systemID = bind.SystemID
 	s.mu.Unlock()

@@ -564,6 +564,7 @@ func (b *bind) connect(ctx context.Context, cfg *Config) (*session.Session, erro
 		ResponseTimeout:     secs(cfg.ResTO),
 		Window:              cfg.Window + 2, // room for enquire_link and unbind
 		Elinks:              &b.c.Stats.Elinks,
+		PDUReadTimeout:      secs(cfg.PDUReadTO),
 	}
 	req := session.BindRequest{Type: typ, SystemID: cfg.Username, Password: cfg.Password, SystemType: cfg.SysType,
 		AddrTON: byte(cfg.BindTON), AddrNPI: byte(cfg.BindNPI), AddressRange: cfg.AddrRange}
