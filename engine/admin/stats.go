@@ -19,6 +19,14 @@ func at(ns int64) any {
 	return time.Unix(0, ns).UTC().Format(time.RFC3339)
 }
 
+// atTime is at for a time.Time (zero: null).
+func atTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return at(t.UnixNano())
+}
+
 func connectorStats(c *smppc.Connector) map[string]any {
 	st := &c.Stats
 	starts, stops := c.Counts()
@@ -47,6 +55,8 @@ func connectorStats(c *smppc.Connector) map[string]any {
 		"interceptor_count":        st.InterceptorCount.Load(),
 		"interceptor_error_count":  st.InterceptorErrorCount.Load(),
 		"created_at":               at(st.Created.Load()),
+		"last_received_pdu_at":     atTime(c.LastReceived()),
+		"last_sent_elink_at":       atTime(c.LastElinkSent()),
 		"connected_at":             at(st.LastConnect.Load()),
 		"disconnected_at":          at(st.LastDisconnect.Load()),
 		"started_at":               at(st.LastStart.Load()),
@@ -79,6 +89,7 @@ func (s *Server) smppsStats() map[string]any {
 		"interceptor_error_count":  st.InterceptorErrorCount.Load(),
 		"query_sm_count":           st.QuerySMCount.Load(),
 		"created_at":               at(st.Created.Load()),
+		"last_received_pdu_at":     atTime(s.b.SMPPServer().LastReceived("")),
 	}
 }
 
@@ -92,6 +103,7 @@ func (s *Server) userStats(uid string) (map[string]any, error) {
 	return map[string]any{
 		"uid":                     uid,
 		"bound_connections_count": srv.Binds(uid),
+		"last_activity_at":        atTime(srv.LastReceived(uid)),
 		"deliver_sm_waiting":      srv.OutboxLen(uid),
 		"balance":                 balance,
 		"sms_count":               sms,

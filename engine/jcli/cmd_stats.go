@@ -105,9 +105,14 @@ func userStats(b Backend, uid string) (smpps, httpapi map[string]int64) {
 	if httpapi == nil {
 		httpapi = map[string]int64{}
 	}
-	if _, ok := smpps["bound_connections_count"]; !ok {
-		if srv := b.SMPPServer(); srv != nil {
+	if srv := b.SMPPServer(); srv != nil {
+		if _, ok := smpps["bound_connections_count"]; !ok {
 			smpps["bound_connections_count"] = int64(srv.Binds(uid))
+		}
+		if _, ok := smpps["last_activity_at"]; !ok {
+			if t := srv.LastReceived(uid); !t.IsZero() {
+				smpps["last_activity_at"] = t.Unix()
+			}
 		}
 	}
 	return smpps, httpapi
@@ -149,10 +154,10 @@ func smppcItems(c *smppc.Connector) [][2]string {
 	connected := fmtTime(nanos(st.LastConnect.Load()))
 	return [][2]string{
 		{"created_at", fmtTime(nanos(st.Created.Load()))},
-		{"last_received_pdu_at", nd},
+		{"last_received_pdu_at", fmtTime(c.LastReceived())},
 		{"last_sent_pdu_at", nd},
 		{"last_received_elink_at", nd},
-		{"last_sent_elink_at", nd},
+		{"last_sent_elink_at", fmtTime(c.LastElinkSent())},
 		{"last_seqNum_at", nd},
 		{"last_seqNum", nd},
 		{"connected_at", connected},
@@ -223,7 +228,7 @@ func statsSMPPSAPI(s *session, _ opts) {
 	connected := st.ConnectCount.Load() - st.DisconnectCount.Load()
 	s.lines(itemTable([][2]string{
 		{"created_at", fmtTime(nanos(st.Created.Load()))},
-		{"last_received_pdu_at", nd},
+		{"last_received_pdu_at", fmtTime(srv.LastReceived(""))},
 		{"last_sent_pdu_at", nd},
 		{"last_received_elink_at", nd},
 		{"connected_count", i64(max(connected, 0))},

@@ -2,6 +2,7 @@ package jcli
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,21 +51,23 @@ func TestSMPPUnbindBanAndUserStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the bind to count", func() bool { return strings.Contains(c.cmd("stats --users"), "#u1         1 ") })
-	c.replay(`
-jcli : stats --users
-#User id    SMPP Bound connections    SMPP Peer IPs    SMPP L.A.    HTTP requests counter    HTTP L.A.
-#u1         1                         -                ND           ND                       ND
-Total users: 1
-`)
+	// SMPP L.A. is the bind's time (the last PDU the session received).
+	stamp := `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`
+	usersRE := regexp.MustCompile(`^#User id    SMPP Bound connections    SMPP Peer IPs    SMPP L.A.            HTTP requests counter    HTTP L.A.\n` +
+		`#u1         1                         -                ` + stamp + `  ND                       ND\nTotal users: 1\n$`)
+	if users := c.cmd("stats --users"); !usersRE.MatchString(users) {
+		t.Fatalf("stats --users:\n%s", users)
+	}
 	user := c.cmd("stats --user u1")
-	if !strings.HasPrefix(user, "#Item                      Type         Value\n#last_activity_at          SMPP Server  ND\n") ||
+	if !regexp.MustCompile(`^#Item                      Type         Value\n#last_activity_at          SMPP Server  `+stamp+`\n`).MatchString(user) ||
 		!strings.Contains(user, "#bound_connections_count   SMPP Server  1\n") ||
 		!strings.Contains(user, "#connects_count            HTTP Api     ND\n") {
 		t.Fatalf("stats --user u1:\n%s", user)
 	}
 	if api := c.cmd("stats --smppsapi"); !strings.Contains(api, "#bound_trx_count           1\n") ||
 		!strings.Contains(api, "#connect_count             1\n") || !strings.Contains(api, "#bind_trx_count            1\n") ||
-		!strings.Contains(api, "#bind_tx_count             0\n") || !strings.Contains(api, "#created_at                2") {
+		!strings.Contains(api, "#bind_tx_count             0\n") || !strings.Contains(api, "#created_at                2") ||
+		!regexp.MustCompile(`#last_received_pdu_at      `+stamp+`\n`).MatchString(api) {
 		t.Fatalf("stats --smppsapi:\n%s", api)
 	}
 	if got := c.cmd("user --smpp-unbind=u1"); got != "Successfully unbound User id:u1\n" {

@@ -375,6 +375,28 @@ func (s *Session) Unbind() {
 	}
 }
 
+// LastReceived is when the session last received a PDU (zero before the
+// first), for the stats views.
+func (s *Session) LastReceived() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastRecv <= s.openedAt {
+		return time.Time{}
+	}
+	return time.Unix(0, s.lastRecv)
+}
+
+// LastElinkSent is when the session last sent an enquire_link of its own
+// (zero before the first).
+func (s *Session) LastElinkSent() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastElink == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.lastElink)
+}
+
 // Close closes the connection at once (after flushing what is queued).
 func (s *Session) Close() { s.conn.Close() }
 

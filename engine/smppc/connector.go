@@ -181,6 +181,33 @@ func (c *Connector) SessionState() string {
 	return best
 }
 
+// LastReceived is the latest PDU any bind's session received, and
+// LastElinkSent the latest enquire_link one sent (zero: none), read from
+// the live sessions when asked: no cost per PDU.
+func (c *Connector) LastReceived() time.Time {
+	return c.latest((*session.Session).LastReceived)
+}
+
+// LastElinkSent: see LastReceived.
+func (c *Connector) LastElinkSent() time.Time {
+	return c.latest((*session.Session).LastElinkSent)
+}
+
+func (c *Connector) latest(f func(*session.Session) time.Time) time.Time {
+	c.mu.Lock()
+	binds := c.binds
+	c.mu.Unlock()
+	var t time.Time
+	for _, b := range binds {
+		if s := b.sess.Load(); s != nil {
+			if x := f(s); x.After(t) {
+				t = x
+			}
+		}
+	}
+	return t
+}
+
 // Up reports whether at least one bind can send submit_sm now (failover
 // routes skip connectors that are down).
 func (c *Connector) Up() bool {

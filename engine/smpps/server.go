@@ -135,6 +135,31 @@ func (s *Server) Close() error {
 	return err
 }
 
+// LastReceived is when a PDU last came in on any session of user uid, or
+// of any user when uid is empty (zero: none), read from the live sessions
+// when asked: no cost per PDU.
+func (s *Server) LastReceived(uid string) time.Time {
+	var users []*user
+	s.mu.Lock()
+	if uid == "" {
+		for _, u := range s.users {
+			users = append(users, u)
+		}
+	} else if u := s.users[uid]; u != nil {
+		users = append(users, u)
+	}
+	s.mu.Unlock()
+	var t time.Time
+	for _, u := range users {
+		for _, ss := range u.all() {
+			if x := ss.LastReceived(); x.After(t) {
+				t = x
+			}
+		}
+	}
+	return t
+}
+
 // Unbind unbinds every session of user uid (jCli / admin "unbind").
 func (s *Server) Unbind(uid string) int {
 	u := s.lookup(uid)
