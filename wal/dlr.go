@@ -188,7 +188,9 @@ type dlrAt struct {
 func (p *dlrPut) apply(b *pebble.Batch) {
 	for _, kv := range p.kvs {
 		_ = b.Set(kv[0], kv[1], nil)
-		_ = b.Set(kv[2], kv[3], nil)
+		if kv[2] != nil {
+			_ = b.Set(kv[2], kv[3], nil)
+		}
 	}
 }
 
@@ -248,6 +250,12 @@ func (p *dlrPut) encode(i int, now time.Time) error {
 	} else {
 		d.Dest = nil
 	}
+	if d.Parts <= 1 {
+		// A single-part message needs no reverse entry: nothing counts
+		// its parts.
+		p.kvs[i] = [4][]byte{fk, fv, nil, nil}
+		return nil
+	}
 	start := len(buf)
 	buf = x.reverseKey(buf, b, d.GatewayID, d.Part)
 	rk := buf[start:len(buf):len(buf)]
@@ -258,7 +266,8 @@ func (p *dlrPut) encode(i int, now time.Time) error {
 	return nil
 }
 
-// PutDLR registers d: its forward and reverse keys in one write. done
+// PutDLR registers d: its forward key and, for a part of a multipart
+// message, its reverse key, in one write. done
 // (which may be nil) learns when it is durable; lookups held for the same
 // (connector, SMSC id) are answered at that moment, before done. Nothing
 // is written when d is invalid (empty or NUL-holding connector or gateway
@@ -657,9 +666,11 @@ func (t *dlrTable) failAll(err error) {
 	}
 }
 
-// DLRByGateway returns the open registrations of a gateway message, one
-// per part (those DeleteDLR finished are left out), in part order;
-// ErrNotFound when there is none.
+// DLRByGateway returns the open registrations of a multipart gateway
+// message, one per part (those DeleteDLR finished are left out), in part
+// order; ErrNotFound when there is none. A single-part message has no
+// reverse entry (nothing needs to count its parts), so it is not found
+// here: look it up by its SMSC id.
 func (x *Index) DLRByGateway(gatewayID string) ([]DLR, error) {
 	if err := ixCheckKey("DLR gateway id", gatewayID); err != nil {
 		return nil, err
@@ -798,7 +809,9 @@ func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Writ
 				remaining, already = x.finishPart(d.GatewayID, d.Part, d.Parts)
 			}
 			_ = batch.Delete(fk, nil)
-			_ = batch.Set(rk, rv, nil)
+			if d.Parts > 1 {
+				_ = batch.Set(rk, rv, nil)
+			}
 		},
 		Done: func(err error) {
 			// A Write refused before Apply (a full disk, a failed

@@ -143,7 +143,16 @@ func TestDLRMultipartReverseMap(t *testing.T) {
 	}
 	// Parts land out of order; an unrelated message shares a prefix.
 	putDLRSync(t, x, parts[2], parts[0], parts[1])
-	putDLRSync(t, x, DLR{Connector: "c1", SMSCID: "other", GatewayID: "gw-longer"})
+	putDLRSync(t, x, DLR{Connector: "c1", SMSCID: "other", GatewayID: "gw-longer", Part: 1, Parts: 2})
+	// A single-part message keeps no reverse entry: nothing counts its
+	// parts, and DLRByGateway does not know it.
+	putDLRSync(t, x, DLR{Connector: "c1", SMSCID: "single", GatewayID: "gw-single"})
+	if _, err := x.DLRByGateway("gw-single"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("single-part message by gateway: %v", err)
+	}
+	if d, err := lookupWait(t, x, "c1", "single"); err != nil || d.GatewayID != "gw-single" {
+		t.Fatalf("single-part lookup: %+v %v", d, err)
+	}
 
 	got, err := x.DLRByGateway("gw-long")
 	if err != nil {
@@ -358,9 +367,9 @@ func TestDLRExpiryAndSweep(t *testing.T) {
 	clk := newIxClock()
 	ttl := 100 * time.Second
 	db, x := openIndex(t, Options{}, TTLs{DLRExpiry: ttl}, IndexOptions{Hold: -1, Now: clk.Now})
-	putDLRSync(t, x, DLR{Connector: "c", SMSCID: "old", GatewayID: "gw-old"})
+	putDLRSync(t, x, DLR{Connector: "c", SMSCID: "old", GatewayID: "gw-old", Part: 1, Parts: 2})
 	clk.Add(60 * time.Second)
-	putDLRSync(t, x, DLR{Connector: "c", SMSCID: "new", GatewayID: "gw-new"})
+	putDLRSync(t, x, DLR{Connector: "c", SMSCID: "new", GatewayID: "gw-new", Part: 1, Parts: 2})
 
 	clk.Add(39 * time.Second) // old is 99 s old
 	if _, err := lookupWait(t, x, "c", "old"); err != nil {
@@ -438,7 +447,8 @@ func TestDLRSpaceBoundedUnderChurn(t *testing.T) {
 	for s := 0; s < seconds; s++ {
 		for i := range batch {
 			n := s*perSecond + i
-			batch[i] = DLR{Connector: "smsc", SMSCID: strconv.FormatInt(int64(n), 16), GatewayID: "gw-" + strconv.Itoa(n), Dest: []byte("dest")}
+			batch[i] = DLR{Connector: "smsc", SMSCID: strconv.FormatInt(int64(n), 16), GatewayID: "gw-" + strconv.Itoa(n),
+				Part: 1, Parts: 2, Dest: []byte("dest")}
 		}
 		wg.Add(1)
 		x.PutDLRs(batch, func(err error) {
