@@ -2,7 +2,6 @@ package admin
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -313,8 +313,7 @@ func applyHTTP(h *gateway.HTTPConnector, o object) error {
 			if err != nil {
 				return err
 			}
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if thrower.CheckURL(v) != nil {
 				return badField("url", "must be an absolute http:// or https:// URL, not "+strconv.Quote(v))
 			}
 			h.URL = v

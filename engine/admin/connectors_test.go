@@ -167,6 +167,7 @@ func TestHTTPConnectors(t *testing.T) {
 		{"url", map[string]any{"cid": "HTTP-02", "method": "GET"}},
 		{"method", map[string]any{"cid": "HTTP-02", "url": "http://a/"}},
 		{"url", map[string]any{"cid": "HTTP-02", "url": "ftp://a/", "method": "GET"}},
+		{"url", map[string]any{"cid": "HTTP-02", "url": "http://]/mo", "method": "GET"}},
 		{"url", map[string]any{"cid": "HTTP-02", "url": "/relative", "method": "GET"}},
 		{"method", map[string]any{"cid": "HTTP-02", "url": "http://a/", "method": "PUT"}},
 		{"cid", map[string]any{"cid": "H", "url": "http://a/", "method": "GET"}},

@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/gwd-project/gwd/engine/thrower"
+import (
+	"errors"
+
+	"github.com/gwd-project/gwd/engine/thrower"
+)
 
 // Callback is an HTTP request the gateway needs made durably: a receipt
 // to a dlr-url, or an MO message to an HTTP connector.
@@ -54,6 +58,20 @@ func (g *Gateway) throw(cb *Callback, done func(error)) {
 	tc := &thrower.Callback{Kind: kind, URL: cb.URL, Method: cb.Method, Ref: cb.Ref, Params: make([]thrower.Param, len(cb.Params))}
 	for i, p := range cb.Params {
 		tc.Params[i] = thrower.Param{Key: p.Key, Value: p.Value}
+	}
+	if kind == thrower.DLR {
+		// A receipt whose dlr-url the thrower refuses can never be
+		// delivered: refusing the SMSC's deliver_sm for it would only
+		// have the SMSC send it again forever. The API checks dlr-url
+		// with the same rule, so this is a message stored before it did.
+		inner := done
+		done = func(err error) {
+			if errors.Is(err, thrower.ErrInvalid) {
+				g.log.Warn("receipt dropped: its dlr-url cannot be called", "id", cb.Ref, "err", err)
+				err = nil
+			}
+			inner(err)
+		}
 	}
 	g.th.Throw(tc, done)
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
 )
 
@@ -103,5 +105,27 @@ func TestLongMOAssembledForHTTPConnector(t *testing.T) {
 				t.Fatalf("%d callbacks for one message", len(sk.all()))
 			}
 		})
+	}
+}
+
+// A receipt for an HTTP message whose dlr-url the callback client cannot
+// call (stored before the API checked it as strictly) is answered OK to
+// the SMSC and dropped with a warning, not refused: the SMSC would send
+// it again forever.
+func TestReceiptWithUncallableDLRURL(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	e.waitUp()
+	u := e.g.Accounts().User("u1")
+	s := &mt.Submit{User: u, Channel: router.ChannelHTTP, Received: time.Now(),
+		DLR:   mt.DLRRequest{Level: mt.DLRTerminal, URL: "http://]/dlr", Method: "GET"},
+		Parts: []smpp.PDU{{Dest: smpp.Address{TON: 1, NPI: 1, Addr: []byte("33600000001")}, ShortMessage: []byte("hi"), RegisteredDelivery: 1}}}
+	done := make(chan error, 1)
+	e.g.SubmitMT(s, func(_ string, err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the receipt acknowledged by gwd", func() bool { return e.sim.Stats().Total.ReceiptsAcked == 1 })
+	if st := e.sim.Stats().Total; st.ReceiptsSent != 1 {
+		t.Fatalf("receipts sent %d, want 1 (no resend)", st.ReceiptsSent)
 	}
 }

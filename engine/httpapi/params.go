@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/hex"
 	"strconv"
+
+	"github.com/gwd-project/gwd/engine/thrower"
 )
 
 // Request parameters, validated as Jasmin's HTTP API validates them (its
@@ -472,7 +474,9 @@ func isSMPPTime(v []byte) bool {
 }
 
 // isCallbackURL accepts an http or https URL with a host and no control
-// characters or spaces (Jasmin: ^(http|https)\://.*$).
+// characters or spaces (Jasmin: ^(http|https)\://.*$) that the callback
+// thrower can send (thrower.CheckURL): a dlr-url accepted here is never
+// refused when its receipt is thrown.
 func isCallbackURL(v []byte) bool {
 	if len(v) > maxDLRURLLen {
 		return false
@@ -498,7 +502,7 @@ func isCallbackURL(v []byte) bool {
 	if i := bytes.LastIndexByte(host, '@'); i >= 0 {
 		host = host[i+1:]
 	}
-	return len(host) > 0 && host[0] != ':'
+	return len(host) > 0 && host[0] != ':' && thrower.CheckURL(unsafeString(v)) == nil
 }
 
 func hasPrefixFold(v []byte, p string) bool {

@@ -142,6 +142,9 @@ func TestSendBadInput(t *testing.T) {
 		{"username=foo&password=bar&to=1&content=a&dlr-level=2", `Error "Mandatory argument [dlr-url] is not found."`},
 		{"username=foo&password=bar&to=1&content=a&dlr-url=ftp://h/x", `Error "Argument [dlr-url] has an invalid value: [ftp://h/x]."`},
 		{"username=foo&password=bar&to=1&content=a&dlr-url=http://", `Error "Argument [dlr-url] has an invalid value: [http://]."`},
+		// A host the callback client cannot reach (fuzzing found the
+		// thrower accepting it): refused here, not at receipt time.
+		{"username=foo&password=bar&to=1&content=a&dlr-url=http://%5D/x", `Error "Argument [dlr-url] has an invalid value: [http://]/x]."`},
 		{"username=foo&password=bar&to=1&content=a&dlr-url=http://h/&dlr-method=PUT", `Error "Argument [dlr-method] has an invalid value: [PUT]."`},
 		{"username=foo&password=bar&to=1&content=a&tags=1;2", `Error "Argument [tags] has an invalid value: [1;2]."`},
 		{"username=foo&password=bar&to=1&hex-content=0G", `Error "Argument [hex-content] has an invalid value: [0G]."`},

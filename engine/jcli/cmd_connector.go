@@ -2,12 +2,12 @@ package jcli
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -370,8 +370,7 @@ func (a *httpccAdd) set(s *session, key, arg string) {
 		}
 		a.h.CID = arg
 	case "url":
-		u, err := url.Parse(arg)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if thrower.CheckURL(arg) != nil {
 			s.println("Error: HttpConnector url syntax is invalid (an http:// or https:// URL)")
 			return
 		}

@@ -264,6 +264,8 @@ Adding a new Httpcc: (ok: save, ko: exit)
 Error: HttpConnector cid syntax is invalid
 > url ftp://x
 Error: HttpConnector url syntax is invalid (an http:// or https:// URL)
+> url http://]/mo
+Error: HttpConnector url syntax is invalid (an http:// or https:// URL)
 > method PUT
 Error: HttpConnector method syntax is invalid, must be GET or POST
 > cid http1

@@ -43,6 +43,7 @@ func TestBadChannelInput(t *testing.T) {
 		{"rate limit and throughput", good(func(m map[string]any) { m["rate_limit_count"], m["rate_limit_window"] = 5, 10 }), 400, errInvalidBody, "give one"},
 		{"character_limit zero", good(func(m map[string]any) { m["character_limit"] = 0 }), 400, errInvalidBody, "character_limit"},
 		{"mo_url not http", good(func(m map[string]any) { m["mo_url"] = "ftp://x/y" }), 400, errInvalidBody, "mo_url"},
+		{"mo_url host the client refuses", good(func(m map[string]any) { m["mo_url"] = "http://]/y" }), 400, errInvalidBody, "mo_url"},
 		{"status_url unknown variable", good(func(m map[string]any) { m["status_url"] = "http://x/{message_id}" }), 400, errInvalidBody, "{message_id}"},
 		{"not JSON", "{type: smpp", 400, errInvalidBody, "JSON object"},
 		{"JSON array", "[]", 400, errInvalidBody, "JSON object"},

@@ -103,5 +103,8 @@ func checkURL(field, u string, vars []string) error {
 	if p.Host == "" {
 		return fmt.Errorf("%s: URL %q has no host", field, u)
 	}
+	if err := thrower.CheckURL(expandURL(u, sample)); err != nil {
+		return fmt.Errorf("%s: %q is not a URL callbacks can be sent to", field, u)
+	}
 	return nil
 }

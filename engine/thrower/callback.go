@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Kind selects the retry policy: receipts use [dlr-thrower], MO
@@ -120,7 +122,7 @@ func (cb *Callback) check() (method uint8, accept Accept, err error) {
 	if method = methodCode(cb.Method); method == 0 {
 		return 0, 0, invalid("method %q: must be GET or POST", cb.Method)
 	}
-	if err := checkURL(cb.URL); err != nil {
+	if err := CheckURL(cb.URL); err != nil {
 		return 0, 0, err
 	}
 	if len(cb.Params) > MaxParams {
@@ -166,9 +168,12 @@ func (cb *Callback) check() (method uint8, accept Accept, err error) {
 	return method, accept, nil
 }
 
-// checkURL accepts absolute http(s) URLs with a host and nothing that
-// cannot travel in a request line.
-func checkURL(s string) error {
+// CheckURL accepts absolute http(s) URLs with a host and nothing that
+// cannot travel in a request line: the URLs the thrower's client can send.
+// Callers validating a URL given for callbacks (a dlr-url, an HTTP
+// connector, a Junebug event_url) use it so that what they accept is
+// never refused later; the error wraps ErrInvalid.
+func CheckURL(s string) error {
 	if s == "" {
 		return invalid("empty URL")
 	}
@@ -189,6 +194,13 @@ func checkURL(s string) error {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return invalid("URL %q: no host", trunc(s))
+	}
+	// The client that will send it must read it the same way: net/url
+	// lets through hosts fasthttp refuses ("http://]"), which would sit
+	// in the queue failing until their TTL.
+	var fu fasthttp.URI
+	if err := fu.Parse(nil, []byte(s)); err != nil || len(fu.Host()) == 0 {
+		return invalid("URL %q: host %q is not valid", trunc(s), u.Host)
 	}
 	return nil
 }

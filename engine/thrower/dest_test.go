@@ -194,7 +194,7 @@ func FuzzDestKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		key := string(destKey(nil, []byte(s)))
-		if checkURL(s) != nil {
+		if CheckURL(s) != nil {
 			return
 		}
 		u, err := url.Parse(s)

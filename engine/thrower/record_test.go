@@ -112,7 +112,7 @@ func FuzzCheckURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if checkURL(s) != nil {
+		if CheckURL(s) != nil {
 			return
 		}
 		var u fasthttp.URI
