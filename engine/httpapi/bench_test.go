@@ -93,3 +93,14 @@ func BenchmarkSendIdempotentNew(b *testing.B) {
 		b.Fatalf("status %d body %q", ctx.Response.StatusCode(), ctx.Response.Body())
 	}
 }
+
+// BenchmarkCallbackURL is the dlr-url check a /send with receipts pays.
+func BenchmarkCallbackURL(b *testing.B) {
+	v := []byte("http://127.0.0.1:14011/dlr?client=bench&ref=12345")
+	b.ReportAllocs()
+	for b.Loop() {
+		if !isCallbackURL(v) {
+			b.Fatal("refused")
+		}
+	}
+}
