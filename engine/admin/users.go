@@ -319,19 +319,7 @@ func (s *Server) updateUser(ctx *fasthttp.RequestCtx, a []string) (int, any, err
 	if !quota.Empty() {
 		// +N / -N apply to the ledger's value under its lock: a charge
 		// made meanwhile is not lost.
-		var qerr error
-		after, err := s.b.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
-			n, err := quota.Apply(toRouter(c))
-			qerr = err
-			return toWal(n), quota.Replaces(), err
-		})
-		if qerr != nil {
-			return 0, nil, qerr
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := acc.SetCounters(uid, toRouter(after)); err != nil {
+		if _, _, err := s.b.ApplyQuota(uid, quota); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -321,11 +322,39 @@ func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
 	return nil
 }
 
-// UpdateCounters changes a user's balance and sms_count in the ledger by
-// running f on their current values under the ledger's lock (jCli and
-// admin-API quota updates, +N / -N included): see wal.DB.UpdateCounters.
-func (g *Gateway) UpdateCounters(uid string, f func(wal.UserCounters) (wal.UserCounters, bool, error)) (wal.UserCounters, error) {
-	return g.db.UpdateCounters(uid, f)
+// ApplyQuota applies the balance and sms_count lines of a user update
+// (jCli, admin API; +N / -N included) to the store's ledger, computed
+// against its value under its lock so that no charge made meanwhile is
+// lost, then copies the result into the router's view of the user. It
+// returns the ledger before and after. A refusal by the router's rules
+// (below zero) is returned as the router words it and changes nothing.
+func (g *Gateway) ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal.UserCounters, err error) {
+	var qerr error
+	after, err = g.db.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
+		before = c
+		n, err := q.Apply(ledgerToRouter(c))
+		qerr = err
+		return routerToLedger(n), q.Replaces(), err
+	})
+	if qerr != nil {
+		return before, before, qerr
+	}
+	if err != nil {
+		return before, after, fmt.Errorf("quota of %s: %w", uid, err)
+	}
+	if err := g.acc.SetCounters(uid, ledgerToRouter(after)); err != nil {
+		return before, after, err
+	}
+	return before, after, nil
+}
+
+func routerToLedger(c router.Counters) wal.UserCounters {
+	return wal.UserCounters{Balance: wal.Amount(c.Balance.V), HasBalance: c.Balance.Set, SMS: c.SMSCount.V, HasSMS: c.SMSCount.Set}
+}
+
+func ledgerToRouter(c wal.UserCounters) router.Counters {
+	return router.Counters{Balance: router.Optional[router.Money]{V: router.Money(c.Balance), Set: c.HasBalance},
+		SMSCount: router.Optional[int64]{V: c.SMS, Set: c.HasSMS}}
 }
 
 // AddBalance changes a user's balance by delta atomically in the ledger

@@ -33,9 +33,10 @@ type Backend interface {
 
 	Counters(uid string) (wal.UserCounters, error)
 	SetCounters(uid string, c wal.UserCounters) error
-	// UpdateCounters runs f on the ledger's current values under its
-	// lock: quota changes, +N / -N included, lose no charge.
-	UpdateCounters(uid string, f func(wal.UserCounters) (wal.UserCounters, bool, error)) (wal.UserCounters, error)
+	// ApplyQuota applies quota balance/sms_count lines to the ledger
+	// under its lock (no charge made meanwhile is lost) and to the
+	// router's view of the user; it returns the ledger before and after.
+	ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal.UserCounters, err error)
 
 	Connectors() []*smppc.Connector
 	Connector(cid string) *smppc.Connector

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
 )
 
 // userKeys are the keys of a user session, in Jasmin's order.
@@ -354,25 +353,15 @@ func (u *userUpdate) save(s *session) bool {
 		// Balance and sms_count are the store's ledger, which charging
 		// debits: the change is computed against its value under its
 		// lock, so no charge made meanwhile is lost.
-		var old wal.UserCounters
-		var qerr error // the quota's own refusal, shown as the router words it
-		after, err := b.UpdateCounters(u.uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
-			old = c
-			n, err := quota.Apply(fromWal(c))
-			qerr = err
-			return toWal(n), quota.Replaces(), err
-		})
-		if qerr != nil {
-			return qerr
-		}
+		was := acc.User(u.uid).Counters()
+		old, _, err := b.ApplyQuota(u.uid, quota)
 		if err != nil {
 			return err
 		}
-		was := acc.User(u.uid).Counters()
 		undo.add(func() error {
 			return errors.Join(b.SetCounters(u.uid, old), acc.SetCounters(u.uid, was))
 		})
-		return acc.SetCounters(u.uid, fromWal(after))
+		return nil
 	})
 	if err != nil {
 		s.errLine(err)
