@@ -19,6 +19,10 @@ type AdminAPI struct {
 	Bind string `toml:"bind"`
 	// Port is the listen TCP port. Default 8991 (jCli's 8990 plus one).
 	Port int `toml:"port"`
+	// TLSCert and TLSKey: PEM files; when set the API serves HTTPS only.
+	// Default "": plain HTTP.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // DefaultAdminAPI returns [admin-api]'s defaults: enabled, on

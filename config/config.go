@@ -73,8 +73,12 @@ type SMPPServer struct {
 	// per bind, and the number gwd keeps outstanding towards it. Default 100.
 	Window int `toml:"window"`
 	// TLSCert and TLSKey (gwd) are PEM files; both empty means plain TCP.
+	// When set, port speaks TLS only (1.2+); SIGHUP reloads the files.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// PlainPort (gwd), with TLS on port, opens a second, plain-TCP SMPP
+	// listener on bind:plain_port. Default 0: none.
+	PlainPort int `toml:"plain_port"`
 }
 
 // HTTPAPI is [http-api]: Jasmin's HTTP API listener (/send, /balance, /rate,
@@ -89,6 +93,10 @@ type HTTPAPI struct {
 	LongContentSplit string `toml:"long_content_split"`
 	// BillingFeature enables user billing on this channel (Jasmin >= 0.10.13).
 	BillingFeature bool `toml:"billing_feature"`
+	// TLSCert and TLSKey (gwd): PEM files; when set the API serves HTTPS
+	// only. Default "": plain HTTP.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // JCli is [jcli]: the telnet management console (jasmin.cfg / jcli).
@@ -130,6 +138,10 @@ type Junebug struct {
 	MetricWindowSecs float64 `toml:"metric_window"`
 	// MaxLogs is the most log entries returned by the logs endpoint. Junebug: 100.
 	MaxLogs int `toml:"max_logs"`
+	// TLSCert and TLSKey (gwd): PEM files; when set the API serves HTTPS
+	// only. Default "": plain HTTP.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // Store is [store] (gwd): the embedded Pebble store and how long it keeps
@@ -229,6 +241,15 @@ func (s SMPPServer) Addr() string { return net.JoinHostPort(s.Bind, strconv.Itoa
 // TLS reports whether the listener serves TLS.
 func (s SMPPServer) TLS() bool { return s.TLSCert != "" || s.TLSKey != "" }
 
+// PlainAddr is the plain-TCP listener's address, bind:plain_port ("" when
+// plain_port is 0).
+func (s SMPPServer) PlainAddr() string {
+	if s.PlainPort == 0 {
+		return ""
+	}
+	return net.JoinHostPort(s.Bind, strconv.Itoa(s.PlainPort))
+}
+
 // SessionInitTimer is sessionInitTimerSecs as a duration.
 func (s SMPPServer) SessionInitTimer() time.Duration { return secs(s.SessionInitTimerSecs) }
 
@@ -315,6 +336,7 @@ type Listener struct {
 	Section string // config section, e.g. "smpp-server"
 	Addr    string // host:port
 	TLS     bool
+	Key     string // the port's key when not "port" (plain_port)
 }
 
 // Listeners lists the TCP listeners the configuration asks for, in a fixed
@@ -322,12 +344,17 @@ type Listener struct {
 func (c Config) Listeners() []Listener {
 	ls := []Listener{
 		{Section: "smpp-server", Addr: c.SMPPServer.Addr(), TLS: c.SMPPServer.TLS()},
-		{Section: "http-api", Addr: c.HTTPAPI.Addr()},
-		{Section: "jcli", Addr: c.JCli.Addr()},
-		{Section: "junebug", Addr: c.Junebug.Addr()},
 	}
+	if a := c.SMPPServer.PlainAddr(); a != "" {
+		ls = append(ls, Listener{Section: "smpp-server", Key: "plain_port", Addr: a})
+	}
+	ls = append(ls,
+		Listener{Section: "http-api", Addr: c.HTTPAPI.Addr(), TLS: c.HTTPAPI.TLSCert != ""},
+		Listener{Section: "jcli", Addr: c.JCli.Addr()},
+		Listener{Section: "junebug", Addr: c.Junebug.Addr(), TLS: c.Junebug.TLSCert != ""},
+	)
 	if c.AdminAPI.Enabled {
-		ls = append(ls, Listener{Section: "admin-api", Addr: c.AdminAPI.Addr()})
+		ls = append(ls, Listener{Section: "admin-api", Addr: c.AdminAPI.Addr(), TLS: c.AdminAPI.TLSCert != ""})
 	}
 	return ls
 }

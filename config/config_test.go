@@ -41,6 +41,13 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"smpp-server.window", d.SMPPServer.Window, 100},
 		{"smpp-server.tls_cert", d.SMPPServer.TLSCert, ""},
 		{"smpp-server.tls_key", d.SMPPServer.TLSKey, ""},
+		{"smpp-server.plain_port", d.SMPPServer.PlainPort, 0},
+		{"http-api.tls_cert", d.HTTPAPI.TLSCert, ""},
+		{"http-api.tls_key", d.HTTPAPI.TLSKey, ""},
+		{"junebug.tls_cert", d.Junebug.TLSCert, ""},
+		{"junebug.tls_key", d.Junebug.TLSKey, ""},
+		{"admin-api.tls_cert", d.AdminAPI.TLSCert, ""},
+		{"admin-api.tls_key", d.AdminAPI.TLSKey, ""},
 		// jasmin.cfg / http-api
 		{"http-api.bind", d.HTTPAPI.Bind, "0.0.0.0"},
 		{"http-api.port", d.HTTPAPI.Port, 1401},
@@ -145,11 +152,11 @@ func TestDurations(t *testing.T) {
 func TestAddrsAndListeners(t *testing.T) {
 	d := Default()
 	want := []Listener{
-		{"smpp-server", "0.0.0.0:2775", false},
-		{"http-api", "0.0.0.0:1401", false},
-		{"jcli", "127.0.0.1:8990", false},
-		{"junebug", "127.0.0.1:8080", false},
-		{"admin-api", "127.0.0.1:8991", false},
+		{"smpp-server", "0.0.0.0:2775", false, ""},
+		{"http-api", "0.0.0.0:1401", false, ""},
+		{"jcli", "127.0.0.1:8990", false, ""},
+		{"junebug", "127.0.0.1:8080", false, ""},
+		{"admin-api", "127.0.0.1:8991", false, ""},
 	}
 	if got := d.Listeners(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Listeners() = %v, want %v", got, want)
@@ -502,7 +509,7 @@ func TestValidateAcceptsEdges(t *testing.T) {
 	c.Junebug.Bind = "127.0.0.2"
 	c.Store.CommitIntervalMicros = 1000000
 	c.Log.Level = "WARNING"
-	c.SMPPServer.TLSCert, c.SMPPServer.TLSKey = repoFile, repoFile // exist; contents are not checked here
+	c.SMPPServer.TLSCert, c.SMPPServer.TLSKey = writePair(t)
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -127,15 +127,8 @@ func (c *Config) Validate() error {
 	v.atLeast(smpps, "pduReadTimerSecs", s.PDUReadTimerSecs, 1, "second")
 	v.between(smpps, "max_pdu_size", s.MaxPDUSize, MinMaxPDUSize, MaxMaxPDUSize, "octets")
 	v.between(smpps, "window", s.Window, 1, MaxWindow, "requests")
-	switch {
-	case s.TLSCert != "" && s.TLSKey == "":
-		v.add(smpps, "tls_key", "must be set when tls_cert is (%q)", s.TLSCert)
-	case s.TLSCert == "" && s.TLSKey != "":
-		v.add(smpps, "tls_cert", "must be set when tls_key is (%q)", s.TLSKey)
-	case s.TLSCert != "":
-		v.file(smpps, "tls_cert", s.TLSCert)
-		v.file(smpps, "tls_key", s.TLSKey)
-	}
+	v.tlsPair(smpps, s.TLSCert, s.TLSKey)
+	v.plainPort(s)
 
 	h := c.HTTPAPI
 	const httpapi = "http-api"
@@ -145,6 +138,7 @@ func (c *Config) Validate() error {
 	if h.LongContentSplit != "udh" && h.LongContentSplit != "sar" {
 		v.add(httpapi, "long_content_split", "%q is not one of udh, sar", h.LongContentSplit)
 	}
+	v.tlsPair(httpapi, h.TLSCert, h.TLSKey)
 
 	j := c.JCli
 	const jcli = "jcli"
@@ -179,6 +173,7 @@ func (c *Config) Validate() error {
 		v.add(junebug, "metric_window", "%v is out of range (more than 0, at most 86400 seconds)", jb.MetricWindowSecs)
 	}
 	v.atLeast(junebug, "max_logs", jb.MaxLogs, 1, "entry")
+	v.tlsPair(junebug, jb.TLSCert, jb.TLSKey)
 
 	st := c.Store
 	const store = "store"
@@ -200,6 +195,9 @@ func (c *Config) Validate() error {
 		if errors.As(err, &fe) {
 			v.problems = append(v.problems, fe)
 		}
+	}
+	if c.AdminAPI.Enabled {
+		v.tlsPair("admin-api", c.AdminAPI.TLSCert, c.AdminAPI.TLSKey)
 	}
 
 	checkPortClashes(&v, c.Listeners())
@@ -229,7 +227,11 @@ func checkPortClashes(v *validator, ls []Listener) {
 				continue
 			}
 			if a.addr.Addr() == b.addr.Addr() || a.addr.Addr().IsUnspecified() || b.addr.Addr().IsUnspecified() {
-				v.add(ls[i].Section, "port", "%d is already used by [%s] (%s)", a.addr.Port(), ls[k].Section, ls[k].Addr)
+				key := "port"
+				if ls[i].Key != "" {
+					key = ls[i].Key
+				}
+				v.add(ls[i].Section, key, "%d is already used by [%s] (%s)", a.addr.Port(), ls[k].Section, ls[k].Addr)
 				break
 			}
 		}

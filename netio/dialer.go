@@ -44,6 +44,16 @@ func NewDialer(opts Options) (*Dialer, error) {
 // Dial connects to addr and attaches h to the connection. It returns once
 // the connection is registered with its event loop (or TLS handshake done).
 func (d *Dialer) Dial(ctx context.Context, addr string, h Handler) (*Conn, error) {
+	return d.DialTLS(ctx, addr, d.opts.TLS, h)
+}
+
+// DialTLS is Dial with a TLS configuration of its own for this connection
+// (nil: plain TCP, on the event loops when the Dialer has them). Each SMPP
+// client connector has its own CA, client certificate and server name.
+func (d *Dialer) DialTLS(ctx context.Context, addr string, tlsCfg *tls.Config, h Handler) (*Conn, error) {
+	if tlsCfg == nil && d.cli == nil {
+		return nil, fmt.Errorf("dial %s: this dialer speaks TLS only", addr)
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout)
 	defer cancel()
 	var nd net.Dialer
@@ -56,8 +66,8 @@ func (d *Dialer) Dial(ctx context.Context, addr string, h Handler) (*Conn, error
 	}
 	c := newConn(&d.opts, nc.LocalAddr(), nc.RemoteAddr())
 	c.h = h
-	if d.opts.TLS != nil {
-		cfg := d.opts.TLS.Clone()
+	if tlsCfg != nil {
+		cfg := tlsCfg.Clone()
 		if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
 			host, _, _ := net.SplitHostPort(addr)
 			cfg.ServerName = host
@@ -87,12 +97,19 @@ func (d *Dialer) Conns() int { return d.reg.len() }
 func (d *Dialer) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
+		// TLS connections run on their own goroutines, whatever the
+		// dialer's loops.
+		streams := false
+		for _, c := range d.reg.snapshot(nil) {
+			if t, ok := c.tr.(*streamTransport); ok {
+				t.abort()
+				streams = true
+			}
+		}
 		if d.cli != nil {
 			err = d.cli.Stop()
-		} else {
-			for _, c := range d.reg.snapshot(nil) {
-				c.tr.abort()
-			}
+		}
+		if streams || d.cli == nil {
 			waitEmpty(d.reg, 5*time.Second)
 		}
 		d.reg.close()

@@ -32,6 +32,10 @@ type Options struct {
 	TLS *tls.Config
 	// DialTimeout bounds the TCP connect and TLS handshake. Default 10 s.
 	DialTimeout time.Duration
+	// HandshakeTimeout bounds a TLS Server's handshake with each client,
+	// run off the accept loop: a client that does not complete it in time
+	// is closed. Default 10 s.
+	HandshakeTimeout time.Duration
 }
 
 // Default values of Options.
@@ -41,6 +45,10 @@ const (
 	DefaultPDUReadTimeout = 10 * time.Second
 	DefaultTickInterval   = 100 * time.Millisecond
 	DefaultDialTimeout    = 10 * time.Second
+	DefaultHandshake      = 10 * time.Second
+	// MaxHandshakes is how many TLS handshakes a Server runs at once;
+	// connections beyond it are closed at once.
+	MaxHandshakes = 1024
 )
 
 func (o Options) withDefaults() Options {
@@ -64,6 +72,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = DefaultHandshake
 	}
 	return o
 }

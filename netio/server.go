@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -30,6 +31,10 @@ type Server struct {
 	closed chan struct{}
 
 	closeOnce sync.Once
+
+	// HandshakeFailures counts TLS clients closed before a session:
+	// failed or timed-out handshakes, and clients over MaxHandshakes.
+	HandshakeFailures atomic.Uint64
 }
 
 // Listen starts a server on addr ("host:port"; port 0 picks one). newHandler
@@ -89,8 +94,9 @@ func (s *Server) listenTLS(addr string, newHandler func(*Conn) Handler) (*Server
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s.reg = newRegistry(s.opts.TickInterval)
-	s.ln = tls.NewListener(ln, s.opts.TLS)
+	s.ln = ln
 	s.addr = ln.Addr()
+	handshakes := make(chan struct{}, MaxHandshakes)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -109,17 +115,61 @@ func (s *Server) listenTLS(addr string, newHandler func(*Conn) Handler) (*Server
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
-			c := newConn(&s.opts, nc.LocalAddr(), nc.RemoteAddr())
-			t := newStreamTransport(c, nc, s.reg)
-			c.tr = t
-			c.mu.Lock()
-			c.h = newHandler(c)
-			c.mu.Unlock()
-			s.reg.add(c)
-			t.start()
+			select {
+			case handshakes <- struct{}{}:
+			default:
+				s.HandshakeFailures.Add(1)
+				_ = nc.Close() // too many handshakes under way
+				continue
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				tc, ok := s.handshake(nc)
+				<-handshakes
+				if !ok {
+					return
+				}
+				c := newConn(&s.opts, tc.LocalAddr(), tc.RemoteAddr())
+				t := newStreamTransport(c, tc, s.reg)
+				c.tr = t
+				c.mu.Lock()
+				c.h = newHandler(c)
+				c.mu.Unlock()
+				s.reg.add(c)
+				t.start()
+			}()
 		}
 	}()
 	return s, nil
+}
+
+// handshake runs the TLS handshake with a new client, bounded by
+// HandshakeTimeout and by the server closing; a client that fails it is
+// closed and never reaches a Handler.
+func (s *Server) handshake(nc net.Conn) (*tls.Conn, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HandshakeTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	tc := tls.Server(nc, s.opts.TLS)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		s.HandshakeFailures.Add(1)
+		_ = nc.Close()
+		return nil, false
+	}
+	select {
+	case <-s.closed:
+		_ = nc.Close()
+		return nil, false
+	default:
+	}
+	return tc, true
 }
 
 // Addr returns the address the server listens on.

@@ -107,6 +107,9 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		if l.TLS {
 			tls = " (TLS)"
 		}
+		if l.Key != "" {
+			tls = " (" + l.Key + ", plain TCP)"
+		}
 		fmt.Fprintf(stderr, "  %-18s %s%s\n", "["+l.Section+"]", l.Addr, tls)
 	}
 	fmt.Fprintf(stderr, "  %-18s %s (sync %t)\n", "[store]", cfg.Store.Path, cfg.Store.Sync)
@@ -161,9 +164,17 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		_ = g.Close()
 		return err
 	}
-	fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
+	rl := &reloader{smpp: g.ReloadTLS}
+	if cfg.SMPPServer.TLS() {
+		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s (TLS only)\n", g.SMPPAddr())
+	} else {
+		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
+	}
+	if a := g.SMPPPlainAddr(); a != nil {
+		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s (plain TCP, plain_port)\n", a)
+	}
 	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger})
-	ln, err := net.Listen("tcp", cfg.HTTPAPI.Addr())
+	ln, scheme, err := rl.listen("http-api", cfg.HTTPAPI.Addr(), cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey)
 	if err != nil {
 		_ = api.Close()
 		_ = g.Close()
@@ -174,9 +185,9 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 			logger.Error("http api stopped", "err", err)
 		}
 	}()
-	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s\n", ln.Addr())
+	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s://%s\n", scheme, ln.Addr())
 	closers := []func() error{api.Close, jb.Close}
-	jln2, err := net.Listen("tcp", cfg.Junebug.Addr())
+	jln2, jscheme, err := rl.listen("junebug", cfg.Junebug.Addr(), cfg.Junebug.TLSCert, cfg.Junebug.TLSKey)
 	if err != nil {
 		_ = api.Close()
 		_ = jb.Close()
@@ -188,7 +199,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 			logger.Error("junebug api stopped", "err", err)
 		}
 	}()
-	fmt.Fprintf(stderr, "gwd: Junebug channel API on %s\n", jln2.Addr())
+	fmt.Fprintf(stderr, "gwd: Junebug channel API on %s://%s\n", jscheme, jln2.Addr())
 	for _, c := range g.Connectors() {
 		ring.SetPrivacy(c.CID(), c.Config().LogPrivacy)
 	}
@@ -208,7 +219,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
 		adm := admin.New(g, admin.Options{Auth: cfg.JCli, Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
-		aln, err := net.Listen("tcp", cfg.AdminAPI.Addr())
+		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {
 			_ = api.Close()
 			_ = g.Close()
@@ -220,8 +231,9 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 			}
 		}()
 		closers = append(closers, adm.Close)
-		fmt.Fprintf(stderr, "gwd: admin API listening on %s\n", aln.Addr())
+		fmt.Fprintf(stderr, "gwd: admin API listening on %s://%s\n", ascheme, aln.Addr())
 	}
+	rl.watch(ctx, logger)
 	if demo {
 		printDemo(stderr, cfg)
 	}

@@ -110,11 +110,29 @@ func (g *Gateway) AddConnector(cfg smppc.Config) error {
 	if g.Connector(cfg.CID) != nil {
 		return fmt.Errorf("%w: %s", ErrConnectorExists, cfg.CID)
 	}
+	if err := checkConnectorTLS(cfg, nil); err != nil {
+		return err
+	}
 	c, err := g.newConnector(cfg)
 	if err != nil {
 		return err
 	}
 	return g.persistConnector(c)
+}
+
+// checkConnectorTLS reads the files a TLS connector's ssl_* keys name,
+// when they are new (old is the previous configuration, nil for a new
+// connector), so that a wrong path is refused when it is configured.
+func checkConnectorTLS(cfg smppc.Config, old *smppc.Config) error {
+	if !cfg.SSL {
+		return nil
+	}
+	if old != nil && old.SSL && old.SSLCAFile == cfg.SSLCAFile && old.SSLCertFile == cfg.SSLCertFile &&
+		old.SSLKeyFile == cfg.SSLKeyFile {
+		return nil
+	}
+	_, err := cfg.TLSConfig()
+	return err
 }
 
 // UpdateConnector applies new parameters (smppccm -u); keys that need a
@@ -123,6 +141,10 @@ func (g *Gateway) UpdateConnector(cfg smppc.Config) error {
 	c := g.Connector(cfg.CID)
 	if c == nil {
 		return fmt.Errorf("%w: %s", ErrUnknownConnector, cfg.CID)
+	}
+	old := c.Config()
+	if err := checkConnectorTLS(cfg, &old); err != nil {
+		return err
 	}
 	c.Update(cfg)
 	return g.persistConnector(c)

@@ -17,6 +17,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smpps"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/netio"
+	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -27,8 +28,13 @@ type Options struct {
 	// SMPPAddr overrides [smpp-server]'s bind:port ("127.0.0.1:0" in
 	// tests).
 	SMPPAddr string
-	// SMPPTLS is the SMPP server's TLS configuration, if any.
+	// SMPPTLS is the SMPP server's TLS configuration, if any. When nil
+	// and [smpp-server] names tls_cert and tls_key, Open loads them (and
+	// ReloadTLS reloads them).
 	SMPPTLS *tls.Config
+	// SMPPPlainAddr overrides the plain listener's bind:plain_port
+	// ("127.0.0.1:0" in tests); it is used only when plain_port is set.
+	SMPPPlainAddr string
 	// Callbacks, when set, replaces the built-in thrower (tests).
 	Callbacks Callbacks
 	// ThrowerPolicies overrides the callback retry policies (sub-second
@@ -58,7 +64,8 @@ type Gateway struct {
 	httpMu sync.Mutex
 	https  atomic.Pointer[map[string]HTTPConnector]
 
-	smpps *smpps.Server
+	smpps    *smpps.Server
+	smppCert *tlsconf.Cert // nil unless Open loaded [smpp-server]'s pair
 
 	dialMu         sync.Mutex
 	plain, secured *netio.Dialer
@@ -114,6 +121,15 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		acc: router.NewAccounts(), filters: router.NewFilterSet(),
 		mtTable: router.NewMTTable(), moTable: router.NewMOTable(),
 		mtICs: router.NewMTInterceptorTable(), moICs: router.NewMOInterceptorTable(), cb: opts.Callbacks}
+	if opts.SMPPTLS == nil && cfg.SMPPServer.TLS() {
+		cert, err := tlsconf.LoadCert(cfg.SMPPServer.TLSCert, cfg.SMPPServer.TLSKey)
+		if err != nil {
+			g.closeStore()
+			return nil, fmt.Errorf("[smpp-server] tls_cert: %w", err)
+		}
+		g.smppCert = cert
+		g.opts.SMPPTLS = cert.ServerConfig()
+	}
 	g.conns.Store(&map[string]*smppc.Connector{})
 	g.https.Store(&map[string]HTTPConnector{})
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
@@ -161,11 +177,41 @@ func (g *Gateway) Start() error {
 		}
 	}
 	g.startAtStart = nil
-	return g.smpps.Listen(g.opts.SMPPAddr, g.opts.SMPPTLS)
+	if err := g.smpps.Listen(g.opts.SMPPAddr, g.opts.SMPPTLS); err != nil {
+		return err
+	}
+	if g.cfg.SMPPServer.PlainPort != 0 {
+		addr := g.opts.SMPPPlainAddr
+		if addr == "" {
+			addr = g.cfg.SMPPServer.PlainAddr()
+		}
+		if err := g.smpps.ListenPlain(addr); err != nil {
+			return fmt.Errorf("[smpp-server] plain_port: %w", err)
+		}
+	}
+	return nil
 }
 
 // SMPPAddr is the SMPP server's listening address.
 func (g *Gateway) SMPPAddr() net.Addr { return g.smpps.Addr() }
+
+// SMPPPlainAddr is the plain SMPP listener's address beside a TLS one
+// ([smpp-server] plain_port), nil when there is none.
+func (g *Gateway) SMPPPlainAddr() net.Addr { return g.smpps.PlainAddr() }
+
+// ReloadTLS reads [smpp-server]'s tls_cert and tls_key again (SIGHUP):
+// new handshakes get the new pair, established sessions keep theirs. On
+// error the old pair stays in use. It does nothing when the SMPP server
+// does not speak TLS or its configuration came from Options.SMPPTLS.
+func (g *Gateway) ReloadTLS() error {
+	if g.smppCert == nil {
+		return nil
+	}
+	if err := g.smppCert.Reload(); err != nil {
+		return fmt.Errorf("[smpp-server] reload TLS certificate: %w", err)
+	}
+	return nil
+}
 
 // Close shuts down gracefully: the SMPP server unbinds its ESMEs, the
 // connectors unbind (messages in flight go back to their queues), and the
@@ -249,7 +295,9 @@ func (g *Gateway) Config() config.Config { return g.cfg }
 func (g *Gateway) Counters(uid string) (wal.UserCounters, error) { return g.db.Counters(uid) }
 
 // Dialer implements smppc.Dialers: one shared set of event loops for
-// plain links, one for TLS links (certificates verified).
+// plain links, and one dialer for TLS links, which run on goroutines of
+// their own; each connector dials with its own TLS configuration (CA,
+// client certificate, server name: smppc.Config.TLSConfig).
 func (g *Gateway) Dialer(ssl bool) (*netio.Dialer, error) {
 	g.dialMu.Lock()
 	defer g.dialMu.Unlock()

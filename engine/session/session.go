@@ -13,6 +13,7 @@ package session
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -223,9 +224,20 @@ type BindRequest struct {
 
 // Dial connects to addr and sends the bind; WaitBound tells how it went.
 func Dial(ctx context.Context, d *netio.Dialer, addr string, cfg Config, app App, bind BindRequest) (*Session, error) {
+	return DialTLS(ctx, d, addr, nil, cfg, app, bind)
+}
+
+// DialTLS is Dial over TLS with tlsCfg (nil: the dialer's own setting).
+func DialTLS(ctx context.Context, d *netio.Dialer, addr string, tlsCfg *tls.Config, cfg Config, app App, bind BindRequest) (*Session, error) {
 	s := newSession(cfg, app, Client)
 	s.mu.Lock() // hold off callbacks' use of conn until it is set
-	c, err := d.Dial(ctx, addr, s)
+	var c *netio.Conn
+	var err error
+	if tlsCfg != nil {
+		c, err = d.DialTLS(ctx, addr, tlsCfg, s)
+	} else {
+		c, err = d.Dial(ctx, addr, s)
+	}
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err

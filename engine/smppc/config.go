@@ -49,6 +49,10 @@ type Config struct {
 	CustomTLVs                                       string
 
 	// gwd's own.
+	SSLCAFile   string // PEM CA bundle verifying the SMSC; "" = system roots
+	SSLCertFile string // client certificate (PEM), with SSLKeyFile
+	SSLKeyFile  string
+	SSLVerify   bool   // verify the SMSC's certificate (default yes)
 	Binds       int    // sessions kept up at once (default 1)
 	Window      int    // outstanding submit_sm per bind (default 100)
 	ResToPolicy string // fail (default) | resend
@@ -64,7 +68,7 @@ func DefaultConfig(cid string) Config {
 		SrcTON: 2, SrcNPI: 1, DstTON: 1, DstNPI: 1, BindTON: 0, BindNPI: 1,
 		Validity: -1, Priority: 0, RequeueDelay: 120, DLRExpiry: 86400, SubmitThroughput: 1,
 		ProtoID: -1, Coding: 0, ElinkInterval: 30, CustomTLVs: "none",
-		Binds: 1, Window: 100, ResToPolicy: "fail",
+		Binds: 1, Window: 100, ResToPolicy: "fail", SSLVerify: true,
 	}
 }
 
@@ -245,6 +249,10 @@ var params = []param{
 	intParam("dst_npi", false, func(c *Config) *int { return &c.DstNPI }, 0, npiMax),
 	intParam("trx_to", false, func(c *Config) *int { return &c.TrxTO }, 1, 86400),
 	boolParam("ssl", true, func(c *Config) *bool { return &c.SSL }),
+	strParam("ssl_ca_file", true, func(c *Config) *string { return &c.SSLCAFile }, true, maxLen(4096)),
+	strParam("ssl_cert_file", true, func(c *Config) *string { return &c.SSLCertFile }, true, maxLen(4096)),
+	strParam("ssl_key_file", true, func(c *Config) *string { return &c.SSLKeyFile }, true, maxLen(4096)),
+	boolParam("ssl_verify", true, func(c *Config) *bool { return &c.SSLVerify }),
 	strParam("custom_tlvs", false, func(c *Config) *string { return &c.CustomTLVs }, false, nil),
 	intParam("binds", true, func(c *Config) *int { return &c.Binds }, 1, 64),
 	intParam("window", false, func(c *Config) *int { return &c.Window }, 1, 10000),

@@ -2,6 +2,7 @@ package smppc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,6 +90,7 @@ type Connector struct {
 	rr          atomic.Uint32
 
 	pool sync.Pool // *inflight
+	tls  tlsCache
 
 	// Counters (jCli stats, metrics).
 	Stats Stats
@@ -231,6 +233,14 @@ func (c *Connector) Start() error {
 		return fmt.Errorf("connector %s is already started", c.cid)
 	}
 	cfg := c.cfg.Load()
+	if cfg.SSL {
+		// Read the CA and client certificate now, so that a wrong file
+		// is an error of the start command rather than a retry loop.
+		c.tls.reset()
+		if _, err := c.tls.get(cfg); err != nil {
+			return err
+		}
+	}
 	c.running = true
 	c.starts++
 	c.Stats.LastStart.Store(time.Now().UnixNano())
@@ -595,7 +605,16 @@ func (b *bind) connect(ctx context.Context, cfg *Config) (*session.Session, erro
 	}
 	req := session.BindRequest{Type: typ, SystemID: cfg.Username, Password: cfg.Password, SystemType: cfg.SysType,
 		AddrTON: byte(cfg.BindTON), AddrNPI: byte(cfg.BindNPI), AddressRange: cfg.AddrRange}
-	s, err := session.Dial(ctx, d, cfg.Addr(), scfg, b.c.app, req)
+	var tlsCfg *tls.Config
+	if cfg.SSL {
+		if tlsCfg, err = b.c.tls.get(cfg); err != nil {
+			return nil, err
+		}
+		if !cfg.SSLVerify {
+			b.c.log.Warn("connecting over TLS without verifying the SMSC's certificate (ssl_verify no)", "addr", cfg.Addr())
+		}
+	}
+	s, err := session.DialTLS(ctx, d, cfg.Addr(), tlsCfg, scfg, b.c.app, req)
 	if err != nil {
 		return nil, fmt.Errorf("connector %s: %w", b.c.cid, err)
 	}

@@ -38,7 +38,10 @@ type Server struct {
 	db  *wal.DB
 	log *slog.Logger
 	srv *netio.Server
-	app *app
+	// plain is the second, plain-TCP listener beside a TLS one
+	// ([smpp-server] plain_port), or nil.
+	plain *netio.Server
+	app   *app
 
 	mu    sync.Mutex
 	users map[string]*user
@@ -71,11 +74,40 @@ func New(cfg config.SMPPServer, b Backend, db *wal.DB, log *slog.Logger) *Server
 	return s
 }
 
-// Listen starts accepting binds on addr (cfg.Addr() when empty).
+// Listen starts accepting binds on addr (cfg.Addr() when empty), over
+// TLS only when tlsCfg is set.
 func (s *Server) Listen(addr string, tlsCfg *tls.Config) error {
 	if addr == "" {
 		addr = s.cfg.Addr()
 	}
+	srv, err := s.listen(addr, tlsCfg)
+	if err != nil {
+		return err
+	}
+	s.srv = srv
+	return nil
+}
+
+// ListenPlain starts a second listener, plain TCP, on addr: the
+// [smpp-server] plain_port beside a TLS port. Call it after Listen.
+func (s *Server) ListenPlain(addr string) error {
+	srv, err := s.listen(addr, nil)
+	if err != nil {
+		return err
+	}
+	s.plain = srv
+	return nil
+}
+
+// PlainAddr is the plain listener's address, nil when there is none.
+func (s *Server) PlainAddr() net.Addr {
+	if s.plain == nil {
+		return nil
+	}
+	return s.plain.Addr()
+}
+
+func (s *Server) listen(addr string, tlsCfg *tls.Config) (*netio.Server, error) {
 	window := s.cfg.Window
 	if window <= 0 {
 		window = 100
@@ -95,10 +127,9 @@ func (s *Server) Listen(addr string, tlsCfg *tls.Config) error {
 		return h(c)
 	})
 	if err != nil {
-		return fmt.Errorf("smpp server %s: %w", addr, err)
+		return nil, fmt.Errorf("smpp server %s: %w", addr, err)
 	}
-	s.srv = srv
-	return nil
+	return srv, nil
 }
 
 // Addr is the listening address.
@@ -125,6 +156,11 @@ func (s *Server) Close() error {
 	var err error
 	if s.srv != nil {
 		err = s.srv.Close()
+	}
+	if s.plain != nil {
+		if perr := s.plain.Close(); perr != nil && err == nil {
+			err = perr
+		}
 	}
 	s.app.checks.close()
 	s.mu.Lock()

@@ -1,0 +1,190 @@
+// Package tlsconf builds gwd's TLS configurations: a listener's certificate
+// loaded from PEM files and swapped atomically when the files are reloaded
+// (SIGHUP), listeners that bound the TLS handshake, and the per-connector
+// client configurations (CA bundle, client certificate, verification).
+//
+// Every configuration it builds requires TLS 1.2 or later.
+package tlsconf
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MinVersion is the oldest TLS version gwd speaks or accepts.
+const MinVersion = tls.VersionTLS12
+
+// DefaultHandshakeTimeout bounds a server-side handshake: a client that
+// connects and does not complete it within this time is closed.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// Cert is a listener's certificate and key, read from two PEM files. It
+// serves the current pair through GetCertificate; Reload reads the files
+// again and swaps the pair in only when they are valid, so that sessions
+// already established are untouched and a bad file changes nothing.
+type Cert struct {
+	certFile, keyFile string
+	cur               atomic.Pointer[tls.Certificate]
+}
+
+// LoadCert reads certFile and keyFile, which must form a valid pair.
+func LoadCert(certFile, keyFile string) (*Cert, error) {
+	c := &Cert{certFile: certFile, keyFile: keyFile}
+	if err := c.Reload(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadPair reads and checks a certificate and key pair.
+func LoadPair(certFile, keyFile string) (*tls.Certificate, error) {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return nil, fmt.Errorf("parse certificate %s: %w", certFile, err)
+	}
+	pair.Leaf = leaf
+	return &pair, nil
+}
+
+// Reload reads the files again. On error the previous pair stays in use.
+func (c *Cert) Reload() error {
+	pair, err := LoadPair(c.certFile, c.keyFile)
+	if err != nil {
+		return err
+	}
+	c.cur.Store(pair)
+	return nil
+}
+
+// Files returns the certificate and key file names.
+func (c *Cert) Files() (certFile, keyFile string) { return c.certFile, c.keyFile }
+
+// Current returns the pair in use.
+func (c *Cert) Current() *tls.Certificate { return c.cur.Load() }
+
+// GetCertificate implements tls.Config.GetCertificate.
+func (c *Cert) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return c.cur.Load(), nil
+}
+
+// ServerConfig returns a server configuration serving c (TLS 1.2+).
+func (c *Cert) ServerConfig() *tls.Config {
+	return &tls.Config{MinVersion: MinVersion, GetCertificate: c.GetCertificate}
+}
+
+// Client describes how a connector speaks TLS to its SMSC.
+type Client struct {
+	// ServerName is the name the SMSC's certificate must carry (the
+	// connector's host).
+	ServerName string
+	// CAFile is a PEM bundle of the CAs to trust; empty means the
+	// system's roots.
+	CAFile string
+	// CertFile and KeyFile are an optional client certificate.
+	CertFile, KeyFile string
+	// NoVerify skips verification of the SMSC's certificate.
+	NoVerify bool
+}
+
+// Config reads the files c names and returns the client configuration.
+// Errors name the file that is wrong.
+func (c Client) Config() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: MinVersion, ServerName: c.ServerName, InsecureSkipVerify: c.NoVerify}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ssl_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ssl_ca_file: %s holds no PEM certificate", c.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	switch {
+	case c.CertFile != "" && c.KeyFile == "":
+		return nil, errors.New("ssl_key_file: must be set when ssl_cert_file is")
+	case c.CertFile == "" && c.KeyFile != "":
+		return nil, errors.New("ssl_cert_file: must be set when ssl_key_file is")
+	case c.CertFile != "":
+		pair, err := LoadPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("ssl_cert_file/ssl_key_file: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{*pair}
+	}
+	return cfg, nil
+}
+
+// Listener wraps ln so that each accepted connection speaks TLS with cfg.
+// The handshake runs on the connection's first Read or Write (in the
+// server's per-connection goroutine, not in Accept) and must end within
+// timeout (DefaultHandshakeTimeout when 0), or the connection fails and
+// is closed by its server.
+func Listener(ln net.Listener, cfg *tls.Config, timeout time.Duration) net.Listener {
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	return &listener{Listener: ln, cfg: cfg, timeout: timeout}
+}
+
+type listener struct {
+	net.Listener
+	cfg     *tls.Config
+	timeout time.Duration
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{Conn: tls.Server(nc, l.cfg), timeout: l.timeout}, nil
+}
+
+// Conn is a server-side TLS connection whose handshake is bounded.
+type Conn struct {
+	*tls.Conn
+	timeout time.Duration
+	once    sync.Once
+	err     error
+}
+
+// Handshake runs the handshake once, within the timeout.
+func (c *Conn) Handshake() error {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		if err := c.Conn.HandshakeContext(ctx); err != nil {
+			c.err = fmt.Errorf("tls handshake with %s: %w", c.RemoteAddr(), err)
+			_ = c.Conn.Close()
+		}
+	})
+	return c.err
+}
+
+func (c *Conn) Read(b []byte) (int, error) {
+	if err := c.Handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *Conn) Write(b []byte) (int, error) {
+	if err := c.Handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
+}
