@@ -49,6 +49,13 @@ type Config struct {
 	SystemID string `toml:"system_id"`
 	// Users maps system_id to password. Empty: any credentials bind.
 	Users map[string]string `toml:"users"`
+	// TLSCert and TLSKey (-tls-cert, -tls-key) are PEM files: when set,
+	// the SMPP port speaks TLS (1.2+) only. Default "": plain TCP.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// TLSClientCA (-tls-client-ca), with TLS, is a PEM CA bundle: clients
+	// must present a certificate it signed. Default "": none asked for.
+	TLSClientCA string `toml:"tls_client_ca"`
 	// MaxPDUSize bounds command_length. Default 16384.
 	MaxPDUSize int `toml:"max_pdu_size"`
 	// Window is the most deliver_sm outstanding per bind. Default 100.

@@ -81,7 +81,11 @@ func Start(cfg Config) (*Sim, error) {
 		ResponseTimeout:     cfg.ResponseTimeout.Duration,
 		Window:              cfg.Window,
 	}
-	srv, err := netio.Listen(cfg.Listen, netio.Options{MaxPDUSize: cfg.MaxPDUSize}, session.NewServerHandler(scfg, (*app)(sim)))
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("smppsim: %w", err)
+	}
+	srv, err := netio.Listen(cfg.Listen, netio.Options{MaxPDUSize: cfg.MaxPDUSize, TLS: tlsCfg}, session.NewServerHandler(scfg, (*app)(sim)))
 	if err != nil {
 		return nil, fmt.Errorf("smppsim: %w", err)
 	}

@@ -42,6 +42,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "smppsim listening on %s", sim.Addr())
+	if cfg.TLSCert != "" {
+		fmt.Fprint(os.Stderr, " (TLS)")
+	}
 	if a := sim.StatsAddr(); a != nil {
 		fmt.Fprintf(os.Stderr, ", stats on http://%s/stats", a)
 	}
@@ -85,6 +88,9 @@ func parseConfig(args []string) (smsc.Config, error) {
 		elink       = fs.Duration("enquire-link-interval", 0, "send enquire_link after this long idle (default 30s)")
 		inactivity  = fs.Duration("inactivity-timeout", 0, "unbind after this long with nothing received (default 300s)")
 		respTimeout = fs.Duration("response-timeout", 0, "give up on a deliver_sm response after this long (default 60s)")
+		tlsCert     = fs.String("tls-cert", "", "PEM certificate: the SMPP port speaks TLS only (with -tls-key)")
+		tlsKey      = fs.String("tls-key", "", "PEM private key of -tls-cert")
+		tlsClientCA = fs.String("tls-client-ca", "", "with TLS, PEM CA bundle: require client certificates it signed")
 	)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -115,6 +121,9 @@ func parseConfig(args []string) (smsc.Config, error) {
 	}
 	str("listen", &cfg.Listen, *listen)
 	str("stats", &cfg.Stats, *stats)
+	str("tls-cert", &cfg.TLSCert, *tlsCert)
+	str("tls-key", &cfg.TLSKey, *tlsKey)
+	str("tls-client-ca", &cfg.TLSClientCA, *tlsClientCA)
 	dur("stats-interval", &cfg.StatsInterval, *statsEvery)
 	str("system-id", &cfg.SystemID, *systemID)
 	str("message-id", &cfg.MessageID, *msgID)

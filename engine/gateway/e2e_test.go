@@ -43,6 +43,10 @@ type env struct {
 	g    *Gateway
 	d    *netio.Dialer
 	conn smppc.Config
+	// tuneCfg and tuneOpts, when set, adjust the gateway's configuration
+	// and options before open (newEnvWith).
+	tuneCfg  func(*config.Config)
+	tuneOpts func(*Options)
 }
 
 // newEnv starts smppsim and a gateway with user u1 (user1/pass1) in g1,
@@ -50,13 +54,20 @@ type env struct {
 // DefaultRoute to smpps(u1).
 func newEnv(t *testing.T, simCfg smsc.Config, tune func(*smppc.Config)) *env {
 	t.Helper()
+	return newEnvWith(t, simCfg, tune, nil, nil)
+}
+
+// newEnvWith is newEnv with the gateway's configuration and options
+// adjusted by tuneCfg and tuneOpts (either may be nil).
+func newEnvWith(t *testing.T, simCfg smsc.Config, tune func(*smppc.Config), tuneCfg func(*config.Config), tuneOpts func(*Options)) *env {
+	t.Helper()
 	simCfg.Listen = "127.0.0.1:0"
 	sim, err := smsc.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	e := &env{t: t, dir: t.TempDir(), sim: sim}
+	e := &env{t: t, dir: t.TempDir(), sim: sim, tuneCfg: tuneCfg, tuneOpts: tuneOpts}
 	host, port, _ := net.SplitHostPort(sim.Addr().String())
 	e.conn = smppc.DefaultConfig("sim")
 	e.conn.Host = host
@@ -82,7 +93,14 @@ func (e *env) open(first bool) {
 	cfg := config.Default()
 	cfg.Store.Path = e.dir
 	cfg.Store.Sync = e.sync
-	g, err := Open(cfg, Options{SMPPAddr: "127.0.0.1:0"})
+	opts := Options{SMPPAddr: "127.0.0.1:0"}
+	if e.tuneCfg != nil {
+		e.tuneCfg(&cfg)
+	}
+	if e.tuneOpts != nil {
+		e.tuneOpts(&opts)
+	}
+	g, err := Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
