@@ -137,6 +137,8 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 // shuts it down gracefully: ESMEs are unbound, connectors unbind (messages
 // in flight go back to their queues), the store closes.
 func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) error {
+	hup := notifyHUP()
+	defer signal.Stop(hup)
 	logger, ring, closeLog, err := newLogger(cfg.Log, cfg.Junebug.MaxLogs, stderr)
 	if err != nil {
 		return err
@@ -164,8 +166,9 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		_ = g.Close()
 		return err
 	}
-	rl := &reloader{smpp: g.ReloadTLS}
+	rl := &reloader{}
 	if cfg.SMPPServer.TLS() {
+		rl.smpp = g.ReloadTLS
 		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s (TLS only)\n", g.SMPPAddr())
 	} else {
 		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
@@ -233,7 +236,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		closers = append(closers, adm.Close)
 		fmt.Fprintf(stderr, "gwd: admin API listening on %s://%s\n", ascheme, aln.Addr())
 	}
-	rl.watch(ctx, logger)
+	rl.watch(ctx, hup, logger)
 	if demo {
 		printDemo(stderr, cfg)
 	}

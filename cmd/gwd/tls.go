@@ -62,10 +62,16 @@ func (r *reloader) reload(log *slog.Logger) {
 	}
 }
 
-// watch reloads on every SIGHUP until ctx ends.
-func (r *reloader) watch(ctx context.Context, log *slog.Logger) {
+// notifyHUP starts catching SIGHUP (before anything else, so that an
+// early one does not kill the process); watch handles what it catches.
+func notifyHUP() chan os.Signal {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGHUP)
+	return ch
+}
+
+// watch reloads on every SIGHUP caught on ch until ctx ends.
+func (r *reloader) watch(ctx context.Context, ch chan os.Signal, log *slog.Logger) {
 	go func() {
 		defer signal.Stop(ch)
 		for {

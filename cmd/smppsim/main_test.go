@@ -46,6 +46,9 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"-c", unknownKeys}, []string{"unknown keys", "throtle"}},
 		{[]string{"-c", badCfg}, []string{"message_id"}},
 		{[]string{"-listen", "256.1.1.1:0"}, []string{"listen"}},
+		{[]string{"-tls-cert", filepath.Join(dir, "missing.pem"), "-tls-key", filepath.Join(dir, "missing.pem")}, []string{"tls_cert", "missing.pem"}},
+		{[]string{"-tls-cert", unknownKeys}, []string{"tls_key: must be set"}},
+		{[]string{"-tls-client-ca", unknownKeys}, []string{"tls_client_ca needs tls_cert"}},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel() // a run that got past its flags must not block either

@@ -54,6 +54,9 @@ func TestSMPPConnectors(t *testing.T) {
 		{"bind", map[string]any{"cid": "smsc2", "bind": "sideways"}},
 		{"nokey", map[string]any{"cid": "smsc2", "nokey": 1}},
 		{"host", map[string]any{"cid": "smsc2", "host": []string{"a"}}},
+		{"ssl_ca_file", map[string]any{"cid": "smsc2", "ssl": "yes", "ssl_ca_file": "/nonexistent/ca.pem"}},
+		{"ssl_key_file", map[string]any{"cid": "smsc2", "ssl": "yes", "ssl_cert_file": "/nonexistent/cert.pem"}},
+		{"ssl_verify", map[string]any{"cid": "smsc2", "ssl_verify": "maybe"}},
 	} {
 		e.refused(http.StatusBadRequest, c.field, "POST", "/admin/connectors", c.body)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -203,6 +204,7 @@ func toAPIError(err error) *apiError {
 	var ae *apiError
 	var fe *router.FieldError
 	var re *router.RoutingConfigError
+	var tfe *tlsconf.FileError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -221,6 +223,8 @@ func toAPIError(err error) *apiError {
 		return conflict("cid", err.Error())
 	case errors.Is(err, wal.ErrInvalidName):
 		return badField("", err.Error())
+	case errors.As(err, &tfe):
+		return badField(tfe.Key, err.Error())
 	}
 	return &apiError{status: fasthttp.StatusInternalServerError, msg: err.Error()}
 }

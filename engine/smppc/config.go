@@ -249,11 +249,12 @@ var params = []param{
 	intParam("dst_npi", false, func(c *Config) *int { return &c.DstNPI }, 0, npiMax),
 	intParam("trx_to", false, func(c *Config) *int { return &c.TrxTO }, 1, 86400),
 	boolParam("ssl", true, func(c *Config) *bool { return &c.SSL }),
+	strParam("custom_tlvs", false, func(c *Config) *string { return &c.CustomTLVs }, false, nil),
+	// gwd's own, after the observed keys.
 	strParam("ssl_ca_file", true, func(c *Config) *string { return &c.SSLCAFile }, true, maxLen(4096)),
 	strParam("ssl_cert_file", true, func(c *Config) *string { return &c.SSLCertFile }, true, maxLen(4096)),
 	strParam("ssl_key_file", true, func(c *Config) *string { return &c.SSLKeyFile }, true, maxLen(4096)),
 	boolParam("ssl_verify", true, func(c *Config) *bool { return &c.SSLVerify }),
-	strParam("custom_tlvs", false, func(c *Config) *string { return &c.CustomTLVs }, false, nil),
 	intParam("binds", true, func(c *Config) *int { return &c.Binds }, 1, 64),
 	intParam("window", false, func(c *Config) *int { return &c.Window }, 1, 10000),
 	strParam("res_to_policy", false, func(c *Config) *string { return &c.ResToPolicy }, false, oneOf("fail", "resend")),

@@ -98,30 +98,41 @@ type Client struct {
 	NoVerify bool
 }
 
+// FileError is a file a TLS key names that cannot be used; Key is the
+// connector key (ssl_ca_file …).
+type FileError struct {
+	Key string
+	Err error
+}
+
+func (e *FileError) Error() string { return e.Key + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
 // Config reads the files c names and returns the client configuration.
-// Errors name the file that is wrong.
+// Errors are *FileError, naming the key and the file that is wrong.
 func (c Client) Config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: MinVersion, ServerName: c.ServerName, InsecureSkipVerify: c.NoVerify}
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("ssl_ca_file: %w", err)
+			return nil, &FileError{"ssl_ca_file", err}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ssl_ca_file: %s holds no PEM certificate", c.CAFile)
+			return nil, &FileError{"ssl_ca_file", fmt.Errorf("%s holds no PEM certificate", c.CAFile)}
 		}
 		cfg.RootCAs = pool
 	}
 	switch {
 	case c.CertFile != "" && c.KeyFile == "":
-		return nil, errors.New("ssl_key_file: must be set when ssl_cert_file is")
+		return nil, &FileError{"ssl_key_file", errors.New("must be set when ssl_cert_file is")}
 	case c.CertFile == "" && c.KeyFile != "":
-		return nil, errors.New("ssl_cert_file: must be set when ssl_key_file is")
+		return nil, &FileError{"ssl_cert_file", errors.New("must be set when ssl_key_file is")}
 	case c.CertFile != "":
 		pair, err := LoadPair(c.CertFile, c.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("ssl_cert_file/ssl_key_file: %w", err)
+			return nil, &FileError{"ssl_cert_file", fmt.Errorf("with ssl_key_file: %w", err)}
 		}
 		cfg.Certificates = []tls.Certificate{*pair}
 	}
