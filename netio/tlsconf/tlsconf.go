@@ -139,63 +139,110 @@ func (c Client) Config() (*tls.Config, error) {
 	return cfg, nil
 }
 
+// MaxHandshakes is how many handshakes a Listener runs at once;
+// connections beyond it are closed at once.
+const MaxHandshakes = 1024
+
 // Listener wraps ln so that each accepted connection speaks TLS with cfg.
-// The handshake runs on the connection's first Read or Write (in the
-// server's per-connection goroutine, not in Accept) and must end within
-// timeout (DefaultHandshakeTimeout when 0), or the connection fails and
-// is closed by its server.
+// Handshakes run on goroutines of their own (at most MaxHandshakes at
+// once), each bounded by timeout (DefaultHandshakeTimeout when 0): Accept
+// returns only connections whose handshake is done, so a client that
+// connects and stays silent, or speaks plain HTTP, is closed without
+// reaching (or being logged by) the server, and does not hold up others.
 func Listener(ln net.Listener, cfg *tls.Config, timeout time.Duration) net.Listener {
 	if timeout <= 0 {
 		timeout = DefaultHandshakeTimeout
 	}
-	return &listener{Listener: ln, cfg: cfg, timeout: timeout}
+	l := &listener{Listener: ln, cfg: cfg, timeout: timeout,
+		ready: make(chan net.Conn), done: make(chan struct{}), slots: make(chan struct{}, MaxHandshakes)}
+	go l.acceptLoop()
+	return l
 }
 
 type listener struct {
 	net.Listener
 	cfg     *tls.Config
 	timeout time.Duration
+
+	ready     chan net.Conn
+	done      chan struct{}
+	slots     chan struct{}
+	errMu     sync.Mutex
+	err       error // the accept error that ended acceptLoop
+	closeOnce sync.Once
+
+	// Failures counts clients closed before Accept returned them.
+	Failures atomic.Uint64
 }
 
-func (l *listener) Accept() (net.Conn, error) {
-	nc, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &Conn{Conn: tls.Server(nc, l.cfg), timeout: l.timeout}, nil
-}
-
-// Conn is a server-side TLS connection whose handshake is bounded.
-type Conn struct {
-	*tls.Conn
-	timeout time.Duration
-	once    sync.Once
-	err     error
-}
-
-// Handshake runs the handshake once, within the timeout.
-func (c *Conn) Handshake() error {
-	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-		defer cancel()
-		if err := c.Conn.HandshakeContext(ctx); err != nil {
-			c.err = fmt.Errorf("tls handshake with %s: %w", c.RemoteAddr(), err)
-			_ = c.Conn.Close()
+func (l *listener) acceptLoop() {
+	for {
+		nc, err := l.Listener.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			l.errMu.Lock()
+			l.err = err
+			l.errMu.Unlock()
+			l.closeOnce.Do(func() { close(l.done) })
+			return
 		}
-	})
-	return c.err
+		select {
+		case l.slots <- struct{}{}:
+		default:
+			l.Failures.Add(1)
+			_ = nc.Close()
+			continue
+		}
+		go l.handshake(nc)
+	}
 }
 
-func (c *Conn) Read(b []byte) (int, error) {
-	if err := c.Handshake(); err != nil {
-		return 0, err
+func (l *listener) handshake(nc net.Conn) {
+	defer func() { <-l.slots }()
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-l.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	tc := tls.Server(nc, l.cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		l.Failures.Add(1)
+		_ = nc.Close()
+		return
 	}
-	return c.Conn.Read(b)
+	select {
+	case l.ready <- tc:
+	case <-l.done:
+		_ = nc.Close()
+	}
 }
 
-func (c *Conn) Write(b []byte) (int, error) {
-	if err := c.Handshake(); err != nil {
-		return 0, err
+// Accept returns the next connection whose handshake is complete.
+func (l *listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.done:
+		l.errMu.Lock()
+		defer l.errMu.Unlock()
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, net.ErrClosed
 	}
-	return c.Conn.Write(b)
+}
+
+// Close stops accepting; handshakes under way are abandoned.
+func (l *listener) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
 }

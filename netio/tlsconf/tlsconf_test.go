@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,8 +76,9 @@ func TestClientConfigErrors(t *testing.T) {
 }
 
 // TestListenerHandshakeTimeout: behind Listener, a client that connects
-// and sends nothing is closed after the timeout (by the first Read, as an
-// HTTP server does it), while a real client is served.
+// and sends nothing is closed after the timeout, and one that speaks
+// plain HTTP is closed; neither reaches Accept (the server never sees,
+// nor logs, them), while a real client is served meanwhile.
 func TestListenerHandshakeTimeout(t *testing.T) {
 	ca := tlstest.NewCA(t, "ca")
 	p := ca.Leaf(t, "srv")
@@ -90,12 +92,14 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 	}
 	ln := tlsconf.Listener(raw, cert.ServerConfig(), 300*time.Millisecond)
 	defer ln.Close()
+	var accepted atomic.Int32
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			accepted.Add(1)
 			go func() { // an echo server
 				defer c.Close()
 				_, _ = io.Copy(c, c)
@@ -128,5 +132,19 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("idle client closed after %v", d)
+	}
+	plain, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	_, _ = plain.Write([]byte("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"))
+	_ = plain.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(plain)
+	if strings.Contains(string(got), "HTTP/1.1") {
+		t.Fatalf("plain HTTP answered: %q", got)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Fatalf("Accept returned %d connections, want 1 (the TLS client)", n)
 	}
 }
