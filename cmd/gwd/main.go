@@ -162,7 +162,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stderr, "gwd: SMPP server listening on %s\n", g.SMPPAddr())
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard()})
 	ln, err := net.Listen("tcp", cfg.HTTPAPI.Addr())
 	if err != nil {
 		_ = api.Close()

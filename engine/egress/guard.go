@@ -18,6 +18,12 @@ import (
 // ErrForbidden is wrapped by every refusal of a Guard.
 var ErrForbidden = errors.New("callback target not allowed")
 
+// Reason is err's explanation without ErrForbidden's prefix, for an API's
+// answer.
+func Reason(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrForbidden.Error()+": ")
+}
+
 // DefaultLookupTimeout bounds one resolution of a host name when
 // Options.LookupTimeout is 0.
 const DefaultLookupTimeout = 2 * time.Second
@@ -103,7 +109,7 @@ func forbidden(format string, args ...any) error {
 // ErrForbidden).
 func (g *Guard) CheckAddr(a netip.Addr) error {
 	if what := g.classify(a); what != "" {
-		return forbidden("%s is %s address", a, what)
+		return forbidden("%s is %s address; callbacks go to public internet addresses only", a, what)
 	}
 	return nil
 }

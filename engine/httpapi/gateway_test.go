@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,6 +51,8 @@ func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 	cfg := config.Default()
 	cfg.Store.Path = t.TempDir()
 	cfg.Store.Sync = false
+	// The application's receipt receiver runs on 127.0.0.1.
+	cfg.Callbacks.AllowNetworks = []config.Network{{Prefix: netip.MustParsePrefix("127.0.0.0/8")}}
 	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +90,7 @@ func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 // and a func that closes it.
 func serveAPI(t *testing.T, cfg config.Config, g *gateway.Gateway) (string, func()) {
 	t.Helper()
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{CallbackGuard: g.CallbackGuard()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
