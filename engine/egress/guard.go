@@ -229,7 +229,9 @@ func (g *Guard) CheckURL(s string) error {
 			return err
 		}
 	}
-	g.last.Store(&s)
+	// A copy: callers may pass a string that aliases a buffer they reuse.
+	c := strings.Clone(s)
+	g.last.Store(&c)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // names is a resolver for tests: a fixed table, NXDOMAIN otherwise.
@@ -172,6 +173,22 @@ func TestCheckURLRemembersLast(t *testing.T) {
 	}
 	if n := lookups.Load(); n != 1 {
 		t.Fatalf("%d lookups for one URL checked three times, want 1", n)
+	}
+}
+
+// TestCheckURLCopiesWhatItRemembers: the remembered URL is a copy, so a
+// caller that passes a string over a buffer it reuses (fasthttp's request
+// memory) does not turn the next, different URL into a remembered one.
+func TestCheckURLCopiesWhatItRemembers(t *testing.T) {
+	g := mustGuard(t, Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	buf := []byte("http://127.0.0.1/aaaa")
+	s := unsafe.String(&buf[0], len(buf))
+	if err := g.CheckURL(s); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, "http://u:p@127.0.0.1/")
+	if err := g.CheckURL(s); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("%s: %v, want refused", s, err)
 	}
 }
 
