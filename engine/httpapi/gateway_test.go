@@ -42,6 +42,16 @@ func TestSendThroughGatewayWithReceipts(t *testing.T) {
 // with user foo/bar (u1 in g1).
 func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 	t.Helper()
+	return startGatewayWith(t, func(cfg *config.Config, _ *gateway.Options) {
+		// The application's receipt receiver runs on 127.0.0.1.
+		cfg.Callbacks.AllowNetworks = []config.Network{{Prefix: netip.MustParsePrefix("127.0.0.0/8")}}
+	})
+}
+
+// startGatewayWith is startGateway with the configuration and options
+// tweak leaves.
+func startGatewayWith(t *testing.T, tweak func(*config.Config, *gateway.Options)) (*gateway.Gateway, *smsc.Sim, config.Config) {
+	t.Helper()
 	router.PasswordIterations = 1000
 	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
@@ -51,9 +61,9 @@ func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 	cfg := config.Default()
 	cfg.Store.Path = t.TempDir()
 	cfg.Store.Sync = false
-	// The application's receipt receiver runs on 127.0.0.1.
-	cfg.Callbacks.AllowNetworks = []config.Network{{Prefix: netip.MustParsePrefix("127.0.0.0/8")}}
-	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0"})
+	opts := gateway.Options{SMPPAddr: "127.0.0.1:0"}
+	tweak(&cfg, &opts)
+	g, err := gateway.Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
