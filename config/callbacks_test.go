@@ -77,3 +77,32 @@ func TestCallbacksAllowNetworksSet(t *testing.T) {
 		t.Fatal("a refused Set changed the config")
 	}
 }
+
+// FuzzParseNetwork: any text is a network or an error, never a panic; a
+// network is valid, masked, and reads back from its own text; -set's list
+// form agrees with it item by item.
+func FuzzParseNetwork(f *testing.F) {
+	for _, s := range []string{"10.1.0.0/16", "127.0.0.1", "::1", "fd00::/8", "10.1.2.3/16", "::ffff:10.0.0.0/104",
+		"fe80::1%eth0", "0.0.0.0/0", "", "1.2.3.4/33", " 10.0.0.0/8 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseNetwork(s)
+		if err != nil {
+			return
+		}
+		if !n.IsValid() || n.Masked() != n.Prefix {
+			t.Fatalf("%q: %v is not a valid masked prefix", s, n)
+		}
+		back, err := ParseNetwork(n.String())
+		if err != nil || back != n {
+			t.Fatalf("%q: %v reads back as %v, %v", s, n, back, err)
+		}
+		if !strings.ContainsAny(s, ",[]\"'") {
+			list, err := setNetworks(s)
+			if err != nil || len(list) != 1 || list[0] != n {
+				t.Fatalf("%q: -set reads %v, %v; ParseNetwork %v", s, list, err, n)
+			}
+		}
+	})
+}

@@ -292,3 +292,36 @@ func FuzzCheckURL(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckURLRepeated is what a /send with receipts pays for the
+// rule when the client repeats its dlr-url (the common case): nothing is
+// resolved.
+func BenchmarkCheckURLRepeated(b *testing.B) {
+	g := mustGuard(b, Options{Resolver: names(map[string][]string{"app.example": {"93.184.216.34"}})})
+	buf := []byte("https://app.example/dlr?client=42")
+	s := unsafe.String(&buf[0], len(buf))
+	if err := g.CheckURL(s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := g.CheckURL(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckURLNew is the first check of a URL with an address
+// literal (no resolution): parsing by net/url and fasthttp.
+func BenchmarkCheckURLNew(b *testing.B) {
+	g := Strict()
+	urls := []string{"http://93.184.216.34/dlr", "http://93.184.216.35/dlr"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := g.CheckURL(urls[i&1]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
