@@ -67,7 +67,8 @@ type Config struct {
 	// holding a worker, so a slow or dead receiver holds at most PerHost
 	// workers and the others serve other destinations.
 	PerHost int
-	// Client makes the requests. nil: one is built per kind (keep-alive,
+	// Client makes the requests whose URL an administrator configured
+	// (UserURL false; see Guard for the others). nil: one is built per kind (keep-alive,
 	// MaxConnsPerHost = PerHost, redirects not followed, answers up to
 	// 1 MiB). A shared Client serves all three kinds: give it
 	// MaxConnsPerHost of at least 3 × PerHost or a MaxConnWaitTimeout, or
