@@ -97,10 +97,6 @@ func Strict() *Guard {
 	return g
 }
 
-// Allowed returns the networks the Guard allows besides the public
-// internet.
-func (g *Guard) Allowed() []netip.Prefix { return append([]netip.Prefix(nil), g.allow...) }
-
 func forbidden(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
 }
