@@ -38,6 +38,7 @@ type Config struct {
 	DeliverSMThrower Thrower    `toml:"deliversm-thrower"`
 	Junebug          Junebug    `toml:"junebug"`
 	AdminAPI         AdminAPI   `toml:"admin-api"`
+	Callbacks        Callbacks  `toml:"callbacks"`
 	Store            Store      `toml:"store"`
 	Log              Log        `toml:"log"`
 }
@@ -214,6 +215,7 @@ func Default() Config {
 		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		AdminAPI:         DefaultAdminAPI(),
+		Callbacks:        DefaultCallbacks(),
 		Junebug: Junebug{
 			Bind:             "127.0.0.1",
 			Port:             8080,

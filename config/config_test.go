@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -78,6 +79,8 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"admin-api.enabled", d.AdminAPI.Enabled, true},
 		{"admin-api.bind", d.AdminAPI.Bind, "127.0.0.1"},
 		{"admin-api.port", d.AdminAPI.Port, 8991},
+		// gwd's [callbacks]: no network allowed beyond the public internet
+		{"callbacks.allow_networks", len(d.Callbacks.AllowNetworks), 0},
 		// gwd's [store]; the TTLs are Jasmin's dlr_expiry and Junebug's
 		{"store.path", d.Store.Path, "./data"},
 		{"store.sync", d.Store.Sync, true},
@@ -277,6 +280,12 @@ func tomlLiteral(v reflect.Value) string {
 		return strconv.FormatInt(v.Int(), 10)
 	case reflect.Bool:
 		return strconv.FormatBool(v.Bool())
+	case reflect.Slice:
+		items := make([]string, v.Len())
+		for i := range items {
+			items[i] = strconv.Quote(fmt.Sprint(v.Index(i).Interface()))
+		}
+		return "[" + strings.Join(items, ", ") + "]"
 	case reflect.Float64:
 		s := strconv.FormatFloat(v.Float(), 'f', -1, 64)
 		if !strings.ContainsAny(s, ".eE") {

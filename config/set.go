@@ -69,7 +69,8 @@ func (c *Config) lookup(section, key string) (reflect.Value, error) {
 
 // Set sets one value from its text, as given to cmd/gwd's -set flag: key is
 // "section.key" (e.g. "smpp-server.port"), value is the bare value (a
-// string needs no quotes; booleans take true/false, True/False, 1/0).
+// string needs no quotes; booleans take true/false, True/False, 1/0; a list
+// of networks takes comma-separated items, "" or [] for none).
 // It does not validate the result: call Validate after the last Set.
 func (c *Config) Set(key, value string) error {
 	section, name, ok := strings.Cut(key, ".")
@@ -104,6 +105,15 @@ func (c *Config) Set(key, value string) error {
 			return bad("a number")
 		}
 		fv.SetFloat(f)
+	case reflect.Slice:
+		if fv.Type() != reflect.TypeFor[[]Network]() {
+			panic(fmt.Sprintf("config: Set does not handle %s.%s of type %s", section, name, fv.Type()))
+		}
+		nets, err := setNetworks(value)
+		if err != nil {
+			return &FieldError{Section: section, Key: name, Problem: err.Error()}
+		}
+		fv.Set(reflect.ValueOf(nets))
 	default:
 		// Only reachable if someone adds a field of a new kind.
 		panic(fmt.Sprintf("config: Set does not handle %s.%s of kind %s", section, name, fv.Kind()))

@@ -35,7 +35,11 @@
 // (-dlr-url overrides the address given to the gateway, for NAT): each
 // callback is answered ACK/Jasmin, counted (SMS-C level ones, whose
 // message_status is ESME_*, apart from terminal ones) and matched by id
-// to the request's `Success "id"` for the submit→receipt latency.
+// to the request's `Success "id"` for the submit→receipt latency. gwd
+// refuses dlr-urls on loopback and private networks unless its
+// [callbacks] allow_networks covers them: run it with
+// -set callbacks.allow_networks=127.0.0.0/8 for a sink on 127.0.0.1
+// (bench/lib.sh does).
 //
 // The report, on stdout (on stderr when -json - puts the JSON on stdout):
 // messages and PDUs sent, acknowledged OK, failed and unanswered;

@@ -176,7 +176,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	if a := g.SMPPPlainAddr(); a != nil {
 		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s (plain TCP, plain_port)\n", a)
 	}
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard()})
 	ln, scheme, err := rl.listen("http-api", cfg.HTTPAPI.Addr(), cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey)
 	if err != nil {
 		_ = api.Close()

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/thrower"
 )
 
@@ -55,7 +56,10 @@ func (g *Gateway) throw(cb *Callback, done func(error)) {
 	if cb.Kind == CallbackMO {
 		kind = thrower.MO
 	}
-	tc := &thrower.Callback{Kind: kind, URL: cb.URL, Method: cb.Method, Ref: cb.Ref, Params: make([]thrower.Param, len(cb.Params))}
+	// A dlr-url is an API user's; an HTTP connector's URL an
+	// administrator's.
+	tc := &thrower.Callback{Kind: kind, URL: cb.URL, Method: cb.Method, Ref: cb.Ref, Params: make([]thrower.Param, len(cb.Params)),
+		UserURL: kind == thrower.DLR}
 	for i, p := range cb.Params {
 		tc.Params[i] = thrower.Param{Key: p.Key, Value: p.Value}
 	}
@@ -75,6 +79,11 @@ func (g *Gateway) throw(cb *Callback, done func(error)) {
 	}
 	g.th.Throw(tc, done)
 }
+
+// CallbackGuard is the rule for callback URLs API users supply
+// ([callbacks]): the HTTP APIs check dlr-url and batch callbacks with it,
+// and the thrower dials receipts through it.
+func (g *Gateway) CallbackGuard() *egress.Guard { return g.guard }
 
 // Thrower is the durable HTTP callback thrower (receipts, MO, Junebug
 // events).

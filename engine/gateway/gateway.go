@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
@@ -40,6 +41,9 @@ type Options struct {
 	// ThrowerPolicies overrides the callback retry policies (sub-second
 	// delays in tests).
 	ThrowerPolicies map[thrower.Kind]thrower.Policy
+	// CallbackGuard, when set, replaces the rule built from [callbacks]
+	// (tests give one with their own resolver).
+	CallbackGuard *egress.Guard
 }
 
 // Gateway is a running gwd core.
@@ -85,6 +89,8 @@ type Gateway struct {
 	// startAtStart are the connectors Open found started: Start starts them.
 	startAtStart []*smppc.Connector
 	observer     atomic.Pointer[Observer]
+	// guard is the rule for callback URLs API users supply (dlr-url).
+	guard *egress.Guard
 
 	Stats Stats
 }
@@ -104,6 +110,13 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	guard := opts.CallbackGuard
+	if guard == nil {
+		var err error
+		if guard, err = egress.New(egress.Options{Allow: cfg.Callbacks.Prefixes()}); err != nil {
+			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
+		}
+	}
 	db, err := wal.Open(cfg.Store.Path, wal.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
@@ -117,7 +130,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		db.Close()
 		return nil, fmt.Errorf("open DLR index: %w", err)
 	}
-	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx,
+	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx, guard: guard,
 		acc: router.NewAccounts(), filters: router.NewFilterSet(),
 		mtTable: router.NewMTTable(), moTable: router.NewMOTable(),
 		mtICs: router.NewMTInterceptorTable(), moICs: router.NewMOInterceptorTable(), cb: opts.Callbacks}
@@ -135,7 +148,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
 	if opts.Callbacks == nil {
 		th, err := thrower.Open(db, thrower.Config{DLR: cfg.DLRThrower, MO: cfg.DeliverSMThrower,
-			Policies: opts.ThrowerPolicies, Log: log, Privacy: cfg.Log.Privacy})
+			Policies: opts.ThrowerPolicies, Log: log, Privacy: cfg.Log.Privacy, Guard: guard})
 		if err != nil {
 			g.closeStore()
 			return nil, fmt.Errorf("callback thrower: %w", err)

@@ -38,7 +38,10 @@ import (
 // Callbacks (batch_config callback_url / errback_url) are GET requests
 // with batchId, to, status (1 or 0) and statusText (the HTTP API's answer,
 // `Success "<id>"` or `Error "<reason>"`), made by a plain fasthttp client
-// on a few goroutines of their own. They are best-effort, as Jasmin's are:
+// on a few goroutines of their own, which connects only to addresses
+// Options.CallbackGuard allows (checked when the connection is made, as
+// when the batch was accepted) and follows no redirect. They are
+// best-effort, as Jasmin's are:
 // one attempt, not retried, and those still waiting when the server closes
 // are dropped.
 //
@@ -150,6 +153,9 @@ func newBatches(s *Server) *batches {
 		ReadTimeout:         s.opts.CallbackTimeout,
 		WriteTimeout:        s.opts.CallbackTimeout,
 		MaxIdleConnDuration: 30 * time.Second,
+		// Callback URLs are the API user's: connections go only where
+		// the rule allows, checked again when they are made.
+		DialTimeout: s.opts.CallbackGuard.DialTimeout,
 	}
 	for range s.opts.BatchWorkers {
 		m.wg.Add(1)

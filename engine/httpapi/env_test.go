@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
@@ -228,9 +231,53 @@ func newEnvKeys(t *testing.T, cfg config.HTTPAPI, opts Options, keys *durableKey
 	return e
 }
 
-// start runs a Server on a fresh listener.
+// testHosts are the host names tests use in callback URLs, resolved by
+// testGuard's resolver to a public address (no DNS in tests).
+var testHosts = map[string][]string{
+	"h": {"93.184.216.34"}, "x": {"93.184.216.34"}, "app.example": {"93.184.216.34"},
+	"some.fancy": {"93.184.216.34"},
+}
+
+// testResolver resolves table's names, and answers "no such host" for
+// others.
+func testResolver(table map[string][]string) egress.ResolverFunc {
+	return func(_ context.Context, _, host string) ([]netip.Addr, error) {
+		list, ok := table[host]
+		if !ok {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		out := make([]netip.Addr, len(list))
+		for i, a := range list {
+			out[i] = netip.MustParseAddr(a)
+		}
+		return out, nil
+	}
+}
+
+// testGuard is the callback rule with networks allowed as an operator
+// would ([callbacks] allow_networks) and testHosts.
+func testGuard(t testing.TB, allow ...string) *egress.Guard {
+	t.Helper()
+	var o egress.Options
+	for _, a := range allow {
+		o.Allow = append(o.Allow, netip.MustParsePrefix(a))
+	}
+	o.Resolver = testResolver(testHosts)
+	g, err := egress.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// start runs a Server on a fresh listener. Without a CallbackGuard in
+// e.opts, callbacks may go to the test receivers on 127.0.0.0/8 (as
+// allow_networks = ["127.0.0.0/8"] allows) and to testHosts.
 func (e *env) start() {
 	e.t.Helper()
+	if e.opts.CallbackGuard == nil {
+		e.opts.CallbackGuard = testGuard(e.t, "127.0.0.0/8")
+	}
 	var b Backend = e.b
 	if e.keys != nil {
 		b = &keysBackend{fakeBackend: e.b, keys: e.keys}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -41,6 +42,16 @@ func TestSendThroughGatewayWithReceipts(t *testing.T) {
 // with user foo/bar (u1 in g1).
 func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 	t.Helper()
+	return startGatewayWith(t, func(cfg *config.Config, _ *gateway.Options) {
+		// The application's receipt receiver runs on 127.0.0.1.
+		cfg.Callbacks.AllowNetworks = []config.Network{{Prefix: netip.MustParsePrefix("127.0.0.0/8")}}
+	})
+}
+
+// startGatewayWith is startGateway with the configuration and options
+// tweak leaves.
+func startGatewayWith(t *testing.T, tweak func(*config.Config, *gateway.Options)) (*gateway.Gateway, *smsc.Sim, config.Config) {
+	t.Helper()
 	router.PasswordIterations = 1000
 	sim, err := smsc.Start(smsc.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
@@ -50,7 +61,9 @@ func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 	cfg := config.Default()
 	cfg.Store.Path = t.TempDir()
 	cfg.Store.Sync = false
-	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0"})
+	opts := gateway.Options{SMPPAddr: "127.0.0.1:0"}
+	tweak(&cfg, &opts)
+	g, err := gateway.Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +100,7 @@ func startGateway(t *testing.T) (*gateway.Gateway, *smsc.Sim, config.Config) {
 // and a func that closes it.
 func serveAPI(t *testing.T, cfg config.Config, g *gateway.Gateway) (string, func()) {
 	t.Helper()
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{CallbackGuard: g.CallbackGuard()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/thrower"
 )
 
@@ -519,6 +520,21 @@ func isCallbackURL(v []byte) bool {
 	ok := string(v)
 	lastCallbackURL.Store(&ok)
 	return true
+}
+
+// checkCallback applies the rule for callback URLs API users give
+// (package egress: no credentials, public internet addresses only unless
+// [callbacks] allow_networks) to the value of argument name, which
+// isCallbackURL accepted. It runs after authentication, since it may
+// resolve a host name (bounded by the guard's lookup timeout), and
+// answers 400:
+//
+//	Error "Argument [dlr-url] has an invalid value: [http://127.0.0.1/x]: 127.0.0.1 is a loopback address; callbacks go to public internet addresses only."
+func (s *Server) checkCallback(name string, v []byte) error {
+	if err := s.opts.CallbackGuard.CheckURL(unsafeString(v)); err != nil {
+		return &paramError{"Argument [" + name + "] has an invalid value: [" + string(v) + "]: " + egress.Reason(err) + "."}
+	}
+	return nil
 }
 
 // lastCallbackURL is the last dlr-url isCallbackURL accepted.

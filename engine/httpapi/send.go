@@ -239,6 +239,13 @@ func (s *Server) prepare(j *sendJob, uid string) error {
 	if err != nil {
 		return err
 	}
+	// After the user's own checks (a user not allowed receipts hears
+	// that first), since it may resolve a name.
+	if r.set[fDLRURL] {
+		if err := s.checkCallback(fieldNames[fDLRURL], r.val[fDLRURL]); err != nil {
+			return err
+		}
+	}
 	now := s.now()
 	sub := &j.sub
 	*sub = mt.Submit{User: u, Channel: router.ChannelHTTP, Priority: uint8(r.priority), Received: now}

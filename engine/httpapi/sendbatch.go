@@ -165,8 +165,14 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 		}
 	}
 	for _, u := range [...]struct{ name, v string }{{"callback_url", cfg.CallbackURL}, {"errback_url", cfg.ErrbackURL}} {
-		if u.v != "" && !isCallbackURL([]byte(u.v)) {
+		if u.v == "" {
+			continue
+		}
+		if !isCallbackURL([]byte(u.v)) {
 			return nil, time.Time{}, badBatch("Argument [" + u.name + "] has an invalid value: [" + u.v + "].")
+		}
+		if err := s.checkCallback(u.name, []byte(u.v)); err != nil {
+			return nil, time.Time{}, badBatch(err.Error())
 		}
 	}
 	at, err := parseSchedule(cfg.ScheduleAt, s.now())
@@ -212,6 +218,11 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 			}
 			if ti > 0 {
 				continue
+			}
+			if j.req.set[fDLRURL] {
+				if err := s.checkCallback(fieldNames[fDLRURL], j.req.val[fDLRURL]); err != nil {
+					return nil, time.Time{}, badBatch(where + err.Error())
+				}
 			}
 			octets, c, err := j.encode()
 			if err == nil {

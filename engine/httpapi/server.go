@@ -14,6 +14,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/content"
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -82,6 +83,13 @@ type Options struct {
 	// implements Idempotency recognises a retry. Default 100,000.
 	IdempotencyCapacity int
 
+	// CallbackGuard is the rule for the callback URLs API users give
+	// (dlr-url, sendbatch callback_url and errback_url): checked when a
+	// message is accepted, and batch callbacks dial through it. Pass the
+	// gateway's (Gateway.CallbackGuard), built from [callbacks]. Default
+	// egress.Strict(): public internet addresses only.
+	CallbackGuard *egress.Guard
+
 	// Now returns the time (tests). Default time.Now.
 	Now func() time.Time
 }
@@ -118,6 +126,9 @@ func (o *Options) defaults() {
 	defInt(&o.IdempotencyCapacity, 100_000)
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.CallbackGuard == nil {
+		o.CallbackGuard = egress.Strict()
 	}
 }
 

@@ -77,6 +77,12 @@ type Callback struct {
 	Accept Accept
 	// Ref is for logs and metrics: the gateway message id.
 	Ref string
+	// UserURL says that an API user supplied URL (a dlr-url), which an
+	// administrator did not: its connections go through Config.Guard's
+	// dialer, which refuses internal addresses (package egress) as an
+	// unreachable receiver. Credentials in such a URL are refused by the
+	// API and never reach the thrower from it.
+	UserURL bool
 }
 
 // Limits on a callback, in octets.

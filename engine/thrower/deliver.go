@@ -240,15 +240,21 @@ func (w *worker) attempt(now time.Time) error {
 	if r.accept == AcceptJasminACK {
 		req.Header.SetBytesKV(strAccept, plainText)
 	}
+	client := l.client
+	if r.userURL {
+		client = l.userClient
+	}
 	if w.sign != nil {
 		// Sign what goes on the request line: the URI as the client
 		// will send it (no fragment, no credentials, "/" for no path).
 		u := req.URI()
-		u.DisablePathNormalizing = l.client.DisablePathNormalizing
+		u.DisablePathNormalizing = client.DisablePathNormalizing
 		w.sign.sign(req, method, u.RequestURI(), now)
 	}
 
-	if err := l.client.DoTimeout(req, resp, l.pol.Timeout); err != nil {
+	// Redirects are not followed (DoTimeout never does): a 3xx answer is
+	// a failed attempt, so a receiver cannot send gwd elsewhere.
+	if err := client.DoTimeout(req, resp, l.pol.Timeout); err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
 	status := resp.StatusCode()

@@ -189,11 +189,12 @@ func (l *lane) unparkAll() {
 // peekRecord reads a stored record's next attempt time and URL without
 // decoding the rest.
 func peekRecord(b []byte) (notBefore int64, url []byte, ok bool) {
-	if len(b) < headerLen || b[0] != recordVersion {
+	hl := headerOf(b)
+	if hl == 0 {
 		return 0, nil, false
 	}
 	notBefore = int64(binary.BigEndian.Uint64(b[offNotBefore:]))
-	_, rest, ok := str(b[headerLen:], MaxValue)
+	_, rest, ok := str(b[hl:], MaxValue)
 	if !ok {
 		return 0, nil, false
 	}

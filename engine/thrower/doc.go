@@ -17,6 +17,18 @@
 // callbacks accept any 2xx status (Accept2xx). Redirects are not followed:
 // a 3xx answer is a failed attempt.
 //
+// # URLs of API users
+//
+// A callback whose URL an API user supplied (Callback.UserURL: a dlr-url)
+// is made through a client whose dial function is Config.Guard's (package
+// egress): the URL's host is resolved again for each new connection, and
+// the connection is refused when any address is loopback, private,
+// link-local or otherwise internal, unless [callbacks] allow_networks
+// holds it; the client connects to the address it checked, never to the
+// name. A refused connection is a failed attempt, retried and given up as
+// for an unreachable receiver. URLs administrators configured (HTTP
+// client connectors, Junebug channels) are not restricted.
+//
 // # Retries
 //
 // A failed attempt is retried after the kind's retry_delay; max_retries

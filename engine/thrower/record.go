@@ -6,25 +6,45 @@ import (
 	"fmt"
 )
 
-// A stored callback (version 1); integers big-endian, str is a uvarint
+// A stored callback (version 2); integers big-endian, str is a uvarint
 // length then the octets:
 //
-//	0      version (1)
+//	0      version (2)
 //	1      kind
 //	2      method (1 GET, 2 POST)
 //	3      accept (1 ACK/Jasmin, 2 any 2xx)
 //	4..8   failed attempts so far, u32
 //	8..16  not before, unix nanoseconds (0: at once), i64
-//	16…    str ref | str url | uvarint n | n × (str key | str value) |
+//	16     flags: bit 0 the URL is an API user's (Callback.UserURL)
+//	17…    str ref | str url | uvarint n | n × (str key | str value) |
 //	       str content type | str body
+//
+// Version 1, written before flags existed, has no octet 16: its DLR
+// records (every one a dlr-url) are read as UserURL, the others not.
 //
 // The fixed header lets a retry copy the record and rewrite two fields.
 const (
-	recordVersion = 1
-	headerLen     = 16
+	recordVersion = 2
+	headerLen     = 17
+	headerLenV1   = 16
 	offTries      = 4
 	offNotBefore  = 8
+	offFlags      = 16
+
+	flagUserURL = 1
 )
+
+// headerOf returns the header length of record b by its version, 0 for an
+// unknown version or a short record.
+func headerOf(b []byte) int {
+	switch {
+	case len(b) >= headerLen && b[0] == recordVersion:
+		return headerLen
+	case len(b) >= headerLenV1 && b[0] == 1:
+		return headerLenV1
+	}
+	return 0
+}
 
 // ErrCorrupt is a stored record that does not decode.
 var ErrCorrupt = errors.New("thrower: corrupt callback record")
@@ -34,6 +54,11 @@ func appendRecord(dst []byte, cb *Callback, method uint8, accept Accept) []byte 
 	dst = append(dst, recordVersion, byte(cb.Kind), method, byte(accept))
 	dst = binary.BigEndian.AppendUint32(dst, 0)
 	dst = binary.BigEndian.AppendUint64(dst, 0)
+	var flags byte
+	if cb.UserURL {
+		flags |= flagUserURL
+	}
+	dst = append(dst, flags)
 	dst = appendStr(dst, cb.Ref)
 	dst = appendStr(dst, cb.URL)
 	dst = binary.AppendUvarint(dst, uint64(len(cb.Params)))
@@ -74,6 +99,7 @@ type record struct {
 	accept      Accept
 	tries       uint32
 	notBefore   int64
+	userURL     bool
 	ref, url    []byte
 	params      []kv
 	contentType []byte
@@ -86,10 +112,11 @@ func corrupt(what string) error { return fmt.Errorf("%w: %s", ErrCorrupt, what) 
 
 // decode parses b into r.
 func (r *record) decode(b []byte) error {
-	if len(b) < headerLen {
-		return corrupt("short header")
-	}
-	if b[0] != recordVersion {
+	hl := headerOf(b)
+	if hl == 0 {
+		if len(b) < headerLenV1 {
+			return corrupt("short header")
+		}
 		return corrupt(fmt.Sprintf("version %d", b[0]))
 	}
 	r.kind, r.method, r.accept = Kind(b[1]), b[2], Accept(b[3])
@@ -104,7 +131,15 @@ func (r *record) decode(b []byte) error {
 	}
 	r.tries = binary.BigEndian.Uint32(b[offTries:])
 	r.notBefore = int64(binary.BigEndian.Uint64(b[offNotBefore:]))
-	b = b[headerLen:]
+	if hl == headerLenV1 {
+		r.userURL = r.kind == DLR
+	} else {
+		if b[offFlags]&^flagUserURL != 0 {
+			return corrupt(fmt.Sprintf("flags %#x", b[offFlags]))
+		}
+		r.userURL = b[offFlags]&flagUserURL != 0
+	}
+	b = b[hl:]
 	var ok bool
 	if r.ref, b, ok = str(b, MaxValue); !ok {
 		return corrupt("ref")

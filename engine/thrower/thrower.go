@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -66,13 +67,20 @@ type Config struct {
 	// holding a worker, so a slow or dead receiver holds at most PerHost
 	// workers and the others serve other destinations.
 	PerHost int
-	// Client makes the requests. nil: one is built per kind (keep-alive,
+	// Client makes the requests whose URL an administrator configured
+	// (UserURL false; see Guard for the others). nil: one is built per kind (keep-alive,
 	// MaxConnsPerHost = PerHost, redirects not followed, answers up to
 	// 1 MiB). A shared Client serves all three kinds: give it
 	// MaxConnsPerHost of at least 3 × PerHost or a MaxConnWaitTimeout, or
 	// requests beyond its limit fail (and are retried). Set its
 	// DisablePathNormalizing so paths travel (and are signed) as given.
 	Client *fasthttp.Client
+	// Guard is the rule for URLs API users supplied (Callback.UserURL):
+	// their requests go through a client the thrower builds around
+	// Guard.DialTimeout, never Client, so a name that resolves to a
+	// forbidden address when the connection is made is not connected to.
+	// nil: egress.Strict() (public addresses only).
+	Guard *egress.Guard
 	// Now is the clock for retry times (default time.Now).
 	Now func() time.Time
 	// Log receives the give-up warnings and store errors (default
@@ -125,6 +133,10 @@ type lane struct {
 	jobs      chan job
 	wake      chan struct{}
 	freed     chan struct{} // a destination slot or parked place freed
+
+	// userClient makes the requests of Callback.UserURL callbacks: its
+	// connections go through the Guard's dialer.
+	userClient *fasthttp.Client
 
 	mu      sync.Mutex       // guards dests and sweepAt
 	dests   map[string]*dest // by host:port
@@ -204,6 +216,10 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 			t.lanes[i].signKey = []byte(keys[i])
 		}
 	}
+	guard := cfg.Guard
+	if guard == nil {
+		guard = egress.Strict()
+	}
 	for _, l := range t.lanes {
 		q, err := db.Queue("throw/" + l.kind.String())
 		if err != nil {
@@ -213,6 +229,8 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 		if l.client == nil {
 			l.client, l.ownClient = newClient(perHost, l.pol.Timeout), true
 		}
+		l.userClient = newClient(perHost, l.pol.Timeout)
+		l.userClient.DialTimeout = guard.DialTimeout
 	}
 	registerMetrics()
 	for _, l := range t.lanes {
@@ -338,6 +356,7 @@ func (t *Thrower) Close() error {
 			if l.ownClient {
 				l.client.CloseIdleConnections()
 			}
+			l.userClient.CloseIdleConnections()
 		}
 	})
 	return nil
