@@ -40,6 +40,8 @@ type Config struct {
 	AdminAPI         AdminAPI   `toml:"admin-api"`
 	Store            Store      `toml:"store"`
 	Log              Log        `toml:"log"`
+	Metrics          Metrics    `toml:"metrics"`
+	Scripts          Scripts    `toml:"scripts"`
 }
 
 // SMPPServer is [smpp-server]: the SMPP v3.4 listener ESMEs bind to
@@ -89,6 +91,9 @@ type HTTPAPI struct {
 	LongContentSplit string `toml:"long_content_split"`
 	// BillingFeature enables user billing on this channel (Jasmin >= 0.10.13).
 	BillingFeature bool `toml:"billing_feature"`
+	// Metrics (gwd) serves /metrics on this port, as Jasmin does. Default
+	// true; false answers it 404 (see [metrics] for a private listener).
+	Metrics bool `toml:"metrics"`
 }
 
 // JCli is [jcli]: the telnet management console (jasmin.cfg / jcli).
@@ -191,6 +196,7 @@ func Default() Config {
 			LongContentMaxParts: 5,
 			LongContentSplit:    "udh",
 			BillingFeature:      true,
+			Metrics:             true,
 		},
 		JCli: JCli{
 			Bind:           "127.0.0.1",
@@ -217,7 +223,8 @@ func Default() Config {
 			OutboundMessageTTLSecs: 172800,
 			InboundMessageTTLSecs:  600,
 		},
-		Log: Log{Level: "info"},
+		Log:     Log{Level: "info"},
+		Metrics: DefaultMetrics(),
 	}
 }
 
@@ -328,6 +335,9 @@ func (c Config) Listeners() []Listener {
 	}
 	if c.AdminAPI.Enabled {
 		ls = append(ls, Listener{Section: "admin-api", Addr: c.AdminAPI.Addr()})
+	}
+	if c.Metrics.Enabled() {
+		ls = append(ls, Listener{Section: "metrics", Addr: c.Metrics.Addr()})
 	}
 	return ls
 }

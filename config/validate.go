@@ -202,6 +202,9 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	v.problems = append(v.problems, c.Metrics.Validate()...)
+	v.problems = append(v.problems, c.Scripts.Validate()...)
+
 	checkPortClashes(&v, c.Listeners())
 
 	if len(v.problems) == 0 {

@@ -38,6 +38,7 @@ import (
 	"github.com/gwd-project/gwd/engine/httpapi"
 	"github.com/gwd-project/gwd/engine/jcli"
 	"github.com/gwd-project/gwd/engine/junebug"
+	"github.com/gwd-project/gwd/engine/metricsapi"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -221,6 +222,27 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		}()
 		closers = append(closers, adm.Close)
 		fmt.Fprintf(stderr, "gwd: admin API listening on %s\n", aln.Addr())
+	}
+	if cfg.Metrics.Enabled() {
+		ms := metricsapi.New(logger)
+		mln, err := net.Listen("tcp", cfg.Metrics.Addr())
+		if err != nil {
+			for _, c := range closers {
+				_ = c()
+			}
+			_ = g.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		go func() {
+			if err := ms.Serve(mln); err != nil {
+				logger.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		closers = append(closers, ms.Close)
+		fmt.Fprintf(stderr, "gwd: metrics on http://%s/metrics\n", mln.Addr())
+	}
+	if !cfg.HTTPAPI.Metrics {
+		fmt.Fprintf(stderr, "gwd: /metrics not served on the HTTP API port ([http-api] metrics = false)\n")
 	}
 	if demo {
 		printDemo(stderr, cfg)
