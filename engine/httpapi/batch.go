@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -583,10 +584,10 @@ func (m *batches) callbacks() {
 			switch {
 			case err != nil:
 				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback failed", "url", u, "err", err)
+				m.s.log.Debug("httpapi: batch callback failed", "url", redact.URL(u), "err", redact.Text(err.Error()))
 			case resp.StatusCode() >= 300:
 				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback refused", "url", u, "status", resp.StatusCode())
+				m.s.log.Debug("httpapi: batch callback refused", "url", redact.URL(u), "status", resp.StatusCode())
 			}
 		}
 	}

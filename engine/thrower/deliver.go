@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -150,13 +151,13 @@ func (w *worker) handle(m *wal.Msg) {
 		return
 	}
 
-	l.lastErr.Store(&lastError{msg: err.Error(), at: now})
+	l.lastErr.Store(&lastError{msg: redact.Text(err.Error()), at: now})
 	tries := r.tries + 1
 	if int64(tries) > int64(l.pol.MaxRetries) {
 		l.failed.Add(1)
 		requests[l.kind-1][outcomeFailed].Inc()
 		log.Warn("thrower: gave up", "kind", l.kind.String(), "ref", string(r.ref), "url", w.logURL(),
-			"attempts", tries, "err", err)
+			"attempts", tries, "err", redact.Text(err.Error()))
 		if err := w.ack(m); err != nil {
 			log.Error("thrower: remove failed callback", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
 		}
@@ -165,7 +166,7 @@ func (w *worker) handle(m *wal.Msg) {
 	l.retries.Add(1)
 	requests[l.kind-1][outcomeRetry].Inc()
 	log.Debug("thrower: attempt failed, will retry", "kind", l.kind.String(), "ref", string(r.ref),
-		"attempt", tries, "in", l.pol.RetryDelay, "err", err)
+		"attempt", tries, "in", l.pol.RetryDelay, "err", redact.Text(err.Error()))
 	// The retry is a new record carrying the count and its time; only once
 	// it is durable does the old one go.
 	w.next = retryRecord(w.next[:0], m.Payload, tries, now.Add(l.pol.RetryDelay).UnixNano())
@@ -269,7 +270,8 @@ func (w *worker) attempt(now time.Time) error {
 }
 
 // logURL is the callback's URL for a log line: without its query string
-// when Config.Privacy is set.
+// when Config.Privacy is set, and never with credentials (redact.URL:
+// userinfo and password-like parameters masked).
 func (w *worker) logURL() string {
 	u := w.rec.url
 	if i := bytes.IndexByte(u, '#'); i >= 0 {
@@ -280,7 +282,7 @@ func (w *worker) logURL() string {
 			u = u[:i]
 		}
 	}
-	return string(u)
+	return redact.URL(string(u))
 }
 
 // appendForm appends params form-encoded (key=value&…), as Python's
