@@ -39,6 +39,7 @@ import (
 	"github.com/gwd-project/gwd/engine/jcli"
 	"github.com/gwd-project/gwd/engine/junebug"
 	"github.com/gwd-project/gwd/engine/metricsapi"
+	"github.com/gwd-project/gwd/router/script"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -111,6 +112,11 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  %-18s %s%s\n", "["+l.Section+"]", l.Addr, tls)
 	}
 	fmt.Fprintf(stderr, "  %-18s %s (sync %t)\n", "[store]", cfg.Store.Path, cfg.Store.Sync)
+	if cfg.Scripts.Dir != "" {
+		fmt.Fprintf(stderr, "  %-18s %s (script files read from here only)\n", "[scripts]", cfg.Scripts.Dir)
+	} else {
+		fmt.Fprintf(stderr, "  %-18s script files refused (dir not set; inline scripts only)\n", "[scripts]")
+	}
 
 	if *pprofAt != "" {
 		ln, err := net.Listen("tcp", *pprofAt)
@@ -140,6 +146,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	defer closeLog()
+	// [scripts] dir: the only place script files (pyCode, interceptors)
+	// are read from, by jCli, the admin API and loaded configuration.
+	if err := script.SetDir(cfg.Scripts.Dir); err != nil {
+		return err
+	}
 	g, err := gateway.Open(cfg, gateway.Options{Log: logger})
 	if err != nil {
 		return err
