@@ -445,8 +445,12 @@ var checkedMethods = map[string]func(t *starlark.Thread, recv starlark.Value, ar
 	"symmetric_difference": func(t *starlark.Thread, recv starlark.Value, args starlark.Tuple, kw []starlark.Tuple) int64 {
 		return sizeOf(recv) + argsCost(entrySize)(t, recv, args, kw)
 	},
-	"keys":   func(_ *starlark.Thread, recv starlark.Value, _ starlark.Tuple, _ []starlark.Tuple) int64 { return lenOf(recv) * wordSize },
-	"values": func(_ *starlark.Thread, recv starlark.Value, _ starlark.Tuple, _ []starlark.Tuple) int64 { return lenOf(recv) * wordSize },
+	"keys": func(_ *starlark.Thread, recv starlark.Value, _ starlark.Tuple, _ []starlark.Tuple) int64 {
+		return lenOf(recv) * wordSize
+	},
+	"values": func(_ *starlark.Thread, recv starlark.Value, _ starlark.Tuple, _ []starlark.Tuple) int64 {
+		return lenOf(recv) * wordSize
+	},
 	"items": func(_ *starlark.Thread, recv starlark.Value, _ starlark.Tuple, _ []starlark.Tuple) int64 {
 		return lenOf(recv) * (wordSize + 2*wordSize)
 	},
