@@ -1,9 +1,14 @@
 package admin
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gwd-project/gwd/config"
+	panics "github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/smppc"
 )
 
 // TestConnectorPasswordWriteOnly: an SMPP connector's password is set with
@@ -62,5 +67,37 @@ func TestHTTPConnectorURLCredentialsHidden(t *testing.T) {
 	check("update", e.must(http.StatusOK, "PATCH", "/admin/httpconnectors/http9", map[string]any{"method": "GET"}))
 	if h, ok := e.g.HTTPConnector("http9"); !ok || h.URL != full {
 		t.Errorf("stored URL = %q", h.URL)
+	}
+}
+
+// panicky is a Backend whose Connectors panics (the test hook).
+type panicky struct{ Backend }
+
+func (panicky) Connectors() []*smppc.Connector { panic("injected fault") }
+
+// TestHandlerPanicAnswers500: a panic in a request answers it 500 in the
+// API's JSON form and closes that connection; the API goes on serving,
+// and gwd_panics_total{where="admin"} counts it.
+func TestHandlerPanicAnswers500(t *testing.T) {
+	e := newEnv(t)
+	srv := New(panicky{e.g}, Options{Auth: config.Default().JCli})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	e2 := *e
+	e2.base = "http://" + ln.Addr().String()
+	before := panics.Counter("admin").Get()
+	r := e2.call("GET", "/admin/connectors", nil)
+	if r.status != http.StatusInternalServerError || r.body["error"] != "internal error" {
+		t.Errorf("panicking request: %d %s", r.status, r.raw)
+	}
+	if n := panics.Counter("admin").Get() - before; n != 1 {
+		t.Errorf("gwd_panics_total{where=admin} +%d, want 1", n)
+	}
+	if r := e2.call("GET", "/admin/users", nil); r.status != http.StatusOK {
+		t.Errorf("after the panic: %d %s", r.status, r.raw)
 	}
 }

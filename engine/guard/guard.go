@@ -52,15 +52,24 @@ func Run(where string, log *slog.Logger, fn func()) (panicked bool) {
 // FastHTTP wraps a fasthttp handler: a panic in h is reported and the
 // client gets a 500 with a short text body, and its connection is closed.
 func FastHTTP(where string, log *slog.Logger, h fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return FastHTTPAnswer(where, log, h, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetStatusCode(fasthttp.StatusInternalServerError)
+		ctx.SetContentType("text/plain; charset=utf-8")
+		ctx.SetBodyString("Internal server error")
+	})
+}
+
+// FastHTTPAnswer is FastHTTP with the API's own error answer: after a
+// panic the response is reset and answer writes it (a 500 in the API's
+// format); the connection is closed after it.
+func FastHTTPAnswer(where string, log *slog.Logger, h fasthttp.RequestHandler, answer fasthttp.RequestHandler) fasthttp.RequestHandler {
 	Counter(where) // registered up front: /metrics lists it at 0
 	return func(ctx *fasthttp.RequestCtx) {
 		defer func() {
 			if v := recover(); v != nil {
 				Report(where, log, v)
 				ctx.Response.Reset()
-				ctx.SetStatusCode(fasthttp.StatusInternalServerError)
-				ctx.SetContentType("text/plain; charset=utf-8")
-				ctx.SetBodyString("Internal server error")
+				answer(ctx)
 				ctx.SetConnectionClose()
 			}
 		}()
