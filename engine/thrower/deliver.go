@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
@@ -113,9 +114,40 @@ func (l *lane) work() {
 		// Done with one callback, the worker goes on with those waiting
 		// for the same destination, in the slot it holds.
 		for m := j.m; m != nil; m = l.next(j.d) {
-			w.handle(m)
+			w.handleGuarded(m)
 		}
 	}
+}
+
+// handleGuarded is handle with a recover: a panic outside the request
+// (the request's own is a failed attempt, see attemptGuarded) drops the
+// record, as a corrupt one is dropped, rather than retry it into the
+// same bug forever; it is logged with its stack and counted in
+// gwd_panics_total{where="thrower"}, and the worker goes on.
+func (w *worker) handleGuarded(m *wal.Msg) {
+	defer func() {
+		if v := recover(); v != nil {
+			guard.Report("thrower", w.l.t.log, v)
+			w.l.corrupt.Add(1)
+			if err := w.ack(m); err != nil {
+				w.l.t.log.Error("thrower: drop callback after a panic", "kind", w.l.kind.String(), "seq", m.Seq, "err", err)
+			}
+		}
+	}()
+	w.handle(m)
+}
+
+// attemptGuarded is attempt with a recover: a panic while making the
+// request (in the HTTP client, a signer) is a failed attempt, retried
+// and given up on as the policy says.
+func (w *worker) attemptGuarded(now time.Time) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			guard.Report("thrower", w.l.t.log, v)
+			err = fmt.Errorf("request: internal error (panic: %v)", v)
+		}
+	}()
+	return w.attempt(now)
 }
 
 func (w *worker) ack(m *wal.Msg) error {
@@ -139,7 +171,7 @@ func (w *worker) handle(m *wal.Msg) {
 	}
 	now := l.t.now()
 	l.inFlight.Add(1)
-	err := w.attempt(now)
+	err := w.attemptGuarded(now)
 	l.inFlight.Add(-1)
 	if err == nil {
 		if err := w.ack(m); err != nil {
