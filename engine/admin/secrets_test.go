@@ -87,8 +87,7 @@ func TestHandlerPanicAnswers500(t *testing.T) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	e2 := *e
-	e2.base = "http://" + ln.Addr().String()
+	e2 := &env{t: t, client: e.client, base: "http://" + ln.Addr().String()}
 	before := panics.Counter("admin").Get()
 	r := e2.call("GET", "/admin/connectors", nil)
 	if r.status != http.StatusInternalServerError || r.body["error"] != "internal error" {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
@@ -74,5 +75,23 @@ func FastHTTPAnswer(where string, log *slog.Logger, h fasthttp.RequestHandler, a
 			}
 		}()
 		h(ctx)
+	}
+}
+
+// Loop runs a worker's loop fn until it returns. A panic in fn is reported
+// and fn starts again after a second (it returns at once instead when
+// stop is closed), so that a bug met by one message does not end the
+// worker for every message after it. fn must be safe to start again: it
+// keeps its state in what it reads (queues), not on its stack. The
+// deferred recover is per start of fn, not per message.
+func Loop(where string, log *slog.Logger, stop <-chan struct{}, fn func()) {
+	for Run(where, log, fn) {
+		t := time.NewTimer(time.Second)
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 }

@@ -66,3 +66,24 @@ func TestRun(t *testing.T) {
 		t.Errorf("counter = %d, want 1", n)
 	}
 }
+
+func TestLoopRestartsAfterPanic(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	runs := 0
+	stop := make(chan struct{})
+	Loop("guardtest_loop", log, stop, func() {
+		runs++
+		if runs == 1 {
+			panic("first message bug")
+		}
+	})
+	if runs != 2 {
+		t.Errorf("fn ran %d times, want 2 (restarted once after the panic)", runs)
+	}
+	close(stop)
+	runs = 0
+	Loop("guardtest_loop", log, stop, func() { runs++; panic("again") })
+	if runs != 1 {
+		t.Errorf("with stop closed, fn ran %d times, want 1", runs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -154,11 +155,17 @@ func newBatches(s *Server) *batches {
 	}
 	for range s.opts.BatchWorkers {
 		m.wg.Add(1)
-		go m.work()
+		go func() {
+			defer m.wg.Done()
+			guard.Loop("httpapi", s.log, m.quit, m.work)
+		}()
 	}
 	for range callbackWorkers {
 		m.wg.Add(1)
-		go m.callbacks()
+		go func() {
+			defer m.wg.Done()
+			guard.Loop("httpapi", s.log, m.quit, m.callbacks)
+		}()
 	}
 	return m
 }
@@ -250,7 +257,6 @@ func (m *batches) next() *batchRun {
 }
 
 func (m *batches) work() {
-	defer m.wg.Done()
 	for {
 		b := m.next()
 		if b == nil {
@@ -567,7 +573,6 @@ func (m *batches) callback(spec *batchSpec, f *flight) {
 
 // callbacks makes queued callbacks until the server closes.
 func (m *batches) callbacks() {
-	defer m.wg.Done()
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
