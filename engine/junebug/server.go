@@ -136,8 +136,14 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	}
 	s.asm = asm
 	s.wg.Add(2)
-	go s.resolve()
-	go s.watch(opts.ThrottleCheck)
+	go func() {
+		defer s.wg.Done()
+		guard.Loop("junebug", s.log, s.stop, s.resolve)
+	}()
+	go func() {
+		defer s.wg.Done()
+		guard.Loop("junebug", s.log, s.stop, func() { s.watch(opts.ThrottleCheck) })
+	}()
 	g.SetObserver(s)
 	// Binds made before the observer was in place (the gateway starts
 	// connectors as it opens) were not seen: read the state now.

@@ -17,8 +17,6 @@ import (
 // sleeping until an append lands, a worker requeues, a retry falls due or
 // Close.
 func (l *lane) feed() {
-	defer l.t.wg.Done()
-	defer close(l.jobs)
 	stop := l.t.stop
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -218,7 +219,11 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 	for _, l := range t.lanes {
 		setDepthSource(l.kind, l.q)
 		t.wg.Add(1 + workers)
-		go l.feed()
+		go func() {
+			defer l.t.wg.Done()
+			defer close(l.jobs)
+			guard.Loop("thrower", l.t.log, l.t.stop, l.feed)
+		}()
 		for range workers {
 			go l.work()
 		}
