@@ -208,6 +208,7 @@ func Default() Config {
 		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		AdminAPI:         DefaultAdminAPI(),
+		Metrics:          DefaultMetrics(),
 		Junebug: Junebug{
 			Bind:             "127.0.0.1",
 			Port:             8080,
@@ -223,8 +224,7 @@ func Default() Config {
 			OutboundMessageTTLSecs: 172800,
 			InboundMessageTTLSecs:  600,
 		},
-		Log:     Log{Level: "info"},
-		Metrics: DefaultMetrics(),
+		Log: Log{Level: "info"},
 	}
 }
 
