@@ -41,6 +41,8 @@ type Config struct {
 	Callbacks        Callbacks  `toml:"callbacks"`
 	Store            Store      `toml:"store"`
 	Log              Log        `toml:"log"`
+	Metrics          Metrics    `toml:"metrics"`
+	Scripts          Scripts    `toml:"scripts"`
 }
 
 // SMPPServer is [smpp-server]: the SMPP v3.4 listener ESMEs bind to
@@ -98,6 +100,9 @@ type HTTPAPI struct {
 	// only. Default "": plain HTTP.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// Metrics (gwd) serves /metrics on this port, as Jasmin does. Default
+	// true; false answers it 404 (see [metrics] for a private listener).
+	Metrics bool `toml:"metrics"`
 }
 
 // JCli is [jcli]: the telnet management console (jasmin.cfg / jcli).
@@ -204,6 +209,7 @@ func Default() Config {
 			LongContentMaxParts: 5,
 			LongContentSplit:    "udh",
 			BillingFeature:      true,
+			Metrics:             true,
 		},
 		JCli: JCli{
 			Bind:           "127.0.0.1",
@@ -216,6 +222,7 @@ func Default() Config {
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		AdminAPI:         DefaultAdminAPI(),
 		Callbacks:        DefaultCallbacks(),
+		Metrics:          DefaultMetrics(),
 		Junebug: Junebug{
 			Bind:             "127.0.0.1",
 			Port:             8080,
@@ -357,6 +364,9 @@ func (c Config) Listeners() []Listener {
 	)
 	if c.AdminAPI.Enabled {
 		ls = append(ls, Listener{Section: "admin-api", Addr: c.AdminAPI.Addr(), TLS: c.AdminAPI.TLSCert != ""})
+	}
+	if c.Metrics.Enabled() {
+		ls = append(ls, Listener{Section: "metrics", Addr: c.Metrics.Addr()})
 	}
 	return ls
 }

@@ -81,6 +81,11 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"admin-api.port", d.AdminAPI.Port, 8991},
 		// gwd's [callbacks]: no network allowed beyond the public internet
 		{"callbacks.allow_networks", len(d.Callbacks.AllowNetworks), 0},
+		// gwd's [metrics], [scripts] and [http-api] metrics
+		{"http-api.metrics", d.HTTPAPI.Metrics, true},
+		{"metrics.bind", d.Metrics.Bind, "127.0.0.1"},
+		{"metrics.port", d.Metrics.Port, 0},
+		{"scripts.dir", d.Scripts.Dir, ""},
 		// gwd's [store]; the TTLs are Jasmin's dlr_expiry and Junebug's
 		{"store.path", d.Store.Path, "./data"},
 		{"store.sync", d.Store.Sync, true},
@@ -701,4 +706,37 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = c.Validate()
 	})
+}
+
+func TestMetricsAndScriptsValidate(t *testing.T) {
+	d := Default()
+	d.Metrics.Port = 9100
+	if err := d.Validate(); err != nil {
+		t.Fatalf("[metrics] port 9100: %v", err)
+	}
+	if ls := d.Listeners(); ls[len(ls)-1] != (Listener{Section: "metrics", Addr: "127.0.0.1:9100"}) {
+		t.Errorf("Listeners() lacks [metrics]: %v", ls)
+	}
+	for _, tc := range []struct {
+		set  func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.Metrics.Port = 70000 }, "[metrics] port: 70000 is not a valid TCP port"},
+		{func(c *Config) { c.Metrics.Port = 9100; c.Metrics.Bind = "nowhere" }, `[metrics] bind: "nowhere" is not an IP address`},
+		{func(c *Config) { c.Metrics.Port = 1401; c.Metrics.Bind = "0.0.0.0" }, "[metrics] port: 1401 is already used by [http-api]"},
+		{func(c *Config) { c.Scripts.Dir = "/nonexistent/scripts" }, "[scripts] dir: "},
+		{func(c *Config) { c.Scripts.Dir = repoFile }, "is not a directory"},
+	} {
+		c := Default()
+		tc.set(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate() = %v, want %q", err, tc.want)
+		}
+	}
+	c := Default()
+	c.Scripts.Dir = t.TempDir()
+	if err := c.Validate(); err != nil {
+		t.Errorf("[scripts] dir = temp dir: %v", err)
+	}
 }

@@ -200,6 +200,9 @@ func (c *Config) Validate() error {
 		v.tlsPair("admin-api", c.AdminAPI.TLSCert, c.AdminAPI.TLSKey)
 	}
 
+	v.problems = append(v.problems, c.Metrics.Validate()...)
+	v.problems = append(v.problems, c.Scripts.Validate()...)
+
 	checkPortClashes(&v, c.Listeners())
 
 	if len(v.problems) == 0 {

@@ -119,7 +119,7 @@ func (c *Conn) WritePDU(p Encoder) error {
 		c.refuseLocked(err)
 		return err
 	}
-	c.out = p.AppendTo(c.out)
+	c.appendFrame(p)
 	c.queueFlushLocked()
 	return nil
 }
@@ -214,6 +214,7 @@ func (c *Conn) consume(data []byte, now func() time.Time) (int, error) {
 	used := 0
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.recoverHandler() // one deferred recover per read batch, not per frame
 	c.readTime = now().UnixNano()
 	for len(data)-used >= 4 && !c.closed.Load() {
 		n := int(binary.BigEndian.Uint32(data[used:]))
@@ -274,8 +275,13 @@ func (c *Conn) tick(now time.Time) {
 		c.CloseWithError(ErrPDUReadTimeout)
 		return
 	}
-	c.h.OnTick(c, now)
+	c.onTick(now)
 	c.mu.Unlock()
+}
+
+func (c *Conn) onTick(now time.Time) {
+	defer c.recoverHandler()
+	c.h.OnTick(c, now)
 }
 
 // Serialized runs fn from any goroutine, one at a time with the
@@ -297,7 +303,7 @@ func (c *Conn) Serialized(fn func()) bool {
 	was := c.inBatch
 	c.inBatch = true
 	c.wmu.Unlock()
-	fn()
+	c.runSerialized(fn)
 	if was {
 		return true // the transport's own batch flushes it
 	}
@@ -309,6 +315,11 @@ func (c *Conn) Serialized(fn func()) bool {
 	}
 	c.queueFlushLocked()
 	return true
+}
+
+func (c *Conn) runSerialized(fn func()) {
+	defer c.recoverHandler()
+	fn()
 }
 
 // SetPDUReadTimeout changes, for this connection only, how long a started
@@ -337,8 +348,13 @@ func (c *Conn) finish(err error) {
 	}
 	c.wmu.Unlock()
 	c.mu.Lock()
-	c.h.OnClose(c, err)
+	c.onClose(err)
 	c.mu.Unlock()
+}
+
+func (c *Conn) onClose(err error) {
+	defer c.recoverOnClose()
+	c.h.OnClose(c, err)
 }
 
 // WriteSMPP encodes p straight into the output buffer. It is WritePDU for
@@ -349,7 +365,7 @@ func (c *Conn) WriteSMPP(p *smpp.PDU) error {
 		c.refuseLocked(err)
 		return err
 	}
-	c.out = p.AppendTo(c.out)
+	c.appendSMPP(p)
 	c.queueFlushLocked()
 	return nil
 }

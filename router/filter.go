@@ -2,7 +2,6 @@ package router
 
 import (
 	"errors"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -133,10 +132,12 @@ func ValidFilterID(fid string) bool {
 //     time borders are refused; equal dates are a one-day interval;
 //   - tag is an integer;
 //   - pyCode is the script's Starlark source, or the path of a file that
-//     holds it: a one-line value naming an existing file is read (once,
-//     now); a one-line value that looks like a path (starts with / ./ ../
-//     or ends with .py) but cannot be read is an error. The script is
-//     compiled now; a syntax error names pyCode and the line.
+//     holds it inside [scripts] dir (script.ReadFile): a one-line value
+//     naming an existing file there is read (once, now); a one-line value
+//     that looks like a path (starts with / ./ ../ or ends with .py) but
+//     cannot be read there — outside the directory, or no directory set —
+//     is an error. The script is compiled now; a syntax error names pyCode
+//     and the line.
 func NewFilter(typ, fid string, params map[string]string) (Filter, error) {
 	t, ok := CanonicalFilterType(typ)
 	if !ok {
@@ -447,6 +448,9 @@ func newEvalPyFilter(b filterBase, pyCode string, lim script.Limits) (*EvalPyFil
 	return &EvalPyFilter{filterBase: b, source: src, prog: prog, limits: lim}, nil
 }
 
+// rtScriptSource resolves pyCode: inline source, or the path of a file
+// inside [scripts] dir (script.ReadFile: a path leading out of it, or any
+// path when no dir is set, is refused).
 func rtScriptSource(v string) (string, error) {
 	if strings.TrimSpace(v) == "" {
 		return "", rtParamErr("pyCode", "empty script")
@@ -455,22 +459,13 @@ func rtScriptSource(v string) (string, error) {
 		return v, nil
 	}
 	path := strings.TrimSpace(v)
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return "", rtParamErr("pyCode", "cannot read script file: "+err.Error())
-		}
-		if strings.TrimSpace(string(b)) == "" {
-			return "", rtParamErr("pyCode", "script file "+path+" is empty")
-		}
-		return string(b), nil
-	} else if strings.HasPrefix(path, "/") || strings.HasPrefix(path, "./") ||
+	if script.InDir(path) || strings.HasPrefix(path, "/") || strings.HasPrefix(path, "./") ||
 		strings.HasPrefix(path, "../") || strings.HasSuffix(path, ".py") {
-		msg := "no such file"
+		src, err := script.ReadFile(path)
 		if err != nil {
-			msg = err.Error()
+			return "", rtParamErr("pyCode", err.Error())
 		}
-		return "", rtParamErr("pyCode", "cannot read script file: "+msg)
+		return src, nil
 	}
 	return v, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 )
 
@@ -192,7 +193,7 @@ func TestFilterBadParams(t *testing.T) {
 		{"script syntax", "EvalPyFilter", "F", map[string]string{"pyCode": "result = True\nresult = = 1\n"}, "pyCode", "line 2"},
 		{"script undefined", "EvalPyFilter", "F", map[string]string{"pyCode": "result = nosuch\n"}, "pyCode", "line 1"},
 		{"script empty", "EvalPyFilter", "F", map[string]string{"pyCode": " "}, "pyCode", "empty"},
-		{"script missing file", "EvalPyFilter", "F", map[string]string{"pyCode": "/nonexistent/x.py"}, "pyCode", "cannot read"},
+		{"script missing file", "EvalPyFilter", "F", map[string]string{"pyCode": "/nonexistent/x.py"}, "pyCode", "[scripts] dir is not set"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,8 +221,18 @@ func TestFilterIDs(t *testing.T) {
 	}
 }
 
+// useScriptDir sets [scripts] dir for the test.
+func useScriptDir(t *testing.T, dir string) {
+	t.Helper()
+	if err := script.SetDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = script.SetDir("") })
+}
+
 func TestEvalPyFilterFromFile(t *testing.T) {
 	dir := t.TempDir()
+	useScriptDir(t, dir)
 	p := filepath.Join(dir, "abc-connector.py")
 	src := "# File @ /opt/jasmin-scripts/routing/abc-connector.py\nif routable.connector.cid == 'abc':\n    result = True\nelse:\n    result = False\n"
 	if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
@@ -342,5 +353,45 @@ func TestFilterSet(t *testing.T) {
 	}
 	if all := fs.All(); len(all) != 1 || all[0].ID() != "G2" || fs.Len() != 1 {
 		t.Errorf("All: %v", all)
+	}
+}
+
+// TestScriptFilesConfinedToDir: pyCode and interceptor scripts given as a
+// path are read only inside [scripts] dir; a file elsewhere, a ../ escape
+// or a symlink out are refused, and with no dir every path is refused.
+func TestScriptFilesConfinedToDir(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "scripts")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	in, out := filepath.Join(dir, "in.py"), filepath.Join(base, "out.py")
+	for _, p := range []string{in, out} {
+		if err := os.WriteFile(p, []byte("result = True\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "link.py")
+	if err := os.Symlink(out, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFilter("EvalPyFilter", "F", map[string]string{"pyCode": in}); err == nil || !strings.Contains(err.Error(), "[scripts] dir") {
+		t.Errorf("no dir set: %v", err)
+	}
+	useScriptDir(t, dir)
+	if _, err := NewFilter("EvalPyFilter", "F", map[string]string{"pyCode": in}); err != nil {
+		t.Errorf("file inside dir: %v", err)
+	}
+	fs := NewFilterSet()
+	if _, err := BuildInterceptor(MT, map[string]string{"type": "DefaultInterceptor", "script": "python3(" + in + ")"}, fs); err != nil {
+		t.Errorf("interceptor file inside dir: %v", err)
+	}
+	for _, p := range []string{out, filepath.Join(dir, "..", "out.py"), link} {
+		if _, err := NewFilter("EvalPyFilter", "F", map[string]string{"pyCode": p}); err == nil || !strings.Contains(err.Error(), "outside [scripts] dir") {
+			t.Errorf("pyCode %s: %v, want refused", p, err)
+		}
+		if _, err := BuildInterceptor(MT, map[string]string{"type": "DefaultInterceptor", "script": "python3(" + p + ")"}, fs); err == nil || !strings.Contains(err.Error(), "outside [scripts] dir") {
+			t.Errorf("interceptor script %s: %v, want refused", p, err)
+		}
 	}
 }

@@ -3,11 +3,9 @@ package router
 import (
 	"errors"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
@@ -323,9 +321,6 @@ func (ic *Interceptor) ScriptDescribe() string {
 // "StaticMTInterceptor/<MTIS (pyCode=… ..)>".
 func (ic *Interceptor) Show() string { return ic.Type.String() + "/" + ic.ScriptDescribe() }
 
-// icMaxScriptFile bounds a script file read by BuildInterceptor.
-const icMaxScriptFile = 1 << 20
-
 // BuildInterceptor builds an interceptor from jCli's add-session keys:
 // type, order (may be left out for a DefaultInterceptor: 0), filters
 // ("f1;f2", resolved in fs; not for a DefaultInterceptor) and script.
@@ -432,27 +427,11 @@ func icScriptSource(v string) (string, error) {
 	if !strings.HasPrefix(path, "/") {
 		return "", rtParamErr("script", "\""+path+"\" is not an absolute path (relative paths are not supported)")
 	}
-	st, err := os.Stat(path)
+	src, err := script.ReadFile(path) // confined to [scripts] dir
 	if err != nil {
-		return "", rtParamErr("script", "cannot read script file: "+err.Error())
+		return "", rtParamErr("script", err.Error())
 	}
-	if !st.Mode().IsRegular() {
-		return "", rtParamErr("script", "cannot read script file: "+path+" is not a regular file")
-	}
-	if st.Size() > icMaxScriptFile {
-		return "", rtParamErr("script", "script file "+path+" is larger than 1 MiB")
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", rtParamErr("script", "cannot read script file: "+err.Error())
-	}
-	if strings.TrimSpace(string(b)) == "" {
-		return "", rtParamErr("script", "script file "+path+" is empty")
-	}
-	if !utf8.Valid(b) {
-		return "", rtParamErr("script", "script file "+path+" is not UTF-8 text")
-	}
-	return string(b), nil
+	return src, nil
 }
 
 // Verdict is what an interceptor's script decided (see the comment at the

@@ -586,6 +586,7 @@ func TestBuildInterceptor(t *testing.T) {
 		_ = fs.Add(f)
 	}
 	dir := t.TempDir()
+	useScriptDir(t, dir)
 	path := filepath.Join(dir, "mt-interceptor.py")
 	src := "routable.addTag(1)\n"
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {

@@ -1,11 +1,15 @@
 package wal
 
 import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -216,9 +220,8 @@ func (c *committer) syncer(done chan struct{}) {
 
 func (c *committer) finish(it syncItem, err error) {
 	c.lastLatency.Store(int64(time.Since(it.start)))
-	for i, w := range it.writes {
-		w.Done(err)
-		it.writes[i] = Write{}
+	for i := 0; i < len(it.writes); {
+		i = runDone(it.writes, i, err)
 	}
 	_ = it.b.Close()
 	c.mu.Lock()
@@ -247,4 +250,29 @@ func (c *committer) close() {
 	default:
 	}
 	<-c.stopped
+}
+
+// donePanics counts the Done callbacks that panicked (they run the
+// callers' code: answers to ESMEs, hand-offs between stages).
+var donePanics = metrics.GetOrCreateCounter(`gwd_panics_total{where="store"}`)
+
+// runDone runs the Done callbacks of ws from i on, clearing each, and
+// returns where it stopped: len(ws), or just past a callback that
+// panicked (logged with its stack and counted), so that the committer and
+// the other writers' callbacks go on. One deferred recover per batch.
+func runDone(ws []Write, i int, err error) (next int) {
+	defer func() {
+		if v := recover(); v != nil {
+			donePanics.Inc()
+			slog.Error("panic recovered in a store write's Done callback", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ws[i] = Write{}
+			next = i + 1
+		}
+	}()
+	for ; i < len(ws); i++ {
+		done := ws[i].Done
+		ws[i] = Write{}
+		done(err)
+	}
+	return i
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 )
@@ -103,6 +104,6 @@ func newLogger(l config.Log, maxLogs int, stderr io.Writer) (*slog.Logger, *logr
 	if w == nil {
 		return nil, nil, nil, errors.New("no log output")
 	}
-	ring := logring.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l.SlogLevel()}), maxLogs)
+	ring := logring.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l.SlogLevel(), ReplaceAttr: redact.ReplaceAttr}), maxLogs)
 	return slog.New(ring), ring, closeFn, nil
 }

@@ -38,6 +38,8 @@ import (
 	"github.com/gwd-project/gwd/engine/httpapi"
 	"github.com/gwd-project/gwd/engine/jcli"
 	"github.com/gwd-project/gwd/engine/junebug"
+	"github.com/gwd-project/gwd/engine/metricsapi"
+	"github.com/gwd-project/gwd/router/script"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
@@ -113,6 +115,11 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  %-18s %s%s\n", "["+l.Section+"]", l.Addr, tls)
 	}
 	fmt.Fprintf(stderr, "  %-18s %s (sync %t)\n", "[store]", cfg.Store.Path, cfg.Store.Sync)
+	if cfg.Scripts.Dir != "" {
+		fmt.Fprintf(stderr, "  %-18s %s (script files read from here only)\n", "[scripts]", cfg.Scripts.Dir)
+	} else {
+		fmt.Fprintf(stderr, "  %-18s script files refused (dir not set; inline scripts only)\n", "[scripts]")
+	}
 
 	if *pprofAt != "" {
 		ln, err := net.Listen("tcp", *pprofAt)
@@ -144,6 +151,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	defer closeLog()
+	// [scripts] dir: the only place script files (pyCode, interceptors)
+	// are read from, by jCli, the admin API and loaded configuration.
+	if err := script.SetDir(cfg.Scripts.Dir); err != nil {
+		return err
+	}
 	g, err := gateway.Open(cfg, gateway.Options{Log: logger})
 	if err != nil {
 		return err
@@ -237,6 +249,27 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		fmt.Fprintf(stderr, "gwd: admin API listening on %s://%s\n", ascheme, aln.Addr())
 	}
 	rl.watch(ctx, hup, logger)
+	if cfg.Metrics.Enabled() {
+		ms := metricsapi.New(logger)
+		mln, err := net.Listen("tcp", cfg.Metrics.Addr())
+		if err != nil {
+			for _, c := range closers {
+				_ = c()
+			}
+			_ = g.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		go func() {
+			if err := ms.Serve(mln); err != nil {
+				logger.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		closers = append(closers, ms.Close)
+		fmt.Fprintf(stderr, "gwd: metrics on http://%s/metrics\n", mln.Addr())
+	}
+	if !cfg.HTTPAPI.Metrics {
+		fmt.Fprintf(stderr, "gwd: /metrics not served on the HTTP API port ([http-api] metrics = false)\n")
+	}
 	if demo {
 		printDemo(stderr, cfg)
 	}

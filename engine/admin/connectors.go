@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
@@ -51,8 +52,28 @@ func viewConnector(c *smppc.Connector, full bool) connectorView {
 	if full {
 		cfg := c.Config()
 		v.Parameters = cfg.Map()
+		// Write-only: set with PATCH/POST, never shown (jCli's smppccm -s
+		// shows it, as Jasmin's does).
+		delete(v.Parameters, writeOnlyParam)
 	}
 	return v
+}
+
+// writeOnlyParam is the connector parameter the API accepts and never
+// returns: the SMSC bind password.
+const writeOnlyParam = "password"
+
+// httpConnectorView is an HTTP connector as the API shows it: its URL
+// without credentials (userinfo and password-like query parameters masked
+// with "***", redact.URL); the connector keeps and uses the full URL.
+type httpConnectorView struct {
+	CID    string `json:"cid"`
+	URL    string `json:"url"`
+	Method string `json:"method"`
+}
+
+func viewHTTPConnector(h gateway.HTTPConnector) httpConnectorView {
+	return httpConnectorView{CID: h.CID, URL: redact.URL(h.URL), Method: h.Method}
 }
 
 func (s *Server) connector(cid string) (*smppc.Connector, error) {
@@ -288,9 +309,10 @@ func (s *Server) httpConnector(cid string) (gateway.HTTPConnector, error) {
 }
 
 func (s *Server) listHTTPConnectors(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	out := s.b.HTTPConnectors()
-	if out == nil {
-		out = []gateway.HTTPConnector{}
+	hs := s.b.HTTPConnectors()
+	out := make([]httpConnectorView, len(hs))
+	for i, h := range hs {
+		out[i] = viewHTTPConnector(h)
 	}
 	return fasthttp.StatusOK, map[string]any{"httpconnectors": out, "total": len(out)}, nil
 }
@@ -300,7 +322,7 @@ func (s *Server) getHTTPConnector(_ *fasthttp.RequestCtx, a []string) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	return fasthttp.StatusOK, h, nil
+	return fasthttp.StatusOK, viewHTTPConnector(h), nil
 }
 
 // applyHTTP sets a body's url and method on h, checking them.
@@ -364,7 +386,7 @@ func (s *Server) createHTTPConnector(ctx *fasthttp.RequestCtx, _ []string) (int,
 	if err := s.b.AddHTTPConnector(h); err != nil {
 		return 0, nil, err
 	}
-	return fasthttp.StatusCreated, h, nil
+	return fasthttp.StatusCreated, viewHTTPConnector(h), nil
 }
 
 func (s *Server) updateHTTPConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
@@ -389,7 +411,7 @@ func (s *Server) updateHTTPConnector(ctx *fasthttp.RequestCtx, a []string) (int,
 	if err := s.b.AddHTTPConnector(h); err != nil {
 		return 0, nil, err
 	}
-	return fasthttp.StatusOK, h, nil
+	return fasthttp.StatusOK, viewHTTPConnector(h), nil
 }
 
 // deleteHTTPConnector removes an HTTP connector no MO route targets.

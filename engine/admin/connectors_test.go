@@ -34,7 +34,7 @@ func TestSMPPConnectors(t *testing.T) {
 		t.Fatalf("created = %s", r.raw)
 	}
 	params := jget(t, r.body, "parameters").(map[string]any)
-	if len(params) != len(smppc.Keys()) || params["port"] != strconv.Itoa(port) || params["logprivacy"] != "yes" ||
+	if len(params) != len(smppc.Keys())-1 || params["port"] != strconv.Itoa(port) || params["logprivacy"] != "yes" ||
 		params["src_addr"] != "None" || params["bind_to"] != "30" {
 		t.Fatalf("parameters = %v", params)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	starscript "github.com/gwd-project/gwd/router/script"
 )
 
 func TestFilters(t *testing.T) {
@@ -176,7 +178,12 @@ func TestInterceptors(t *testing.T) {
 	if r.body["script"] != script || r.body["order"] != 0.0 {
 		t.Fatalf("created = %s", r.raw)
 	}
-	file := filepath.Join(t.TempDir(), "mo.py")
+	dir := t.TempDir()
+	if err := starscript.SetDir(dir); err != nil { // [scripts] dir
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = starscript.SetDir("") })
+	file := filepath.Join(dir, "mo.py")
 	if err := os.WriteFile(file, []byte("routable.addTag(20)\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

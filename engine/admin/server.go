@@ -15,6 +15,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	panics "github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -125,7 +126,9 @@ func New(b Backend, opts Options) *Server {
 	s.guard = newGuard(&s.opts, &s.Stats)
 	s.eps = s.endpoints()
 	s.srv = &fasthttp.Server{
-		Handler:                      s.serve,
+		Handler: panics.FastHTTPAnswer("admin", s.log, s.serve, func(ctx *fasthttp.RequestCtx) {
+			writeError(ctx, &apiError{status: fasthttp.StatusInternalServerError, msg: "internal error"})
+		}),
 		Name:                         "gwd-admin",
 		ReadTimeout:                  opts.ReadTimeout,
 		WriteTimeout:                 opts.WriteTimeout,

@@ -3,6 +3,7 @@ package gateway
 import (
 	"time"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
@@ -26,7 +27,9 @@ func (g *Gateway) startScripts() {
 		go func() {
 			defer g.scriptWG.Done()
 			for f := range g.scripts {
-				f()
+				// A panic in an interceptor run (gwd's script glue) costs
+				// that message its answer, not the process.
+				guard.Run("scripts", g.log, f)
 			}
 		}()
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -159,11 +161,17 @@ func newBatches(s *Server) *batches {
 	}
 	for range s.opts.BatchWorkers {
 		m.wg.Add(1)
-		go m.work()
+		go func() {
+			defer m.wg.Done()
+			guard.Loop("httpapi", s.log, m.quit, m.work)
+		}()
 	}
 	for range callbackWorkers {
 		m.wg.Add(1)
-		go m.callbacks()
+		go func() {
+			defer m.wg.Done()
+			guard.Loop("httpapi", s.log, m.quit, m.callbacks)
+		}()
 	}
 	return m
 }
@@ -255,7 +263,6 @@ func (m *batches) next() *batchRun {
 }
 
 func (m *batches) work() {
-	defer m.wg.Done()
 	for {
 		b := m.next()
 		if b == nil {
@@ -572,7 +579,6 @@ func (m *batches) callback(spec *batchSpec, f *flight) {
 
 // callbacks makes queued callbacks until the server closes.
 func (m *batches) callbacks() {
-	defer m.wg.Done()
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -589,10 +595,10 @@ func (m *batches) callbacks() {
 			switch {
 			case err != nil:
 				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback failed", "url", u, "err", err)
+				m.s.log.Debug("httpapi: batch callback failed", "url", redact.URL(u), "err", redact.Text(err.Error()))
 			case resp.StatusCode() >= 300:
 				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback refused", "url", u, "status", resp.StatusCode())
+				m.s.log.Debug("httpapi: batch callback refused", "url", redact.URL(u), "status", resp.StatusCode())
 			}
 		}
 	}

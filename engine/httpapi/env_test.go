@@ -64,6 +64,7 @@ type fakeBackend struct {
 	hold     chan struct{} // when set, answers wait for it to close
 	noCopy   bool          // benchmarks: do not record
 	calls    int           // SubmitMT calls, refused ones included
+	panicMsg string        // RateMT panics with it when set (recover tests)
 }
 
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }
@@ -93,6 +94,9 @@ func copySubmit(s *mt.Submit, id string) submitted {
 func (f *fakeBackend) RateMT(s *mt.Submit) (router.Money, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.panicMsg != "" {
+		panic(f.panicMsg)
+	}
 	f.rated = append(f.rated, copySubmit(s, ""))
 	return f.rate, f.rateErr
 }

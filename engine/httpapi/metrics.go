@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/VictoriaMetrics/metrics"
-	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/router"
 )
@@ -60,11 +59,4 @@ func countRefusal(err error, status int) {
 	case status >= 500:
 		mServerErrors.Inc()
 	}
-}
-
-// serveMetrics is /metrics: the default set in Prometheus text format,
-// process metrics included.
-func serveMetrics(ctx *fasthttp.RequestCtx) {
-	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
-	metrics.WritePrometheus(ctx, true)
 }

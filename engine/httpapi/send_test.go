@@ -540,7 +540,7 @@ func TestBalanceAndRate(t *testing.T) {
 }
 
 func TestPingMetricsAndMethods(t *testing.T) {
-	e := newEnv(t, config.HTTPAPI{}, Options{})
+	e := newEnv(t, config.HTTPAPI{Metrics: true}, Options{})
 	if st, body := e.get("/ping", nil); st != 200 || body != "Jasmin/PONG" {
 		t.Errorf("/ping: %d %q", st, body)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/metricsapi"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -175,7 +177,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.jobs.New = func() any { return newSendJob() }
 	s.idem = newIdemTable(b, &s.opts)
-	s.handler = s.route
+	s.handler = guard.FastHTTP("httpapi", s.log, s.route)
 	s.srv = &fasthttp.Server{
 		Handler:                      s.handler,
 		ErrorHandler:                 s.serveError,
@@ -245,8 +247,10 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 			servePing(ctx)
 		}
 	case "/metrics":
-		if s.allow(ctx, "GET", "") {
-			serveMetrics(ctx)
+		if !s.cfg.Metrics { // [http-api] metrics = false
+			writePlainError(ctx, fasthttp.StatusNotFound, "Not found")
+		} else if s.allow(ctx, "GET", "") {
+			metricsapi.Write(ctx)
 		}
 	case "/secure/send":
 		if s.allowREST(ctx, "POST", "") {

@@ -72,7 +72,7 @@ func listings(c *client) string {
 func TestChangesSurviveRestart(t *testing.T) {
 	e := newEnv(t)
 	c := e.login()
-	script := filepath.Join(t.TempDir(), "i.py")
+	script := filepath.Join(scriptDir(t), "i.py")
 	if err := os.WriteFile(script, []byte("routable.addTag(7)\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

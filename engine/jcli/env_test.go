@@ -13,6 +13,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/script"
 )
 
 func TestMain(m *testing.M) {
@@ -330,4 +331,16 @@ func (c *client) replay(transcript string, sub ...string) {
 		typed, want = strings.TrimPrefix(l, p), nil
 	}
 	check()
+}
+
+// scriptDir makes a temporary directory and sets it as [scripts] dir for
+// the test: script files are read from there only.
+func scriptDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := script.SetDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = script.SetDir("") })
+	return dir
 }

@@ -295,7 +295,7 @@ jcli : filter -s TF
 Unknown Filter: TF
 `)
 	// EvalPyFilter from a script file, as in "External business logic".
-	path := filepath.Join(t.TempDir(), "abc-connector.py")
+	path := filepath.Join(scriptDir(t), "abc-connector.py")
 	if err := os.WriteFile(path, []byte("result = routable.connector == 'abc'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +565,7 @@ Successfully enabled User id:bar
 func TestManualInterceptorExamples(t *testing.T) {
 	e := newEnv(t)
 	c := e.login()
-	dir := t.TempDir()
+	dir := scriptDir(t)
 	for _, n := range []string{"mt-interceptor.py", "mo-interceptor.py"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("routable.addTag(1)\n"), 0o600); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwd-project/gwd/engine/guard"
 )
 
 // Prompts and fixed texts, as Jasmin prints them.
@@ -58,7 +60,17 @@ func newSession(srv *Server, conn net.Conn, ref int) *session {
 // run serves the session until the client leaves, quits, times out or
 // the server closes.
 func (s *session) run() {
-	defer s.conn.Close()
+	defer func() {
+		// A panic in a command ends this session only: it is logged with
+		// its stack and counted in gwd_panics_total{where="jcli"}, the
+		// user told, the connection closed; the console goes on.
+		if v := recover(); v != nil {
+			guard.Report("jcli", s.srv.log, v)
+			_ = s.conn.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = s.conn.Write([]byte("\r\nInternal error: the session is closed (see the gateway's log).\r\n"))
+		}
+		_ = s.conn.Close()
+	}()
 	log := s.srv.log.With("sref", s.ref, "peer", s.conn.RemoteAddr().String())
 	log.Info("session started")
 	defer log.Info("session stopped")

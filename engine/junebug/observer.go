@@ -170,7 +170,6 @@ func (r *resolver) push(p pendingEvent) {
 }
 
 func (s *Server) resolve() {
-	defer s.wg.Done()
 	var batch []pendingEvent
 	for {
 		select {

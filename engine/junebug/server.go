@@ -21,6 +21,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/wal"
@@ -135,8 +136,14 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	}
 	s.asm = asm
 	s.wg.Add(2)
-	go s.resolve()
-	go s.watch(opts.ThrottleCheck)
+	go func() {
+		defer s.wg.Done()
+		guard.Loop("junebug", s.log, s.stop, s.resolve)
+	}()
+	go func() {
+		defer s.wg.Done()
+		guard.Loop("junebug", s.log, s.stop, func() { s.watch(opts.ThrottleCheck) })
+	}()
 	g.SetObserver(s)
 	// Binds made before the observer was in place (the gateway starts
 	// connectors as it opens) were not seen: read the state now.
@@ -207,7 +214,11 @@ func (s *Server) addConnector(rec *channelRecord) error {
 
 // Handler is the request handler, for callers that run their own
 // fasthttp server.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.route }
+func (s *Server) Handler() fasthttp.RequestHandler {
+	return guard.FastHTTPAnswer("junebug", s.log, s.route, func(ctx *fasthttp.RequestCtx) {
+		writeError(ctx, newError(http.StatusInternalServerError, "internal error", errInternal, "the request failed; see the log"))
+	})
+}
 
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {

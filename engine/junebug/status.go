@@ -198,7 +198,6 @@ func (s *Server) checkThrottle(ch *channel) {
 
 // watch checks every channel's throttling every interval until stop.
 func (s *Server) watch(interval time.Duration) {
-	defer s.wg.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

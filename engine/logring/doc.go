@@ -11,6 +11,9 @@
 // attributes named content, short_message and text with "<hidden>", in the
 // ring and in the record handed on.
 //
+// Secrets never reach a ring: every attribute kept goes through
+// redact.Attr (passwords masked, URL credentials stripped).
+//
 // Memory is bounded: perKey records per cid, MaxAttrs attributes per record,
 // MaxValueLen octets per message or string value, MaxKeys cids. Storing a
 // record reuses its slot's buffers: once a ring has wrapped, keeping a

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gwd-project/gwd/engine/redact"
 )
 
 // Bounds of what a Handler keeps.
@@ -222,9 +224,10 @@ func (h *Handler) keep(rg *ring, r *slog.Record, private bool) {
 	})
 }
 
-// keepAttr resolves a, qualifies its key with prefix, hides it when
-// private and sensitive, and bounds its value.
+// keepAttr redacts secrets (redact.Attr), resolves a, qualifies its key
+// with prefix, hides it when private and sensitive, and bounds its value.
 func keepAttr(a slog.Attr, prefix string, private bool) slog.Attr {
+	a = redact.Attr(a) // no password or URL credentials in the ring
 	if prefix != "" {
 		a.Key = prefix + a.Key
 	}

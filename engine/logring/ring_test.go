@@ -355,3 +355,21 @@ func BenchmarkHandleParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestRingRedactsSecrets: what the admin API and Junebug's logs endpoint
+// show never carries a password or a URL's credentials.
+func TestRingRedactsSecrets(t *testing.T) {
+	log, h, _ := newTest(10)
+	log.With("cid", "c1").Warn("bind failed", "password", "s3cr3t",
+		"url", "http://u:pw1@host/?pwd=pw2", "err", errors.New(`Get "http://a:pw3@h/": refused`))
+	rs := h.Recent("c1", 10)
+	if len(rs) != 1 {
+		t.Fatalf("%d records", len(rs))
+	}
+	b, _ := json.Marshal(rs[0].AttrMap())
+	for _, s := range []string{"s3cr3t", "pw1", "pw2", "pw3"} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("ring keeps %q: %s", s, b)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/engine/content"
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -60,7 +61,11 @@ func Open(db *wal.DB, queue string, ttl time.Duration, deliver Deliver, log *slo
 		ttl = 10 * time.Minute
 	}
 	a := &Assembler{q: q, deliver: deliver, log: log, now: now, stop: make(chan struct{}), done: make(chan struct{})}
-	go a.run(content.NewReassembler(ttl, 100_000))
+	go func() {
+		defer close(a.done)
+		r := content.NewReassembler(ttl, 100_000)
+		guard.Loop("moparts", a.log, a.stop, func() { a.run(r) })
+	}()
 	return a, nil
 }
 
@@ -133,7 +138,6 @@ func decode(m *wal.Msg) (*part, error) {
 }
 
 func (a *Assembler) run(r *content.Reassembler) {
-	defer close(a.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {

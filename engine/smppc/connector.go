@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/wake"
@@ -250,11 +251,17 @@ func (c *Connector) Start() error {
 		b := &bind{c: c, idx: i}
 		c.binds[i] = b
 		c.wg.Add(1)
-		go b.run(c.stop)
+		go func(stop chan struct{}) {
+			defer c.wg.Done()
+			guard.Loop("smppc", c.log, stop, func() { b.run(stop) })
+		}(c.stop)
 	}
 	if cfg.Bind != "receiver" {
 		c.wg.Add(1)
-		go c.dispatch(c.stop)
+		go func(stop chan struct{}) {
+			defer c.wg.Done()
+			guard.Loop("smppc", c.log, stop, func() { c.dispatch(stop) })
+		}(c.stop)
 	}
 	return nil
 }
@@ -306,7 +313,6 @@ func (c *Connector) pick(window int) *session.Session {
 
 // dispatch sends the queue's messages: one goroutine per connector.
 func (c *Connector) dispatch(stop chan struct{}) {
-	defer c.wg.Done()
 	var tb tokenBucket
 	w := wake.New()
 	defer w.Stop()
@@ -507,7 +513,6 @@ type bind struct {
 
 func (b *bind) run(stop chan struct{}) {
 	c := b.c
-	defer c.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

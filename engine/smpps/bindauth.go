@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
@@ -61,7 +62,7 @@ func (k *checkers) submit(a *app, c bindCheck) bool {
 	k.startOnce.Do(func() {
 		n := max(1, runtime.GOMAXPROCS(0)/2)
 		for range n {
-			go k.run(a)
+			go guard.Loop("smpps", a.s.log, k.stop, func() { k.run(a) })
 		}
 	})
 	select {

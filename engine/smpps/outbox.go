@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/smpp"
@@ -46,7 +47,8 @@ func (u *user) add(ss *session.Session, rx bool) {
 		if !u.running {
 			u.running = true
 			u.stop = make(chan struct{})
-			go u.deliver(u.stop)
+			stop := u.stop
+			go guard.Loop("smpps", u.s.log, stop, func() { u.deliver(stop) })
 		}
 	}
 	u.signal()

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/engine/redact"
 )
 
 // Kind selects the retry policy: receipts use [dlr-thrower], MO
@@ -193,6 +195,10 @@ func CheckURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) { // it quotes the URL: credentials included
+			ue.URL = redact.URL(ue.URL)
+		}
 		return fmt.Errorf("%w: URL: %w", ErrInvalid, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -211,8 +217,10 @@ func CheckURL(s string) error {
 	return nil
 }
 
-// trunc shortens s for error messages.
+// trunc shortens s for error messages, which are logged: its credentials
+// are masked (redact.URL).
 func trunc(s string) string {
+	s = redact.URL(s)
 	if len(s) > 64 {
 		return s[:64] + "…"
 	}

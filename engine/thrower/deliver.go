@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -15,8 +17,6 @@ import (
 // sleeping until an append lands, a worker requeues, a retry falls due or
 // Close.
 func (l *lane) feed() {
-	defer l.t.wg.Done()
-	defer close(l.jobs)
 	stop := l.t.stop
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -112,9 +112,40 @@ func (l *lane) work() {
 		// Done with one callback, the worker goes on with those waiting
 		// for the same destination, in the slot it holds.
 		for m := j.m; m != nil; m = l.next(j.d) {
-			w.handle(m)
+			w.handleGuarded(m)
 		}
 	}
+}
+
+// handleGuarded is handle with a recover: a panic outside the request
+// (the request's own is a failed attempt, see attemptGuarded) drops the
+// record, as a corrupt one is dropped, rather than retry it into the
+// same bug forever; it is logged with its stack and counted in
+// gwd_panics_total{where="thrower"}, and the worker goes on.
+func (w *worker) handleGuarded(m *wal.Msg) {
+	defer func() {
+		if v := recover(); v != nil {
+			guard.Report("thrower", w.l.t.log, v)
+			w.l.corrupt.Add(1)
+			if err := w.ack(m); err != nil {
+				w.l.t.log.Error("thrower: drop callback after a panic", "kind", w.l.kind.String(), "seq", m.Seq, "err", err)
+			}
+		}
+	}()
+	w.handle(m)
+}
+
+// attemptGuarded is attempt with a recover: a panic while making the
+// request (in the HTTP client, a signer) is a failed attempt, retried
+// and given up on as the policy says.
+func (w *worker) attemptGuarded(now time.Time) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			guard.Report("thrower", w.l.t.log, v)
+			err = fmt.Errorf("request: internal error (panic: %v)", v)
+		}
+	}()
+	return w.attempt(now)
 }
 
 func (w *worker) ack(m *wal.Msg) error {
@@ -138,7 +169,7 @@ func (w *worker) handle(m *wal.Msg) {
 	}
 	now := l.t.now()
 	l.inFlight.Add(1)
-	err := w.attempt(now)
+	err := w.attemptGuarded(now)
 	l.inFlight.Add(-1)
 	if err == nil {
 		if err := w.ack(m); err != nil {
@@ -150,13 +181,13 @@ func (w *worker) handle(m *wal.Msg) {
 		return
 	}
 
-	l.lastErr.Store(&lastError{msg: err.Error(), at: now})
+	l.lastErr.Store(&lastError{msg: redact.Text(err.Error()), at: now})
 	tries := r.tries + 1
 	if int64(tries) > int64(l.pol.MaxRetries) {
 		l.failed.Add(1)
 		requests[l.kind-1][outcomeFailed].Inc()
 		log.Warn("thrower: gave up", "kind", l.kind.String(), "ref", string(r.ref), "url", w.logURL(),
-			"attempts", tries, "err", err)
+			"attempts", tries, "err", redact.Text(err.Error()))
 		if err := w.ack(m); err != nil {
 			log.Error("thrower: remove failed callback", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
 		}
@@ -165,7 +196,7 @@ func (w *worker) handle(m *wal.Msg) {
 	l.retries.Add(1)
 	requests[l.kind-1][outcomeRetry].Inc()
 	log.Debug("thrower: attempt failed, will retry", "kind", l.kind.String(), "ref", string(r.ref),
-		"attempt", tries, "in", l.pol.RetryDelay, "err", err)
+		"attempt", tries, "in", l.pol.RetryDelay, "err", redact.Text(err.Error()))
 	// The retry is a new record carrying the count and its time; only once
 	// it is durable does the old one go.
 	w.next = retryRecord(w.next[:0], m.Payload, tries, now.Add(l.pol.RetryDelay).UnixNano())
@@ -275,7 +306,8 @@ func (w *worker) attempt(now time.Time) error {
 }
 
 // logURL is the callback's URL for a log line: without its query string
-// when Config.Privacy is set.
+// when Config.Privacy is set, and never with credentials (redact.URL:
+// userinfo and password-like parameters masked).
 func (w *worker) logURL() string {
 	u := w.rec.url
 	if i := bytes.IndexByte(u, '#'); i >= 0 {
@@ -286,7 +318,7 @@ func (w *worker) logURL() string {
 			u = u[:i]
 		}
 	}
-	return string(u)
+	return redact.URL(string(u))
 }
 
 // appendForm appends params form-encoded (key=value&…), as Python's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -216,9 +217,9 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 			t.lanes[i].signKey = []byte(keys[i])
 		}
 	}
-	guard := cfg.Guard
-	if guard == nil {
-		guard = egress.Strict()
+	eg := cfg.Guard
+	if eg == nil {
+		eg = egress.Strict()
 	}
 	for _, l := range t.lanes {
 		q, err := db.Queue("throw/" + l.kind.String())
@@ -230,13 +231,17 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 			l.client, l.ownClient = newClient(perHost, l.pol.Timeout), true
 		}
 		l.userClient = newClient(perHost, l.pol.Timeout)
-		l.userClient.DialTimeout = guard.DialTimeout
+		l.userClient.DialTimeout = eg.DialTimeout
 	}
 	registerMetrics()
 	for _, l := range t.lanes {
 		setDepthSource(l.kind, l.q)
 		t.wg.Add(1 + workers)
-		go l.feed()
+		go func() {
+			defer l.t.wg.Done()
+			defer close(l.jobs)
+			guard.Loop("thrower", l.t.log, l.t.stop, l.feed)
+		}()
 		for range workers {
 			go l.work()
 		}

@@ -340,7 +340,7 @@ func TestGiveUpAfterMaxRetries(t *testing.T) {
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			th := start(t, Config{Policies: policies(fast(maxRetries)), Log: log, Privacy: privacy})
 			before := counterValue(t, `thrower_requests_total{kind="dlr",outcome="failed"}`)
-			throw(t, th, &Callback{Kind: DLR, Method: "POST", URL: rc.url("/dead?token=abc"), Ref: "gw-42",
+			throw(t, th, &Callback{Kind: DLR, Method: "POST", URL: rc.url("/dead?ref=abc"), Ref: "gw-42",
 				Params: []Param{{"id", "gw-42"}, {"text", "secret words"}}})
 			waitFor(t, "giving up", func() bool { return th.Stats().DLR.Failed == 1 })
 			// Ten retry delays later, nothing more has been tried.
@@ -357,7 +357,7 @@ func TestGiveUpAfterMaxRetries(t *testing.T) {
 				!strings.Contains(out, "gw-42") || strings.Contains(out, "secret") {
 				t.Fatalf("log: %q", out)
 			}
-			if strings.Contains(out, "token=abc") == privacy {
+			if strings.Contains(out, "ref=abc") == privacy {
 				t.Fatalf("privacy %v, log: %q", privacy, out)
 			}
 			th.Close()

@@ -3,8 +3,12 @@
 // (go.starlark.net), a small, deterministic dialect of Python with no I/O.
 //
 // A script is compiled once (Compile) and run many times (Run), each run on
-// its own starlark.Thread with a step limit and a time limit, so a runaway
-// script (an endless loop) is stopped instead of stalling the router.
+// its own starlark.Thread with a step limit, a time limit and a memory cap,
+// so a runaway script (an endless loop, "x" * (1 << 29)) is stopped with
+// an error instead of stalling the router or exhausting memory. Starlark
+// has no allocation limit of its own: Compile rewrites the script so that
+// every operation that can build a large value is charged to the run's
+// budget before it allocates (alloc.go lists them, and the limits).
 //
 // What a script sees, as in Jasmin's EvalPyFilter and interceptors:
 //
@@ -86,11 +90,15 @@ type Limits struct {
 	MaxSteps uint64
 	// Timeout is the wall-clock time a run may take (0: DefaultLimits.Timeout).
 	Timeout time.Duration
+	// MaxAlloc is the most octets the operations that build values may
+	// allocate in one run (0: DefaultLimits.MaxAlloc); see alloc.go for
+	// what is counted.
+	MaxAlloc int64
 }
 
 // DefaultLimits are used where a Limits field is zero: 100,000 steps (a few
-// milliseconds of Starlark) and 50 ms.
-var DefaultLimits = Limits{MaxSteps: 100_000, Timeout: 50 * time.Millisecond}
+// milliseconds of Starlark), 50 ms and 4 MiB.
+var DefaultLimits = Limits{MaxSteps: 100_000, Timeout: 50 * time.Millisecond, MaxAlloc: DefaultMaxAlloc}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxSteps == 0 {
@@ -98,6 +106,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Timeout <= 0 {
 		l.Timeout = DefaultLimits.Timeout
+	}
+	if l.MaxAlloc <= 0 {
+		l.MaxAlloc = DefaultLimits.MaxAlloc
 	}
 	return l
 }
@@ -114,7 +125,8 @@ var fileOptions = &syntax.FileOptions{
 // routable, the interceptors' smpp_status and http_status (0), and
 // python-smpp's constants (pduTypes).
 func isPredeclared(name string) bool {
-	return name == "routable" || name == "smpp_status" || name == "http_status" || pduTypes.Has(name)
+	return name == "routable" || name == "smpp_status" || name == "http_status" || pduTypes.Has(name) ||
+		checkedBuiltins.Has(name)
 }
 
 // Program is a compiled script. It is immutable and safe for concurrent
@@ -144,7 +156,12 @@ func (e *CompileError) Error() string {
 // key it came from (e.g. "pyCode") and is used in error messages. An error
 // is a *CompileError.
 func Compile(field, src string) (*Program, error) {
-	_, prog, err := starlark.SourceProgramOptions(fileOptions, field, src, isPredeclared)
+	f, err := fileOptions.Parse(field, src, 0)
+	var prog *starlark.Program
+	if err == nil {
+		rewrite(f) // the memory cap's checks (alloc.go)
+		prog, err = starlark.FileProgram(f, isPredeclared)
+	}
 	if err != nil {
 		ce := &CompileError{Field: field, Msg: err.Error()}
 		var se syntax.Error
@@ -229,10 +246,14 @@ func (p *Program) Run(in *Input, lim Limits) (Outcome, error) {
 	lim = lim.withDefaults()
 	thread := &starlark.Thread{Name: p.name, Print: func(*starlark.Thread, string) {}}
 	thread.SetMaxExecutionSteps(lim.MaxSteps)
+	thread.SetLocal(budgetKey, &budget{max: lim.MaxAlloc})
 	timer := time.AfterFunc(lim.Timeout, func() { thread.Cancel("time limit exceeded (" + lim.Timeout.String() + ")") })
 	var st runState
-	predeclared := make(starlark.StringDict, 3+len(pduTypes))
+	predeclared := make(starlark.StringDict, 3+len(pduTypes)+len(checkedBuiltins))
 	for k, v := range pduTypes {
+		predeclared[k] = v
+	}
+	for k, v := range checkedBuiltins {
 		predeclared[k] = v
 	}
 	predeclared["routable"] = newRoutable(in, &st)
