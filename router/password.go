@@ -113,6 +113,21 @@ func HashPassword(pw string) ([]byte, error) {
 	return pwHash(pw, PasswordIterations)
 }
 
+// MaxSecretLen bounds a secret HashSecret takes.
+const MaxSecretLen = 1024
+
+// HashSecret is HashPassword for secrets that are not users' passwords
+// (the admin password): any length from 1 to MaxSecretLen, no NUL.
+func HashSecret(s string) ([]byte, error) {
+	if len(s) < 1 || len(s) > MaxSecretLen {
+		return nil, &FieldError{Field: "password", Msg: "invalid length, must be 1 to 1024 bytes"}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, &FieldError{Field: "password", Msg: "must not contain a NUL character"}
+	}
+	return pwHash(s, PasswordIterations)
+}
+
 func pwHash(pw string, iter int) ([]byte, error) {
 	salt := make([]byte, pwSaltLen)
 	if _, err := rand.Read(salt); err != nil {

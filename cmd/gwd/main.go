@@ -207,7 +207,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	closers = append(closers, con.Close)
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
-		adm := admin.New(g, admin.Options{Auth: cfg.JCli, Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
+		adm := admin.New(g, admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, err := net.Listen("tcp", cfg.AdminAPI.Addr())
 		if err != nil {
 			_ = api.Close()

@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
@@ -59,6 +60,8 @@ type Gateway struct {
 	https  atomic.Pointer[map[string]HTTPConnector]
 
 	smpps *smpps.Server
+	guard *authguard.Guard // auth.go
+	admin *authguard.Admin
 
 	dialMu         sync.Mutex
 	plain, secured *netio.Dialer
@@ -116,6 +119,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		mtICs: router.NewMTInterceptorTable(), moICs: router.NewMOInterceptorTable(), cb: opts.Callbacks}
 	g.conns.Store(&map[string]*smppc.Connector{})
 	g.https.Store(&map[string]HTTPConnector{})
+	g.newAuth(cfg)
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
 	if opts.Callbacks == nil {
 		th, err := thrower.Open(db, thrower.Config{DLR: cfg.DLRThrower, MO: cfg.DeliverSMThrower,
@@ -198,6 +202,7 @@ func (g *Gateway) Close() error {
 }
 
 func (g *Gateway) closeStore() error {
+	g.guard.Close()
 	var err0 error
 	if g.th != nil {
 		err0 = g.th.Close()

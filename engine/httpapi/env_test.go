@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
@@ -61,6 +62,18 @@ type fakeBackend struct {
 	hold     chan struct{} // when set, answers wait for it to close
 	noCopy   bool          // benchmarks: do not record
 	calls    int           // SubmitMT calls, refused ones included
+
+	guardOnce sync.Once
+	guard     *authguard.Guard // set before use for a non-default one
+}
+
+func (f *fakeBackend) AuthGuard() *authguard.Guard {
+	f.guardOnce.Do(func() {
+		if f.guard == nil {
+			f.guard = authguard.New(authguard.Config{})
+		}
+	})
+	return f.guard
 }
 
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }

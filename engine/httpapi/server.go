@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
@@ -32,6 +33,9 @@ type Backend interface {
 	Counters(uid string) (wal.UserCounters, error)
 	// Store holds batches (sendbatch) durably.
 	Store() *wal.DB
+	// AuthGuard runs the password checks the cache cannot decide, and
+	// backs off sources and usernames that keep failing.
+	AuthGuard() *authguard.Guard
 }
 
 // Options tune a Server. Zero values mean the defaults.

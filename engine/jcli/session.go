@@ -3,10 +3,13 @@ package jcli
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwd-project/gwd/engine/authguard"
 )
 
 // Prompts and fixed texts, as Jasmin prints them.
@@ -169,7 +172,16 @@ func (s *session) login(password string) {
 		s.quit = true
 		return
 	}
-	if s.username == srv.cfg.AdminUsername && srv.cfg.PasswordMatches(password) {
+	src, _ := netip.ParseAddr(s.host)
+	err := srv.b.Admin().Check(src, s.username, password)
+	var refused *authguard.Refused
+	if errors.As(err, &refused) {
+		s.println("Too many failed logins, try again later.")
+		log.Warn("login refused unchecked", "err", err)
+		s.quit = true
+		return
+	}
+	if err == nil {
 		srv.loginSucceeded(s.host)
 		log.Info("authenticated", "username", s.username)
 		s.loggedIn()
