@@ -11,6 +11,10 @@ import (
 // first FreeFailures cost nothing more than the check; each further one
 // bars the key for BaseBackoff, doubled per failure, up to MaxBackoff.
 // While barred, an attempt that would need the KDF is refused at once.
+// A source address may also have only so many checks queued or running
+// at a time (Guard.inflight), so that one host sending a burst of binds
+// faster than the KDF answers cannot fill the shared queue before its
+// first failures are even counted.
 // A success forgets the key; so does a quiet period of twice MaxBackoff.
 //
 // The table is sharded (one mutex per shard) and each shard holds at most
@@ -25,9 +29,10 @@ const (
 )
 
 type entry struct {
-	fails int
-	last  time.Time // last failure
-	until time.Time // barred until
+	fails    int
+	inflight int       // checks queued or running (source table)
+	last     time.Time // last failure
+	until    time.Time // barred until
 }
 
 type shard[K comparable] struct {
@@ -68,6 +73,41 @@ func (t *table[K]) barred(k K, now time.Time) time.Duration {
 	return 0
 }
 
+// acquire is barred, then (when not barred) counts one more check in
+// flight for k: busy when k already has limit in flight.
+func (t *table[K]) acquire(k K, now time.Time, limit int) (wait time.Duration, busy bool) {
+	s := t.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.m[k]
+	if e != nil {
+		if d := e.until.Sub(now); d > 0 {
+			return d, false
+		}
+		if e.inflight >= limit {
+			return 0, true
+		}
+	} else {
+		if len(s.m) >= t.max {
+			t.evict(s, now)
+		}
+		e = &entry{last: now}
+		s.m[k] = e
+	}
+	e.inflight++
+	return 0, false
+}
+
+// release ends a check acquire counted.
+func (t *table[K]) release(k K) {
+	s := t.shard(k)
+	s.mu.Lock()
+	if e := s.m[k]; e != nil && e.inflight > 0 {
+		e.inflight--
+	}
+	s.mu.Unlock()
+}
+
 // fail counts a failure of k and bars it when it has had its free ones.
 func (t *table[K]) fail(k K, now time.Time) {
 	s := t.shard(k)
@@ -95,12 +135,16 @@ func (t *table[K]) fail(k K, now time.Time) {
 	}
 }
 
-// succeed forgets k.
+// succeed forgets k's failures (and k, when nothing is in flight).
 func (t *table[K]) succeed(k K) {
 	s := t.shard(k)
 	s.mu.Lock()
-	if len(s.m) > 0 {
-		delete(s.m, k)
+	if e := s.m[k]; e != nil {
+		if e.inflight == 0 {
+			delete(s.m, k)
+		} else {
+			e.fails, e.until = 0, time.Time{}
+		}
 	}
 	s.mu.Unlock()
 }
@@ -108,7 +152,7 @@ func (t *table[K]) succeed(k K) {
 // evict makes room in a full shard (its lock held).
 func (t *table[K]) evict(s *shard[K], now time.Time) {
 	for k, e := range s.m {
-		if now.Sub(e.last) > 2*t.cfg.MaxBackoff {
+		if e.inflight == 0 && now.Sub(e.last) > 2*t.cfg.MaxBackoff {
 			delete(s.m, k)
 		}
 	}

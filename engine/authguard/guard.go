@@ -95,6 +95,9 @@ type Guard struct {
 	closed sync.Once
 	srcs   *table[netip.Addr]
 	users  *table[string]
+	// inflight is the most checks one source may have queued or
+	// running: max(FreeFailures, Queue/16).
+	inflight int
 }
 
 type task struct {
@@ -110,6 +113,7 @@ func New(cfg Config) *Guard {
 	g := &Guard{cfg: cfg, q: make(chan task, cfg.Queue), stop: make(chan struct{})}
 	g.srcs = newTable(&g.cfg, cfg.TableSize, hashAddr)
 	g.users = newTable(&g.cfg, cfg.TableSize, hashString)
+	g.inflight = max(cfg.FreeFailures, cfg.Queue/16)
 	for range cfg.Workers {
 		go g.work()
 	}
@@ -139,6 +143,9 @@ func (g *Guard) work() {
 
 // record updates the back-off tables with a check's result.
 func (g *Guard) record(src netip.Addr, user string, r Result) {
+	if src.IsValid() {
+		g.srcs.release(src)
+	}
 	switch r {
 	case Passed:
 		if src.IsValid() {
@@ -156,8 +163,8 @@ func (g *Guard) record(src netip.Addr, user string, r Result) {
 
 // Start queues fn, the slow check of an attempt from src (the zero Addr
 // when unknown) for username, to run on a worker, and returns at once: a
-// *Refused when src or username is backed off or the queue is full (fn
-// then never runs). fn's Result feeds the back-off tables. username is
+// *Refused when src or username is backed off, src already has its share
+// of checks in flight, or the queue is full (fn then never runs). fn's Result feeds the back-off tables. username is
 // copied; src is reduced to its /64 for IPv6.
 func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
 	return g.start(src, username, fn, nil)
@@ -166,21 +173,26 @@ func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
 func (g *Guard) start(src netip.Addr, username string, fn func() Result, done chan struct{}) error {
 	src = sourceKey(src)
 	now := g.cfg.Now()
-	wait := g.users.barred(username, now)
-	if src.IsValid() {
-		wait = max(wait, g.srcs.barred(src, now))
+	wait, busy := g.users.barred(username, now), false
+	if wait == 0 && src.IsValid() {
+		wait, busy = g.srcs.acquire(src, now, g.inflight)
 	}
 	if wait > 0 {
 		g.Stats.RefusedBarred.Add(1)
 		return &Refused{RetryAfter: wait}
 	}
-	select {
-	case g.q <- task{src: src, user: string([]byte(username)), fn: fn, done: done}:
-		return nil
-	default:
-		g.Stats.RefusedBusy.Add(1)
-		return &Refused{RetryAfter: time.Second, Busy: true}
+	if !busy {
+		select {
+		case g.q <- task{src: src, user: string([]byte(username)), fn: fn, done: done}:
+			return nil
+		default:
+			if src.IsValid() {
+				g.srcs.release(src)
+			}
+		}
 	}
+	g.Stats.RefusedBusy.Add(1)
+	return &Refused{RetryAfter: time.Second, Busy: true}
 }
 
 // Run is Start that waits for fn to have run (at most Config.Wait, then

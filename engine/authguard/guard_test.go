@@ -175,3 +175,25 @@ func TestTableBounded(t *testing.T) {
 		t.Fatalf("tables hold %d sources, %d usernames; size 64", n, m)
 	}
 }
+
+// One source cannot hold more than its share of the queue, even before
+// any of its checks has failed; other sources still get in.
+func TestPerSourceInflightCap(t *testing.T) {
+	g, _ := newTestGuard(t, Config{Workers: 1, Queue: 256})
+	release := make(chan struct{})
+	defer close(release)
+	job := func() Result { <-release; return Failed }
+	a := netip.MustParseAddr("192.0.2.1")
+	accepted := 0
+	for i := range 100 {
+		if g.Start(a, "u"+strconv.Itoa(i), job) == nil {
+			accepted++
+		}
+	}
+	if accepted != g.inflight || g.inflight != 16 {
+		t.Fatalf("one source got %d checks in flight, want %d (of a queue of 256)", accepted, g.inflight)
+	}
+	if err := g.Start(netip.MustParseAddr("192.0.2.2"), "v", job); err != nil {
+		t.Fatalf("another source: %v", err)
+	}
+}
