@@ -63,8 +63,8 @@ func TestAdminSecretForms(t *testing.T) {
 func TestAdminSecretRefused(t *testing.T) {
 	for _, h := range []string{
 		"", "jclipwd", strings.Repeat("g", 32), jasminMD5[:31],
-		pbkdf2Of(t, "x", 1000),             // too few iterations
-		"pbkdf2-sha256$100000$c2FsdA$x",    // bad salt, bad key
+		pbkdf2Of(t, "x", 1000),          // too few iterations
+		"pbkdf2-sha256$100000$c2FsdA$x", // bad salt, bad key
 		"pbkdf2-sha256$100000000$AAAAAAAAAAAAAAAAAAAAAA$" + strings.Repeat("A", 43),
 		"$2x$10$" + strings.Repeat("a", 53), // not a bcrypt prefix we take
 		"$2a$04$" + strings.Repeat("a", 53), // cost 4: too cheap
