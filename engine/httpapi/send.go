@@ -140,12 +140,19 @@ func (s *Server) authenticate(ctx *fasthttp.RequestCtx, username, password strin
 		}
 		return u, nil
 	}
+	return s.authenticateSlow(ctx, username, password)
+}
+
+// authenticateSlow is authenticate's KDF path, on the shared pool: apart,
+// so that what its closure captures does not escape on the cached path.
+func (s *Server) authenticateSlow(ctx *fasthttp.RequestCtx, username, password string) (*router.User, error) {
 	// The check may outlive this request (Run gives up waiting after a
 	// bound): it gets its own copies.
 	name, pw := string([]byte(username)), string([]byte(password))
+	var u *router.User
 	var authErr error
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	err = s.b.AuthGuard().Run(src, name, func() authguard.Result {
+	err := s.b.AuthGuard().Run(src, name, func() authguard.Result {
 		u, authErr = s.acc.Authenticate(name, pw)
 		return authguard.UserResult(authErr)
 	})
