@@ -15,9 +15,6 @@
 package config
 
 import (
-	"crypto/md5"
-	"crypto/subtle"
-	"encoding/hex"
 	"log/slog"
 	"net"
 	"strconv"
@@ -43,6 +40,7 @@ type Config struct {
 	Log              Log        `toml:"log"`
 	Metrics          Metrics    `toml:"metrics"`
 	Scripts          Scripts    `toml:"scripts"`
+	Auth             Auth       `toml:"auth"`
 }
 
 // SMPPServer is [smpp-server]: the SMPP v3.4 listener ESMEs bind to
@@ -112,8 +110,9 @@ type JCli struct {
 	// Authentication false lets anyone who can connect administer gwd.
 	Authentication bool   `toml:"authentication"`
 	AdminUsername  string `toml:"admin_username"`
-	// AdminPassword is the MD5 digest of the password, hex encoded, as in
-	// jasmin.cfg. The default is the digest of "jclipwd".
+	// AdminPassword is a hash of the password (adminpw.go): pbkdf2-sha256,
+	// bcrypt, or jasmin.cfg's hex MD5 digest (with a warning). The default
+	// is a PBKDF2 hash of "jclipwd".
 	AdminPassword string `toml:"admin_password"`
 }
 
@@ -216,7 +215,7 @@ func Default() Config {
 			Port:           8990,
 			Authentication: true,
 			AdminUsername:  "jcliadmin",
-			AdminPassword:  "79e9b0aa3f3e7c53e916f7ac47439bcb", // md5("jclipwd")
+			AdminPassword:  "pbkdf2-sha256$100000$ZEweRplTU7zFGzd/tz5kug$1C4u9fGRj3tQZHIQdsSek7TyMKAELeL9pxHNbg6B2G4", // "jclipwd"
 		},
 		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
@@ -238,7 +237,8 @@ func Default() Config {
 			OutboundMessageTTLSecs: 172800,
 			InboundMessageTTLSecs:  600,
 		},
-		Log: Log{Level: "info"},
+		Log:  Log{Level: "info"},
+		Auth: DefaultAuth(),
 	}
 }
 
@@ -281,14 +281,11 @@ func (h HTTPAPI) Addr() string { return net.JoinHostPort(h.Bind, strconv.Itoa(h.
 func (j JCli) Addr() string { return net.JoinHostPort(j.Bind, strconv.Itoa(j.Port)) }
 
 // PasswordMatches reports whether password (clear text, as typed at the
-// console) is the admin password, whose MD5 digest admin_password holds.
+// console) is the admin password admin_password holds a hash of. It runs
+// the full KDF: servers check through engine/authguard, which caches.
 func (j JCli) PasswordMatches(password string) bool {
-	want, err := hex.DecodeString(j.AdminPassword)
-	if err != nil || len(want) != md5.Size {
-		return false
-	}
-	got := md5.Sum([]byte(password))
-	return subtle.ConstantTimeCompare(got[:], want) == 1
+	sec, err := ParseAdminSecret(j.AdminPassword)
+	return err == nil && sec.Verify(password)
 }
 
 // HTTPTimeout is http_timeout as a duration.

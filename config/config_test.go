@@ -60,7 +60,14 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"jcli.port", d.JCli.Port, 8990},
 		{"jcli.authentication", d.JCli.Authentication, true},
 		{"jcli.admin_username", d.JCli.AdminUsername, "jcliadmin"},
-		{"jcli.admin_password", d.JCli.AdminPassword, "79e9b0aa3f3e7c53e916f7ac47439bcb"},
+		{"jcli.admin_password", d.JCli.AdminPassword, "pbkdf2-sha256$100000$ZEweRplTU7zFGzd/tz5kug$1C4u9fGRj3tQZHIQdsSek7TyMKAELeL9pxHNbg6B2G4"},
+		// [auth] (gwd)
+		{"auth.kdf_workers", d.Auth.KDFWorkers, 0},
+		{"auth.kdf_queue", d.Auth.KDFQueue, 256},
+		{"auth.free_failures", d.Auth.FreeFailures, 5},
+		{"auth.backoff", d.Auth.BackoffSecs, 1},
+		{"auth.max_backoff", d.Auth.MaxBackoffSecs, 300},
+		{"auth.tracked_keys", d.Auth.TrackedKeys, 65536},
 		// jasmin.cfg / dlr-thrower and deliversm-thrower
 		{"dlr-thrower.http_timeout", d.DLRThrower.HTTPTimeoutSecs, 30},
 		{"dlr-thrower.retry_delay", d.DLRThrower.RetryDelaySecs, 30},
@@ -195,9 +202,9 @@ func TestPasswordMatches(t *testing.T) {
 	if j.PasswordMatches("jclipwd ") || j.PasswordMatches("") {
 		t.Error("a wrong password matches")
 	}
-	j.AdminPassword = strings.ToUpper(j.AdminPassword)
+	j.AdminPassword = strings.ToUpper("79e9b0aa3f3e7c53e916f7ac47439bcb") // Jasmin's md5("jclipwd")
 	if !j.PasswordMatches("jclipwd") {
-		t.Error("an upper-case digest does not match")
+		t.Error("an upper-case MD5 digest does not match")
 	}
 	j.AdminPassword = "jclipwd"
 	if j.PasswordMatches("jclipwd") {
@@ -466,7 +473,9 @@ func TestValidateNamesSectionAndKey(t *testing.T) {
 		{func(c *Config) { c.HTTPAPI.LongContentMaxParts = 256 }, "[http-api] long_content_max_parts: 256 is out of range"},
 		{func(c *Config) { c.JCli.Bind = "127.0.0.256" }, `[jcli] bind: "127.0.0.256" is not an IP address`},
 		{func(c *Config) { c.JCli.AdminUsername = "" }, "[jcli] admin_username: must not be empty"},
-		{func(c *Config) { c.JCli.AdminPassword = "jclipwd" }, "[jcli] admin_password: must be the MD5 digest"},
+		{func(c *Config) { c.JCli.AdminPassword = "jclipwd" }, "[jcli] admin_password: not a pbkdf2-sha256$…, bcrypt"},
+		{func(c *Config) { c.Auth.KDFQueue = 0 }, "[auth] kdf_queue: 0 is out of range"},
+		{func(c *Config) { c.Auth.MaxBackoffSecs = 7200 }, "[auth] max_backoff: 7200 is out of range"},
 		{func(c *Config) { c.DLRThrower.HTTPTimeoutSecs = 0 }, "[dlr-thrower] http_timeout: 0 must be at least 1 second"},
 		{func(c *Config) { c.DLRThrower.RetryDelaySecs = 0 }, "[dlr-thrower] retry_delay: 0 must be at least 1 second"},
 		{func(c *Config) { c.DLRThrower.MaxRetries = -1 }, "[dlr-thrower] max_retries: -1 must be at least 0"},

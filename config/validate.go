@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -12,14 +11,13 @@ import (
 
 // Limits Validate enforces on gwd's own keys.
 const (
-	MinMaxPDUSize        = 512     // holds the largest submit_sm without TLVs
-	MaxMaxPDUSize        = 1 << 20 // message_payload is at most 64 KiB
-	MaxWindow            = 65535
-	MaxLongContentParts  = 255 // UDH and SAR count parts in one octet
-	MaxCommitIntervalUs  = 1000000
-	MaxCommitMaxBatch    = 1 << 20
-	MinSigningKey        = 16 // bytes of a thrower's signing_key, when set
-	jcliPasswordHexChars = 32 // an MD5 digest, hex encoded
+	MinMaxPDUSize       = 512     // holds the largest submit_sm without TLVs
+	MaxMaxPDUSize       = 1 << 20 // message_payload is at most 64 KiB
+	MaxWindow           = 65535
+	MaxLongContentParts = 255 // UDH and SAR count parts in one octet
+	MaxCommitIntervalUs = 1000000
+	MaxCommitMaxBatch   = 1 << 20
+	MinSigningKey       = 16 // bytes of a thrower's signing_key, when set
 )
 
 // FieldError is one invalid value, named by section and key.
@@ -148,9 +146,6 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(j.AdminUsername) == "" {
 			v.add(jcli, "admin_username", "must not be empty when authentication is true")
 		}
-		if _, err := hex.DecodeString(j.AdminPassword); err != nil || len(j.AdminPassword) != jcliPasswordHexChars {
-			v.add(jcli, "admin_password", "must be the MD5 digest of the password, %d hex digits (e.g. `printf %%s 'secret' | md5sum`)", jcliPasswordHexChars)
-		}
 	}
 
 	for _, t := range []struct {
@@ -204,6 +199,7 @@ func (c *Config) Validate() error {
 	v.problems = append(v.problems, c.Scripts.Validate()...)
 
 	checkPortClashes(&v, c.Listeners())
+	validateAuth(&v, *c)
 
 	if len(v.problems) == 0 {
 		return nil

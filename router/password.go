@@ -65,6 +65,35 @@ const (
 // pwKDFCalls counts slow checks (tests assert the cache skips them).
 var pwKDFCalls atomic.Int64
 
+// KDFRuns is the number of slow password checks run since the start,
+// dummy ones for unknown usernames included (tests compare it).
+func KDFRuns() int64 { return pwKDFCalls.Load() }
+
+// dummyHash is a hash of a random password at the current
+// PasswordIterations, which unknown usernames are checked against.
+var dummyHash atomic.Pointer[dummy]
+
+type dummy struct {
+	iter int
+	hash []byte
+}
+
+// dummyPasswordCheck costs what checking pw against a real hash costs.
+func dummyPasswordCheck(pw string) {
+	d := dummyHash.Load()
+	if d == nil || d.iter != PasswordIterations {
+		var r [8]byte
+		_, _ = rand.Read(r[:])
+		h, err := pwHash(base64.RawStdEncoding.EncodeToString(r[:]), PasswordIterations)
+		if err != nil {
+			return
+		}
+		d = &dummy{iter: PasswordIterations, hash: h}
+		dummyHash.Store(d)
+	}
+	VerifyPassword(d.hash, pw)
+}
+
 // checkPasswordSyntax validates a new password.
 func checkPasswordSyntax(pw string) error {
 	if len(pw) < MinPasswordLen || len(pw) > MaxPasswordLen {
@@ -82,6 +111,21 @@ func HashPassword(pw string) ([]byte, error) {
 		return nil, err
 	}
 	return pwHash(pw, PasswordIterations)
+}
+
+// MaxSecretLen bounds a secret HashSecret takes.
+const MaxSecretLen = 1024
+
+// HashSecret is HashPassword for secrets that are not users' passwords
+// (the admin password): any length from 1 to MaxSecretLen, no NUL.
+func HashSecret(s string) ([]byte, error) {
+	if len(s) < 1 || len(s) > MaxSecretLen {
+		return nil, &FieldError{Field: "password", Msg: "invalid length, must be 1 to 1024 bytes"}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, &FieldError{Field: "password", Msg: "must not contain a NUL character"}
+	}
+	return pwHash(s, PasswordIterations)
 }
 
 func pwHash(pw string, iter int) ([]byte, error) {

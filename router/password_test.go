@@ -118,10 +118,18 @@ func TestAuthCache(t *testing.T) {
 		t.Fatal("length not decided")
 	}
 	expect("impossible", n, 0)
-	// Unknown users need none either.
+	// An unknown user costs what a wrong password costs: one KDF (a
+	// dummy one), and the cache cannot decide it.
+	_, _ = a.Authenticate("nobody", "bar") // makes the dummy hash
 	n = kdf()
 	_, _ = a.Authenticate("nobody", "bar")
-	expect("unknown user", n, 0)
+	expect("unknown user", n, 1)
+	n = kdf()
+	_, _ = a.Authenticate("foo", "wrong")
+	expect("wrong password", n, 1)
+	if _, ok, _ := a.AuthenticateCached("nobody", "bar"); ok {
+		t.Fatal("cache decided an unknown user: it would answer faster than a wrong password")
+	}
 	// A changed password invalidates the entry.
 	if err := a.SetPassword("u1", "new"); err != nil {
 		t.Fatal(err)

@@ -571,9 +571,13 @@ func (r AuthReason) String() string {
 
 // AuthError is a failed authentication. HTTP answers 403 with the text
 // Jasmin gives whatever the reason, `Authentication failure for
-// username:foo`; SMPP answers ESME_RINVSYSID for an unknown user,
-// ESME_RINVPASWD for a wrong password and ESME_RBINDFAIL for a disabled
-// user or group. The password is never part of it.
+// username:foo`; SMPP answers ESME_RINVPASWD for an unknown user and for
+// a wrong password alike (Jasmin answers ESME_RINVSYSID for the first,
+// which tells an attacker which usernames exist: ESME_RINVPASWD is what
+// clients already treat as "check your credentials", and ESME_RBINDFAIL
+// stays the "refused, try later" of back-off and full check queues), and
+// ESME_RBINDFAIL for a disabled user or group, which only someone with
+// the right password learns. The password is never part of it.
 type AuthError struct {
 	Reason   AuthReason
 	Username string
@@ -592,9 +596,7 @@ func (e *AuthError) HTTPBody() string { return "Authentication failure for usern
 // SMPPStatus is the bind_resp (or submit_sm_resp) command_status.
 func (e *AuthError) SMPPStatus() smpp.Status {
 	switch e.Reason {
-	case AuthUnknownUser:
-		return smpp.ESME_RINVSYSID
-	case AuthBadPassword:
+	case AuthUnknownUser, AuthBadPassword:
 		return smpp.ESME_RINVPASWD
 	}
 	return smpp.ESME_RBINDFAIL
@@ -620,13 +622,18 @@ func (s *acctSnapshot) usable(u *User) error {
 // request) and returns the user, or an *AuthError. The password is checked
 // against its slow hash only when it is not the one last verified for this
 // user (see password.go): a client that keeps sending the right password
-// pays the KDF once, then a keyed MAC (~0.3 µs, no allocation). The
-// enabled checks come after the password, so they reveal nothing to whoever
-// does not know it.
+// pays the KDF once, then a keyed MAC (~0.3 µs, no allocation). An
+// unknown username pays the same KDF against a dummy hash, so that its
+// answer takes as long as a wrong password's. The enabled checks come
+// after the password, so they reveal nothing to whoever does not know it.
+// Run it off event loops, through engine/authguard's pool.
 func (a *Accounts) Authenticate(username, password string) (*User, error) {
 	s := a.snap.Load()
 	u := s.byName[username]
 	if u == nil {
+		if len(password) >= MinPasswordLen && len(password) <= MaxPasswordLen {
+			dummyPasswordCheck(password)
+		}
 		return nil, &AuthError{Reason: AuthUnknownUser, Username: username}
 	}
 	if !a.checkPassword(u, password) {
@@ -639,13 +646,19 @@ func (a *Accounts) Authenticate(username, password string) (*User, error) {
 }
 
 // AuthenticateCached is Authenticate without the slow path, for event
-// loops that must not block: decided is false when only the KDF can tell,
-// and the caller should then run Authenticate off the loop.
+// loops that must not block: decided is false when only the KDF can tell
+// (an unknown username included: Authenticate runs a dummy KDF for it),
+// and the caller should then run Authenticate off the loop. A password
+// no user could have (empty, longer than MaxPasswordLen) is refused here,
+// known username or not.
 func (a *Accounts) AuthenticateCached(username, password string) (u *User, decided bool, err error) {
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return nil, true, &AuthError{Reason: AuthBadPassword, Username: username}
+	}
 	s := a.snap.Load()
 	u = s.byName[username]
 	if u == nil {
-		return nil, true, &AuthError{Reason: AuthUnknownUser, Username: username}
+		return nil, false, nil
 	}
 	match, decided := a.cachedPassword(u, password)
 	if !decided {

@@ -333,7 +333,7 @@ func TestAuthErrors(t *testing.T) {
 		reason   AuthReason
 		status   smpp.Status
 	}{
-		{"nobody", "bar", AuthUnknownUser, smpp.ESME_RINVSYSID},
+		{"nobody", "bar", AuthUnknownUser, smpp.ESME_RINVPASWD}, // as a wrong password: no enumeration
 		{"foo", "bad", AuthBadPassword, smpp.ESME_RINVPASWD},
 		{"foo", "", AuthBadPassword, smpp.ESME_RINVPASWD},
 		{"foo", "barbarbarbar", AuthBadPassword, smpp.ESME_RINVPASWD},

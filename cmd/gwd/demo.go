@@ -22,6 +22,23 @@ const (
 	demoPassword = "demo"
 )
 
+// demoHost is the only address the demo listens on: its account's
+// password is printed for everyone to read.
+const demoHost = "127.0.0.1"
+
+// demoConfig binds every listener to demoHost.
+func demoConfig(cfg config.Config) (config.Config, error) {
+	cfg.SMPPServer.Bind = demoHost
+	cfg.HTTPAPI.Bind = demoHost
+	cfg.JCli.Bind = demoHost
+	cfg.Junebug.Bind = demoHost
+	cfg.AdminAPI.Bind = demoHost
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("-demo: %w", err)
+	}
+	return cfg, nil
+}
+
 // setupDemo adds what is missing of the demo configuration.
 func setupDemo(g *gateway.Gateway) error {
 	if g.Connector(demoCID) == nil {
@@ -77,6 +94,8 @@ func setupDemo(g *gateway.Gateway) error {
 
 func printDemo(w io.Writer, cfg config.Config) {
 	fmt.Fprintf(w, `gwd: demo ready. Connector %q sends to the simulator on 127.0.0.1:2776 (make run starts it).
+  Every listener (SMPP, HTTP API, jCli, Junebug, admin API) is bound to 127.0.0.1 only:
+  the demo account's password is public, so -demo never listens on the network.
   SMPP: bind a transceiver to %s with system_id %q, password %q, and submit_sm;
         receipts come back as deliver_sm when registered_delivery is 1.
         e.g. go run ./cmd/bench smpp -addr 127.0.0.1:%d -system-id %s -password %s -count 1 -receipts

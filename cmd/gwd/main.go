@@ -3,6 +3,7 @@
 // Usage:
 //
 //	gwd [-c gwd.toml] [-set section.key=value ...] [-demo] [-check] [-version]
+//	gwd -hash-password < password-file
 //
 // Without -c, gwd reads gwd.toml from the working directory when it exists
 // and runs with the built-in defaults otherwise. Each -set overrides one key
@@ -11,10 +12,15 @@
 // Configuration handling lives in package config; this command only wires
 // it up.
 //
+// -hash-password reads a password from standard input (one line) and
+// prints its pbkdf2-sha256 hash, for [jcli] admin_password.
+//
 // -demo makes sure the store holds a working example: an SMPP client
 // connector "smppsim" to a simulator on 127.0.0.1:2776 (make run starts
 // one), started; a user demo (password demo) in group demo; an MT
-// DefaultRoute to smppsim and an MO DefaultRoute to smpps(demo).
+// DefaultRoute to smppsim and an MO DefaultRoute to smpps(demo). With
+// -demo every listener binds 127.0.0.1 only, whatever the configuration
+// says: the demo account's password is public.
 package main
 
 import (
@@ -64,6 +70,7 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		showVer = fs.Bool("version", false, "print the version and exit")
 		demo    = fs.Bool("demo", false, "set up the demo user, connector (smppsim on 127.0.0.1:2776) and routes")
 		pprofAt = fs.String("pprof", "", "serve Go's pprof profiles on this `host:port` (e.g. 127.0.0.1:6060)")
+		hashPW  = fs.Bool("hash-password", false, "read a password from standard input (one line), print its hash for [jcli] admin_password and exit")
 		sets    setFlags
 	)
 	fs.Var(&sets, "set", "override one key, `section.key=value` (repeatable), e.g. -set smpp-server.port=2776")
@@ -78,6 +85,9 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *hashPW {
+		return hashPassword(stdin, stdout, stderr)
+	}
 	if *showVer {
 		fmt.Fprintf(stdout, "gwd %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -90,10 +100,14 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	cfg, err := config.LoadWith(file, sets)
+	if err == nil && *demo {
+		cfg, err = demoConfig(cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gwd: invalid configuration:\n%s\n", err)
 		return 1
 	}
+	warnConfig(cfg, stderr)
 	source := file
 	if source == "" {
 		source = "built-in defaults"
@@ -233,7 +247,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	closers = append(closers, con.Close)
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
-		adm := admin.New(g, admin.Options{Auth: cfg.JCli, Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
+		adm := admin.New(g, admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {
 			_ = api.Close()

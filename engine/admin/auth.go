@@ -1,126 +1,56 @@
 package admin
 
 import (
-	"crypto/subtle"
 	"encoding/base64"
+	"errors"
+	"net/netip"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/gwd-project/gwd/engine/authguard"
 )
 
-// maxTracked bounds the addresses whose failures are remembered.
-const maxTracked = 10_000
+// Authentication
+//
+// Every request carries HTTP Basic credentials, checked against [jcli]'s
+// admin account (Backend.Admin): credentials verified before are
+// recognised from a keyed MAC at once; others go through the gateway's
+// shared password-check pool, whose back-off refuses, at once and without
+// checking, further attempts from a source address or for a username that
+// failed too often (429 Too Many Requests with Retry-After, even with the
+// right password: only credentials verified before pass during a
+// back-off). Nothing sleeps on the request's goroutine.
 
-// guard checks HTTP Basic credentials against [jcli]'s admin account and
-// slows down addresses that keep failing: after FreeFailures failures,
-// each attempt from the address (right or wrong) waits FailureDelay,
-// doubled per further failure up to MaxFailureDelay, before it is
-// checked. A success forgets the address's failures; so does
-// FailureMemory without a failure.
-type guard struct {
-	opts  *Options
-	stats *Stats
+// authResult is what check found.
+type authResult uint8
 
-	mu    sync.Mutex
-	fails map[string]*failures
-}
+const (
+	authOK authResult = iota
+	authFailed
+	authRefused
+)
 
-type failures struct {
-	n    int
-	last time.Time
-}
-
-func newGuard(opts *Options, stats *Stats) *guard {
-	return &guard{opts: opts, stats: stats, fails: map[string]*failures{}}
-}
-
-// check reports whether the request carries the admin credentials.
-func (g *guard) check(ctx *fasthttp.RequestCtx) bool {
-	addr := ctx.RemoteIP().String()
-	if d := g.delay(addr); d > 0 {
-		g.stats.AuthDelays.Add(1)
-		g.opts.Sleep(d)
-	}
+// check authenticates the request; on authRefused, retry is the
+// Retry-After value.
+func (s *Server) check(ctx *fasthttp.RequestCtx) (res authResult, retry string) {
 	user, pass, ok := basicAuth(ctx.Request.Header.Peek("Authorization"))
-	if ok && g.valid(user, pass) {
-		g.forget(addr)
-		return true
+	if !ok {
+		s.Stats.AuthFailures.Add(1)
+		return authFailed, ""
 	}
-	g.stats.AuthFailures.Add(1)
-	g.fail(addr)
-	return false
-}
-
-// valid compares in constant time (the username's length aside).
-func (g *guard) valid(user, pass string) bool {
-	uok := subtle.ConstantTimeCompare([]byte(user), []byte(g.opts.Auth.AdminUsername)) == 1
-	pok := g.opts.Auth.PasswordMatches(pass) // MD5 digest, constant-time compare
-	return uok && pok && g.opts.Auth.AdminUsername != ""
-}
-
-// delay is how long an attempt from addr waits.
-func (g *guard) delay(addr string) time.Duration {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	f := g.fails[addr]
-	if f == nil {
-		return 0
+	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
+	err := s.b.Admin().Check(src, user, pass)
+	var rf *authguard.Refused
+	switch {
+	case err == nil:
+		return authOK, ""
+	case errors.As(err, &rf):
+		s.Stats.AuthRefused.Add(1)
+		return authRefused, rf.RetryAfterHeader()
 	}
-	if g.opts.Now().Sub(f.last) > g.opts.FailureMemory {
-		delete(g.fails, addr)
-		return 0
-	}
-	over := f.n - g.opts.FreeFailures
-	if over < 0 {
-		return 0
-	}
-	d := g.opts.FailureDelay
-	for range over {
-		if d >= g.opts.MaxFailureDelay {
-			break
-		}
-		d *= 2
-	}
-	return min(d, g.opts.MaxFailureDelay)
-}
-
-func (g *guard) fail(addr string) {
-	now := g.opts.Now()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	f := g.fails[addr]
-	if f == nil {
-		if len(g.fails) >= maxTracked {
-			g.prune(now)
-		}
-		f = &failures{}
-		g.fails[addr] = f
-	}
-	f.n++
-	f.last = now
-}
-
-// prune forgets the stale addresses, or an arbitrary one if none is.
-func (g *guard) prune(now time.Time) {
-	for a, f := range g.fails {
-		if now.Sub(f.last) > g.opts.FailureMemory {
-			delete(g.fails, a)
-		}
-	}
-	for a := range g.fails {
-		if len(g.fails) < maxTracked {
-			break
-		}
-		delete(g.fails, a)
-	}
-}
-
-func (g *guard) forget(addr string) {
-	g.mu.Lock()
-	delete(g.fails, addr)
-	g.mu.Unlock()
+	s.Stats.AuthFailures.Add(1)
+	return authFailed, ""
 }
 
 // basicAuth parses an "Authorization: Basic …" header.

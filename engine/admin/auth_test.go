@@ -2,9 +2,8 @@ package admin
 
 import (
 	"net/http"
-	"slices"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/gwd-project/gwd/config"
 )
@@ -39,58 +38,35 @@ func TestAuthRequired(t *testing.T) {
 	}
 }
 
-func TestAuthDelayAfterRepeatedFailures(t *testing.T) {
+// After free_failures wrong passwords from an address, further attempts
+// are refused at once (429, Retry-After, no KDF) instead of sleeping on
+// the handler; credentials verified before still pass.
+func TestAuthBackoffRefusesAtOnce(t *testing.T) {
 	e := newEnv(t)
-	for range 3 {
-		e.callAs(adminUser, "bad", "GET", "/admin/groups", nil)
+	e.must(http.StatusOK, "GET", "/admin/groups", nil) // verified: cached
+	free := e.g.AuthGuard().Config().FreeFailures
+	for i := range free + 1 {
+		if r := e.callAs(adminUser, "bad", "GET", "/admin/groups", nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d, want 401", i+1, r.status)
+		}
 	}
-	if s := e.slept(); len(s) != 0 {
-		t.Fatalf("the first 3 failures waited %v", s)
+	checks := e.g.AuthGuard().Stats.Checks.Load()
+	for _, pass := range []string{"bad", "jclipwd2"} {
+		r := e.callAs(adminUser, pass, "GET", "/admin/groups", nil)
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+			t.Fatalf("backed off, %q: status %d Retry-After %q, want 429 with Retry-After", pass, r.status, r.header.Get("Retry-After"))
+		}
+		if !strings.Contains(r.raw, "Too many authentication attempts") {
+			t.Fatalf("429 body %s", r.raw)
+		}
 	}
-	e.callAs(adminUser, "bad", "GET", "/admin/groups", nil) // 4th: waits, fails
-	e.callAs(adminUser, "bad", "GET", "/admin/groups", nil) // 5th: waits longer
-	want := []time.Duration{500 * time.Millisecond, time.Second}
-	if s := e.slept(); !slices.Equal(s, want) {
-		t.Fatalf("waits = %v, want %v", s, want)
+	if n := e.g.AuthGuard().Stats.Checks.Load(); n != checks {
+		t.Fatalf("refused attempts ran %d password checks", n-checks)
 	}
-	// The right credentials still wait while the address is suspect,
-	// then clear it.
+	// The right, cached, credentials pass during the back-off.
 	e.must(http.StatusOK, "GET", "/admin/groups", nil)
-	if s := e.slept(); len(s) != 3 || s[2] != 2*time.Second {
-		t.Fatalf("waits = %v, want a third one of 2s", s)
-	}
-	e.callAs(adminUser, "bad", "GET", "/admin/groups", nil)
-	if s := e.slept(); len(s) != 3 {
-		t.Fatalf("a failure after a success waited: %v", s)
-	}
-	if got := e.srv.Stats.AuthDelays.Load(); got != 3 {
-		t.Fatalf("AuthDelays = %d, want 3", got)
-	}
-}
-
-func TestGuardPerAddressCapAndMemory(t *testing.T) {
-	now := time.Unix(1_000_000, 0)
-	opts := Options{Auth: config.Default().JCli, Now: func() time.Time { return now }}
-	opts.defaults()
-	g := newGuard(&opts, &Stats{})
-	for range 20 {
-		g.fail("192.0.2.1")
-	}
-	if d := g.delay("192.0.2.1"); d != opts.MaxFailureDelay {
-		t.Fatalf("delay after 20 failures = %v, want the cap %v", d, opts.MaxFailureDelay)
-	}
-	if d := g.delay("192.0.2.2"); d != 0 {
-		t.Fatalf("another address waits %v", d)
-	}
-	now = now.Add(opts.FailureMemory + time.Second)
-	if d := g.delay("192.0.2.1"); d != 0 {
-		t.Fatalf("failures older than FailureMemory still delay: %v", d)
-	}
-	for i := range maxTracked + 10 {
-		g.fail(string(rune(i)))
-	}
-	if n := len(g.fails); n > maxTracked {
-		t.Fatalf("tracking %d addresses, more than %d", n, maxTracked)
+	if got := e.srv.Stats.AuthRefused.Load(); got != 2 {
+		t.Fatalf("AuthRefused = %d, want 2", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/smppc"
@@ -50,6 +51,9 @@ type Backend interface {
 	ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal.UserCounters, err error)
 
 	SMPPServer() *smpps.Server
+	// Admin is [jcli]'s admin account, checked through the shared
+	// password-check pool and its back-off.
+	Admin() *authguard.Admin
 }
 
 var _ Backend = (*gateway.Gateway)(nil)

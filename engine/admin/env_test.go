@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ func init() { router.PasswordIterations = 1000 }
 
 const (
 	adminUser = "jcliadmin"
-	adminPass = "jclipwd" // config.Default()'s admin_password is md5("jclipwd")
+	adminPass = "jclipwd" // config.Default()'s admin_password is a hash of "jclipwd"
 	waitLimit = 20 * time.Second
 )
 
@@ -37,9 +36,6 @@ type env struct {
 	srv    *Server
 	base   string
 	client *http.Client
-
-	mu     sync.Mutex
-	sleeps []time.Duration
 }
 
 func newEnv(t *testing.T) *env {
@@ -56,6 +52,7 @@ func (e *env) open() {
 	cfg := config.Default()
 	cfg.Store.Path = e.dir
 	cfg.Store.Sync = false
+	cfg.Auth.BackoffSecs = 60 // outlasts slow KDFs under -race
 	e.logs = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	e.log = slog.New(e.logs)
 	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log})
@@ -66,11 +63,7 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.g = g
-	e.srv = New(g, Options{Auth: cfg.JCli, Logs: e.logs, Sleep: func(d time.Duration) {
-		e.mu.Lock()
-		e.sleeps = append(e.sleeps, d)
-		e.mu.Unlock()
-	}})
+	e.srv = New(g, Options{Logs: e.logs})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -95,12 +88,6 @@ func (e *env) reopen() {
 		e.t.Fatal(err)
 	}
 	e.open()
-}
-
-func (e *env) slept() []time.Duration {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]time.Duration(nil), e.sleeps...)
 }
 
 // reply is an answer: its status, the decoded JSON body (nil when none)

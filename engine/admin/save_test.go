@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 )
 
@@ -20,7 +19,7 @@ func (failingSave) Save() error { return errors.New("disk full") }
 func TestChangeNotSavedIsUndoneAndReported(t *testing.T) {
 	e := newEnv(t)
 	e.must(http.StatusCreated, "POST", "/admin/groups", map[string]any{"gid": "g1"})
-	srv := New(failingSave{e.g}, Options{Auth: config.Default().JCli})
+	srv := New(failingSave{e.g}, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwd-project/gwd/config"
-	panics "github.com/gwd-project/gwd/engine/guard"
+	panics "github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/smppc"
 )
 
@@ -80,7 +79,7 @@ func (panicky) Connectors() []*smppc.Connector { panic("injected fault") }
 // and gwd_panics_total{where="admin"} counts it.
 func TestHandlerPanicAnswers500(t *testing.T) {
 	e := newEnv(t)
-	srv := New(panicky{e.g}, Options{Auth: config.Default().JCli})
+	srv := New(panicky{e.g}, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

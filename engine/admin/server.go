@@ -13,9 +13,9 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/gateway"
-	panics "github.com/gwd-project/gwd/engine/guard"
+	panics "github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -30,10 +30,6 @@ const DefaultProfile = "jcli-prod"
 
 // Options tune a Server. Zero values mean the defaults.
 type Options struct {
-	// Auth holds admin_username and admin_password (the MD5 digest, hex
-	// encoded) of [jcli]. Authentication is always required, whatever
-	// [jcli] authentication says.
-	Auth config.JCli
 	// Logs serves GET /admin/connectors/{cid}/logs and learns which
 	// connectors ask for privacy (logprivacy); nil: no logs endpoint.
 	Logs LogSource
@@ -48,20 +44,6 @@ type Options struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection's
 	// reads, writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-
-	// FreeFailures is how many failed authentications an address may
-	// make before each of its further attempts waits. Default 3.
-	FreeFailures int
-	// FailureDelay is the first wait; it doubles with each further
-	// failure, up to MaxFailureDelay. Defaults 500 ms and 8 s.
-	FailureDelay, MaxFailureDelay time.Duration
-	// FailureMemory is how long an address's failures are remembered
-	// after its last one. Default 15 minutes.
-	FailureMemory time.Duration
-	// Sleep waits (tests count the waits instead). Default time.Sleep.
-	Sleep func(time.Duration)
-	// Now returns the time (tests). Default time.Now.
-	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -82,25 +64,13 @@ func (o *Options) defaults() {
 	def(&o.ReadTimeout, 30*time.Second)
 	def(&o.WriteTimeout, 30*time.Second)
 	def(&o.IdleTimeout, 60*time.Second)
-	if o.FreeFailures <= 0 {
-		o.FreeFailures = 3
-	}
-	def(&o.FailureDelay, 500*time.Millisecond)
-	def(&o.MaxFailureDelay, 8*time.Second)
-	def(&o.FailureMemory, 15*time.Minute)
-	if o.Sleep == nil {
-		o.Sleep = time.Sleep
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 }
 
 // Stats are the server's counters.
 type Stats struct {
 	Requests     atomic.Uint64 // authenticated requests
 	AuthFailures atomic.Uint64 // refused credentials
-	AuthDelays   atomic.Uint64 // attempts made to wait after repeated failures
+	AuthRefused  atomic.Uint64 // attempts refused unchecked (back-off, full check pool)
 	SaveErrors   atomic.Uint64 // accepted changes the store could not save
 }
 
@@ -108,14 +78,13 @@ type Stats struct {
 type Server struct {
 	Stats Stats
 
-	b     Backend
-	opts  Options
-	log   *slog.Logger
-	guard *guard
-	srv   *fasthttp.Server
-	eps   []endpoint
-	mu    sync.Mutex // serialises changes
-	once  sync.Once
+	b    Backend
+	opts Options
+	log  *slog.Logger
+	srv  *fasthttp.Server
+	eps  []endpoint
+	mu   sync.Mutex // serialises changes
+	once sync.Once
 }
 
 // New makes the admin API in front of b. It tells opts.Logs which of b's
@@ -123,7 +92,6 @@ type Server struct {
 func New(b Backend, opts Options) *Server {
 	opts.defaults()
 	s := &Server{b: b, opts: opts, log: opts.Logger}
-	s.guard = newGuard(&s.opts, &s.Stats)
 	s.eps = s.endpoints()
 	s.srv = &fasthttp.Server{
 		Handler: panics.FastHTTPAnswer("admin", s.log, s.serve, func(ctx *fasthttp.RequestCtx) {
@@ -243,7 +211,12 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, notFound("not found"))
 		return
 	}
-	if !s.guard.check(ctx) {
+	switch res, retry := s.check(ctx); res {
+	case authRefused:
+		ctx.Response.Header.Set("Retry-After", retry)
+		writeError(ctx, &apiError{status: fasthttp.StatusTooManyRequests, msg: authguard.RefusedBody})
+		return
+	case authFailed:
 		ctx.Response.Header.Set("WWW-Authenticate", `Basic realm="gwd admin"`)
 		writeError(ctx, &apiError{status: fasthttp.StatusUnauthorized, msg: "authentication failed"})
 		return

@@ -83,7 +83,7 @@ func (g *Gateway) throw(cb *Callback, done func(error)) {
 // CallbackGuard is the rule for callback URLs API users supply
 // ([callbacks]): the HTTP APIs check dlr-url and batch callbacks with it,
 // and the thrower dials receipts through it.
-func (g *Gateway) CallbackGuard() *egress.Guard { return g.guard }
+func (g *Gateway) CallbackGuard() *egress.Guard { return g.cbGuard }
 
 // Thrower is the durable HTTP callback thrower (receipts, MO, Junebug
 // events).

@@ -300,7 +300,7 @@ func TestBindRefusals(t *testing.T) {
 		want     smpp.Status
 	}{
 		{"user1", "wrong", smpp.ESME_RINVPASWD},
-		{"nobody", "pass1", smpp.ESME_RINVSYSID},
+		{"nobody", "pass1", smpp.ESME_RINVPASWD}, // as a wrong password: no user enumeration
 	} {
 		_, _, err := e.bind(smpp.BindTransceiver, tc.user, tc.pw)
 		if smpp.StatusOf(err) != tc.want {

@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/smppc"
@@ -69,7 +70,9 @@ type Gateway struct {
 	https  atomic.Pointer[map[string]HTTPConnector]
 
 	smpps    *smpps.Server
-	smppCert *tlsconf.Cert // nil unless Open loaded [smpp-server]'s pair
+	smppCert *tlsconf.Cert    // nil unless Open loaded [smpp-server]'s pair
+	guard    *authguard.Guard // auth.go
+	admin    *authguard.Admin
 
 	dialMu         sync.Mutex
 	plain, secured *netio.Dialer
@@ -89,8 +92,8 @@ type Gateway struct {
 	// startAtStart are the connectors Open found started: Start starts them.
 	startAtStart []*smppc.Connector
 	observer     atomic.Pointer[Observer]
-	// guard is the rule for callback URLs API users supply (dlr-url).
-	guard *egress.Guard
+	// cbGuard is the rule for callback URLs API users supply (dlr-url).
+	cbGuard *egress.Guard
 
 	Stats Stats
 }
@@ -130,7 +133,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		db.Close()
 		return nil, fmt.Errorf("open DLR index: %w", err)
 	}
-	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx, guard: guard,
+	g := &Gateway{cfg: cfg, opts: opts, log: log, db: db, idx: idx, cbGuard: guard,
 		acc: router.NewAccounts(), filters: router.NewFilterSet(),
 		mtTable: router.NewMTTable(), moTable: router.NewMOTable(),
 		mtICs: router.NewMTInterceptorTable(), moICs: router.NewMOInterceptorTable(), cb: opts.Callbacks}
@@ -145,6 +148,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	}
 	g.conns.Store(&map[string]*smppc.Connector{})
 	g.https.Store(&map[string]HTTPConnector{})
+	g.newAuth(cfg)
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
 	if opts.Callbacks == nil {
 		th, err := thrower.Open(db, thrower.Config{DLR: cfg.DLRThrower, MO: cfg.DeliverSMThrower,
@@ -257,6 +261,7 @@ func (g *Gateway) Close() error {
 }
 
 func (g *Gateway) closeStore() error {
+	g.guard.Close()
 	var err0 error
 	if g.th != nil {
 		err0 = g.th.Close()

@@ -3,8 +3,8 @@ package gateway
 import (
 	"time"
 
-	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
 )
@@ -29,7 +29,7 @@ func (g *Gateway) startScripts() {
 			for f := range g.scripts {
 				// A panic in an interceptor run (gwd's script glue) costs
 				// that message its answer, not the process.
-				guard.Run("scripts", g.log, f)
+				recovery.Run("scripts", g.log, f)
 			}
 		}()
 	}

@@ -77,7 +77,7 @@ func (s *Server) serveBalance(ctx *fasthttp.RequestCtx) {
 		writePlain(ctx, &o)
 		return
 	}
-	u, err := s.authenticate(unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
+	u, err := s.authenticate(ctx, unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
 	if err != nil {
 		o := refused(err)
 		writePlain(ctx, &o)
@@ -138,7 +138,7 @@ func (s *Server) serveRate(ctx *fasthttp.RequestCtx) {
 		writePlain(ctx, &o)
 		return
 	}
-	u, err := s.authenticate(unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
+	u, err := s.authenticate(ctx, unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
 	if err != nil {
 		o := refused(err)
 		writePlain(ctx, &o)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
@@ -163,14 +163,14 @@ func newBatches(s *Server) *batches {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			guard.Loop("httpapi", s.log, m.quit, m.work)
+			recovery.Loop("httpapi", s.log, m.quit, m.work)
 		}()
 	}
 	for range callbackWorkers {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			guard.Loop("httpapi", s.log, m.quit, m.callbacks)
+			recovery.Loop("httpapi", s.log, m.quit, m.callbacks)
 		}()
 	}
 	return m

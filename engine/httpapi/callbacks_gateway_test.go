@@ -119,7 +119,7 @@ func TestDLRURLRebindingThroughGateway(t *testing.T) {
 // with credentials is refused, nothing is sent and the routes stay.
 func TestDLRURLCredentialsCannotReachAdminAPI(t *testing.T) {
 	g, sim, cfg := startGateway(t) // allows 127.0.0.0/8
-	adm := admin.New(g, admin.Options{Auth: cfg.JCli})
+	adm := admin.New(g, admin.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

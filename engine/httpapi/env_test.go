@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
@@ -65,6 +66,18 @@ type fakeBackend struct {
 	noCopy   bool          // benchmarks: do not record
 	calls    int           // SubmitMT calls, refused ones included
 	panicMsg string        // RateMT panics with it when set (recover tests)
+
+	guardOnce sync.Once
+	guard     *authguard.Guard // set before use for a non-default one
+}
+
+func (f *fakeBackend) AuthGuard() *authguard.Guard {
+	f.guardOnce.Do(func() {
+		if f.guard == nil {
+			f.guard = authguard.New(authguard.Config{})
+		}
+	})
+	return f.guard
 }
 
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }

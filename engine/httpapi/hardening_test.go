@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/metricsapi"
+	"github.com/gwd-project/gwd/engine/recovery"
 )
 
 // TestMetricsOff: with [http-api] metrics = false the API port answers
@@ -67,7 +67,7 @@ func TestMetricsOff(t *testing.T) {
 // serving, and gwd_panics_total{where="httpapi"} counts it.
 func TestHandlerPanic(t *testing.T) {
 	e := newEnv(t, config.HTTPAPI{}, Options{})
-	before := guard.Counter("httpapi").Get()
+	before := recovery.Counter("httpapi").Get()
 	e.b.mu.Lock()
 	e.b.panicMsg = "injected fault"
 	e.b.mu.Unlock()
@@ -76,7 +76,7 @@ func TestHandlerPanic(t *testing.T) {
 	if st != http.StatusInternalServerError || body != "Internal server error" {
 		t.Errorf("/rate panicking: %d %q", st, body)
 	}
-	if n := guard.Counter("httpapi").Get() - before; n != 1 {
+	if n := recovery.Counter("httpapi").Get() - before; n != 1 {
 		t.Errorf("gwd_panics_total{where=httpapi} +%d, want 1", n)
 	}
 	e.b.mu.Lock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -124,7 +125,14 @@ func (s *Server) restUser(ctx *fasthttp.RequestCtx) *router.User {
 		writeJSONMessage(ctx, http.StatusUnauthorized, "Authentication required")
 		return nil
 	}
-	u, err := s.authenticate(unsafeString(user), unsafeString(pass))
+	u, err := s.authenticate(ctx, unsafeString(user), unsafeString(pass))
+	var rf *authguard.Refused
+	if errors.As(err, &rf) {
+		mAuthErrors.Inc()
+		ctx.Response.Header.Set("Retry-After", rf.RetryAfterHeader())
+		writeJSONMessage(ctx, rf.HTTPStatus(), rf.HTTPBody())
+		return nil
+	}
 	if err != nil {
 		msg := "Authentication failure"
 		var ae *router.AuthError

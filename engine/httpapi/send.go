@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
@@ -26,12 +28,16 @@ import (
 // when the process starts, and a matching MAC is the same password (about
 // 0.3 µs, no allocation). Only when the cache cannot decide (the first
 // request after a start or a password change, or a wrong password) does
-// the handler run Authenticate and pay the KDF; fasthttp runs handlers on
-// worker goroutines, so that slow path blocks no event loop. Nothing is
-// weakened: only successes are remembered, so a wrong password always
-// costs the full KDF and online guessing stays as slow as the hash makes
-// it; the MAC and its key never leave the process's memory, and a
-// password change invalidates the cached entry at once.
+// the handler hand Authenticate to the gateway's shared password-check
+// pool (engine/authguard) and wait for its answer: at most [auth]
+// kdf_workers KDFs run at once, whatever the number of requests. A full
+// queue, or a source address or username backed off after repeated
+// failures, is answered at once with 429 Too Many Requests, Retry-After
+// and Error "Too many authentication attempts, retry later", without a
+// KDF. Nothing is weakened: only successes are remembered, so a wrong
+// password always costs the full KDF (and an unknown username the same,
+// against a dummy hash); the MAC and its key never leave the process's
+// memory, and a password change invalidates the cached entry at once.
 
 // fallbackError is the manual's 500 answer for a failure with no better
 // text.
@@ -122,9 +128,10 @@ func (s *Server) putJob(j *sendJob) {
 	s.jobs.Put(j)
 }
 
-// authenticate checks a username and password (see "Authentication on
-// /send" above). The strings may alias the request: nothing keeps them.
-func (s *Server) authenticate(username, password string) (*router.User, error) {
+// authenticate checks a username and password from address src (see
+// "Authentication on /send" above). The strings may alias the request:
+// nothing keeps them.
+func (s *Server) authenticate(ctx *fasthttp.RequestCtx, username, password string) (*router.User, error) {
 	u, decided, err := s.acc.AuthenticateCached(username, password)
 	if decided {
 		if err != nil {
@@ -133,8 +140,26 @@ func (s *Server) authenticate(username, password string) (*router.User, error) {
 		}
 		return u, nil
 	}
-	u, err = s.acc.Authenticate(string([]byte(username)), password)
-	return u, err
+	return s.authenticateSlow(ctx, username, password)
+}
+
+// authenticateSlow is authenticate's KDF path, on the shared pool: apart,
+// so that what its closure captures does not escape on the cached path.
+func (s *Server) authenticateSlow(ctx *fasthttp.RequestCtx, username, password string) (*router.User, error) {
+	// The check may outlive this request (Run gives up waiting after a
+	// bound): it gets its own copies.
+	name, pw := string([]byte(username)), string([]byte(password))
+	var u *router.User
+	var authErr error
+	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
+	err := s.b.AuthGuard().Run(src, name, func() authguard.Result {
+		u, authErr = s.acc.Authenticate(name, pw)
+		return authguard.UserResult(authErr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, authErr
 }
 
 func authReason(err error) router.AuthReason {
@@ -394,7 +419,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx) {
 	j := s.getJob()
 	j.args = collectArgs(ctx, j.args[:0])
 	j.args = appendIdemHeader(ctx, j.args)
-	o, reuse := s.sendArgs(j)
+	o, reuse := s.sendArgs(ctx, j)
 	writePlain(ctx, &o)
 	if reuse {
 		s.putJob(j)
@@ -402,11 +427,11 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx) {
 }
 
 // sendArgs is /send once the arguments are collected.
-func (s *Server) sendArgs(j *sendJob) (outcome, bool) {
+func (s *Server) sendArgs(ctx *fasthttp.RequestCtx, j *sendJob) (outcome, bool) {
 	if err := j.req.parse(j.args, epSend, false); err != nil {
 		return refused(err), true
 	}
-	u, err := s.authenticate(unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
+	u, err := s.authenticate(ctx, unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
 	if err != nil {
 		return refused(err), true
 	}
@@ -443,6 +468,7 @@ func appendIdemHeader(ctx *fasthttp.RequestCtx, dst []arg) []arg {
 // writePlain answers the HTTP API's way: Success "id" or Error "…".
 func writePlain(ctx *fasthttp.RequestCtx, o *outcome) {
 	if !o.ok() {
+		setRetryAfter(ctx, o.err)
 		writePlainError(ctx, o.status, o.msg)
 		return
 	}
@@ -455,3 +481,12 @@ func writePlain(ctx *fasthttp.RequestCtx, o *outcome) {
 }
 
 func unsafeBytesToString(b []byte) string { return unsafe.String(&b[0], len(b)) }
+
+// setRetryAfter sets Retry-After on an answer refused by the password
+// check pool or its back-off.
+func setRetryAfter(ctx *fasthttp.RequestCtx, err error) {
+	var rf *authguard.Refused
+	if err != nil && errors.As(err, &rf) {
+		ctx.Response.Header.Set("Retry-After", rf.RetryAfterHeader())
+	}
+}

@@ -13,11 +13,12 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/egress"
-	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/metricsapi"
 	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -35,6 +36,9 @@ type Backend interface {
 	Counters(uid string) (wal.UserCounters, error)
 	// Store holds batches (sendbatch) durably.
 	Store() *wal.DB
+	// AuthGuard runs the password checks the cache cannot decide, and
+	// backs off sources and usernames that keep failing.
+	AuthGuard() *authguard.Guard
 }
 
 // Options tune a Server. Zero values mean the defaults.
@@ -177,7 +181,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.jobs.New = func() any { return newSendJob() }
 	s.idem = newIdemTable(b, &s.opts)
-	s.handler = guard.FastHTTP("httpapi", s.log, s.route)
+	s.handler = recovery.FastHTTP("httpapi", s.log, s.route)
 	s.srv = &fasthttp.Server{
 		Handler:                      s.handler,
 		ErrorHandler:                 s.serveError,

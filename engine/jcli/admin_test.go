@@ -7,7 +7,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/admin"
 )
 
@@ -23,7 +22,7 @@ func TestJCliConfigurationVisibleThroughAdminAPI(t *testing.T) {
 	c.ok("Successfully added MTRoute [DefaultRoute] with order:0", "mtrouter -a", "type DefaultRoute", "connector smppc(smsc1)", "rate 0.25", "ok")
 
 	e.reopen()
-	srv := admin.New(e.g, admin.Options{Auth: config.Default().JCli})
+	srv := admin.New(e.g, admin.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

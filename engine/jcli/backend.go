@@ -1,6 +1,7 @@
 package jcli
 
 import (
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
@@ -17,6 +18,9 @@ import (
 // ledger that charging debits.
 type Backend interface {
 	Accounts() *router.Accounts
+	// Admin is [jcli]'s admin account, checked through the shared
+	// password-check pool and its back-off.
+	Admin() *authguard.Admin
 	Filters() *router.FilterSet
 	MTTable() *router.MTTable
 	MOTable() *router.MOTable

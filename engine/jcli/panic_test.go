@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/engine/gateway"
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -22,13 +22,13 @@ func TestCommandPanicEndsOnlyThatSession(t *testing.T) {
 	e := newEnv(t)
 	e.serveWith(panickyGroups{e.g})
 	other := e.login()
-	before := guard.Counter("jcli").Get()
+	before := recovery.Counter("jcli").Get()
 	c := e.login()
 	c.send("group -l")
 	if out := c.readAll(); !strings.Contains(out, "Internal error: the session is closed") {
 		t.Errorf("session after the panic: %q", out)
 	}
-	if n := guard.Counter("jcli").Get() - before; n != 1 {
+	if n := recovery.Counter("jcli").Get() - before; n != 1 {
 		t.Errorf("gwd_panics_total{where=jcli} +%d, want 1", n)
 	}
 	if out := other.cmd("help"); !strings.Contains(out, "Available commands") {

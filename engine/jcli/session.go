@@ -3,12 +3,14 @@ package jcli
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/authguard"
+	"github.com/gwd-project/gwd/engine/recovery"
 )
 
 // Prompts and fixed texts, as Jasmin prints them.
@@ -65,7 +67,7 @@ func (s *session) run() {
 		// its stack and counted in gwd_panics_total{where="jcli"}, the
 		// user told, the connection closed; the console goes on.
 		if v := recover(); v != nil {
-			guard.Report("jcli", s.srv.log, v)
+			recovery.Report("jcli", s.srv.log, v)
 			_ = s.conn.SetWriteDeadline(time.Now().Add(time.Second))
 			_, _ = s.conn.Write([]byte("\r\nInternal error: the session is closed (see the gateway's log).\r\n"))
 		}
@@ -181,7 +183,16 @@ func (s *session) login(password string) {
 		s.quit = true
 		return
 	}
-	if s.username == srv.cfg.AdminUsername && srv.cfg.PasswordMatches(password) {
+	src, _ := netip.ParseAddr(s.host)
+	err := srv.b.Admin().Check(src, s.username, password)
+	var refused *authguard.Refused
+	if errors.As(err, &refused) {
+		s.println("Too many failed logins, try again later.")
+		log.Warn("login refused unchecked", "err", err)
+		s.quit = true
+		return
+	}
+	if err == nil {
 		srv.loginSucceeded(s.host)
 		log.Info("authenticated", "username", s.username)
 		s.loggedIn()

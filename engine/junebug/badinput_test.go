@@ -155,20 +155,37 @@ func TestBadMessageInput(t *testing.T) {
 // TestAuthAndRouting: every endpoint needs the jCli admin credentials;
 // unknown paths and methods get the envelope too.
 func TestAuthAndRouting(t *testing.T) {
-	e := newEnv(t, smsc.Config{}, nil)
+	e := newEnv(t, smsc.Config{}, func(c *config.Config) { c.Auth.BackoffSecs = 60 })
+	if r := e.call("GET", "/channels/", nil); r.HTTP != 200 { // verified once: cached from now on
+		t.Fatalf("GET /channels/: %d %s", r.HTTP, r.Raw)
+	}
+	free := e.g.AuthGuard().Config().FreeFailures
+	failures, refused := 0, 0
 	for _, c := range []struct{ user, pass string }{{"", ""}, {adminUser, "wrong"}, {"other", adminPass}} {
 		for _, p := range []string{"/channels/", "/channels/x", "/channels/x/messages/", "/nope"} {
 			r := e.callAs(c.user, c.pass, "GET", p, nil)
-			if r.HTTP != http.StatusUnauthorized || r.errType() != errUnauthorized ||
-				!strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
+			switch {
+			case r.HTTP == http.StatusUnauthorized && r.errType() == errUnauthorized &&
+				strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic"):
+				if c.user != "" {
+					failures++
+				}
+			case r.HTTP == http.StatusTooManyRequests && r.Header.Get("Retry-After") != "" && failures > free:
+				// Backed off after free_failures: refused unchecked.
+				refused++
+			default:
 				t.Fatalf("%s as %q/%q: %d %s", p, c.user, c.pass, r.HTTP, r.Raw)
 			}
 		}
 	}
+	if failures != free+1 || refused != 8-failures {
+		t.Fatalf("%d failures then %d refusals, want %d then %d", failures, refused, free+1, 7-free)
+	}
 	r := e.callAs(adminUser, "wrong", "POST", "/channels/", map[string]any{"type": "smpp", "config": e.simConfig(), "mo_url": "http://x/"})
-	if r.HTTP != 401 || len(e.g.Connectors()) != 0 {
+	if r.HTTP != 429 || len(e.g.Connectors()) != 0 {
 		t.Fatalf("unauthenticated create: %d %s", r.HTTP, r.Raw)
 	}
+	// The cached credentials still pass during the back-off.
 	if r := e.call("GET", "/nope", nil); r.HTTP != 404 || r.errType() != errNotFound {
 		t.Fatalf("unknown path: %d %s", r.HTTP, r.Raw)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -20,9 +21,10 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/gateway"
-	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -138,11 +140,11 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
-		guard.Loop("junebug", s.log, s.stop, s.resolve)
+		recovery.Loop("junebug", s.log, s.stop, s.resolve)
 	}()
 	go func() {
 		defer s.wg.Done()
-		guard.Loop("junebug", s.log, s.stop, func() { s.watch(opts.ThrottleCheck) })
+		recovery.Loop("junebug", s.log, s.stop, func() { s.watch(opts.ThrottleCheck) })
 	}()
 	g.SetObserver(s)
 	// Binds made before the observer was in place (the gateway starts
@@ -215,7 +217,7 @@ func (s *Server) addConnector(rec *channelRecord) error {
 // Handler is the request handler, for callers that run their own
 // fasthttp server.
 func (s *Server) Handler() fasthttp.RequestHandler {
-	return guard.FastHTTPAnswer("junebug", s.log, s.route, func(ctx *fasthttp.RequestCtx) {
+	return recovery.FastHTTPAnswer("junebug", s.log, s.route, func(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, newError(http.StatusInternalServerError, "internal error", errInternal, "the request failed; see the log"))
 	})
 }
@@ -251,41 +253,49 @@ func (s *Server) Close() error {
 
 const realm = `Basic realm="gwd junebug"`
 
-// authorized checks HTTP Basic credentials against [jcli]'s
-// admin_username and admin_password (the MD5 digest of the password).
-func (s *Server) authorized(ctx *fasthttp.RequestCtx) bool {
+// authorized checks HTTP Basic credentials against [jcli]'s admin
+// account (the gateway's Admin: cached once verified, otherwise checked
+// on the shared password-check pool, with its back-off). refused is set
+// when the attempt was refused unchecked (429).
+func (s *Server) authorized(ctx *fasthttp.RequestCtx) (ok bool, refused *authguard.Refused) {
 	h := ctx.Request.Header.Peek(fasthttp.HeaderAuthorization)
 	if len(h) == 0 {
-		return false
+		return false, nil
 	}
 	if ok := s.authOK.Load(); ok != nil && subtle.ConstantTimeCompare(*ok, h) == 1 {
-		return true
+		return true, nil
 	}
 	const prefix = "basic "
 	if len(h) < len(prefix) || !strings.EqualFold(string(h[:len(prefix)]), prefix) {
-		return false
+		return false, nil
 	}
 	dec, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(h[len(prefix):])))
 	if err != nil {
-		return false
+		return false, nil
 	}
 	user, pass, found := bytes.Cut(dec, []byte{':'})
 	if !found {
-		return false
+		return false, nil
 	}
-	jc := s.cfg.JCli
-	userOK := subtle.ConstantTimeCompare(user, []byte(jc.AdminUsername)) == 1
-	if !jc.PasswordMatches(string(pass)) || !userOK || jc.AdminUsername == "" {
-		return false
+	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
+	if err := s.g.Admin().Check(src, string(user), string(pass)); err != nil {
+		errors.As(err, &refused)
+		return false, refused
 	}
 	cp := append([]byte(nil), h...)
 	s.authOK.Store(&cp)
-	return true
+	return true, nil
 }
 
 // route dispatches a request by method and path.
 func (s *Server) route(ctx *fasthttp.RequestCtx) {
-	if !s.authorized(ctx) {
+	ok, refused := s.authorized(ctx)
+	if refused != nil {
+		ctx.Response.Header.Set("Retry-After", refused.RetryAfterHeader())
+		writeError(ctx, newError(http.StatusTooManyRequests, "too many requests", errUnauthorized, authguard.RefusedBody))
+		return
+	}
+	if !ok {
 		ctx.Response.Header.Set(fasthttp.HeaderWWWAuthenticate, realm)
 		writeError(ctx, newError(http.StatusUnauthorized, "authentication required", errUnauthorized,
 			"this API requires HTTP Basic authentication with the jCli admin credentials"))

@@ -16,7 +16,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 )
 
 // Write answers ctx with the metrics page.
@@ -51,7 +51,7 @@ func New(log *slog.Logger) *Server {
 		Write(ctx)
 	}
 	return &Server{srv: &fasthttp.Server{
-		Handler:            guard.FastHTTP("metrics", log, h),
+		Handler:            recovery.FastHTTP("metrics", log, h),
 		Name:               "gwd",
 		ReadTimeout:        10 * time.Second,
 		WriteTimeout:       30 * time.Second,

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/engine/content"
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -64,7 +64,7 @@ func Open(db *wal.DB, queue string, ttl time.Duration, deliver Deliver, log *slo
 	go func() {
 		defer close(a.done)
 		r := content.NewReassembler(ttl, 100_000)
-		guard.Loop("moparts", a.log, a.stop, func() { a.run(r) })
+		recovery.Loop("moparts", a.log, a.stop, func() { a.run(r) })
 	}()
 	return a, nil
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/gwd-project/gwd/engine/guard"
 	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/netio"
@@ -253,14 +253,14 @@ func (c *Connector) Start() error {
 		c.wg.Add(1)
 		go func(stop chan struct{}) {
 			defer c.wg.Done()
-			guard.Loop("smppc", c.log, stop, func() { b.run(stop) })
+			recovery.Loop("smppc", c.log, stop, func() { b.run(stop) })
 		}(c.stop)
 	}
 	if cfg.Bind != "receiver" {
 		c.wg.Add(1)
 		go func(stop chan struct{}) {
 			defer c.wg.Done()
-			guard.Loop("smppc", c.log, stop, func() { c.dispatch(stop) })
+			recovery.Loop("smppc", c.log, stop, func() { c.dispatch(stop) })
 		}(c.stop)
 	}
 	return nil

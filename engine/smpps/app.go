@@ -14,8 +14,7 @@ import (
 
 // app is the session.App of every ESME session.
 type app struct {
-	s      *Server
-	checks checkers
+	s *Server
 }
 
 // Bind authenticates against the users (system_id = username), with the
@@ -36,10 +35,9 @@ func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	username, password := string(req.SystemID), string(req.Password)
 	u, decided, err := acc.AuthenticateCached(username, password)
 	if !decided {
-		c := bindCheck{ss: ss, username: username, password: password, from: remoteIP(ss), cmd: req.Command}
-		if !a.checks.submit(a, c) {
-			s.log.Warn("bind refused: password checks queue full", "username", username)
-			return a.refuse(errors.New("password checks queue full"))
+		if err := a.startCheck(ss, username, password, remoteIP(ss), req.Command); err != nil {
+			s.log.Debug("bind refused without a password check", "username", username, "err", err)
+			return a.refuse(err)
 		}
 		return session.BindPending
 	}

@@ -3,10 +3,8 @@ package smpps
 import (
 	"errors"
 	"net/netip"
-	"runtime"
-	"sync"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
@@ -16,89 +14,39 @@ import (
 //
 // The router keeps only a slow salted hash of each password (PBKDF2, tens
 // of milliseconds of CPU). A bind whose password the authentication cache
-// knows is answered on the event loop at once. Any other (the first bind
-// after a start or a password change, and every wrong password) goes to
-// a small pool of checkers and is answered from there through
-// session.FinishBind, so that a password check never stalls the other
-// sessions of its event loop, and a flood of binds with wrong passwords
-// costs at most the pool's share of the CPU. A full queue refuses the bind
-// at once with ESME_RBINDFAIL.
+// knows is answered on the event loop at once, even while its address or
+// username is backed off. Any other (the first bind after a start or a
+// password change, every wrong password, every unknown username) goes to
+// the gateway's shared password-check pool (engine/authguard) and is
+// answered from there through session.FinishBind, so that a password
+// check never stalls the other sessions of its event loop. When the pool's
+// queue is full, or the source address or the username has failed too
+// often (the back-off of [auth]), the bind is refused at once with
+// ESME_RBINDFAIL and no KDF runs.
 
-const bindQueueLen = 256
-
-// bindCheck is one bind waiting for its password check.
-type bindCheck struct {
-	ss                 *session.Session
-	username, password string
-	from               netip.Addr
-	cmd                smpp.CommandID
-}
-
-// checkers is the pool that runs password checks.
-type checkers struct {
-	initOnce, startOnce, closeOnce sync.Once
-	q                              chan bindCheck
-	stop                           chan struct{}
-}
-
-func (k *checkers) init() {
-	k.initOnce.Do(func() {
-		k.q = make(chan bindCheck, bindQueueLen)
-		k.stop = make(chan struct{})
-	})
-}
-
-// close stops the pool (the server is closing); binds still queued are
-// left to their bind timeout.
-func (k *checkers) close() {
-	k.init()
-	k.closeOnce.Do(func() { close(k.stop) })
-}
-
-// submit queues c, starting the pool on first use; false when the queue is
-// full.
-func (k *checkers) submit(a *app, c bindCheck) bool {
-	k.init()
-	k.startOnce.Do(func() {
-		n := max(1, runtime.GOMAXPROCS(0)/2)
-		for range n {
-			go guard.Loop("smpps", a.s.log, k.stop, func() { k.run(a) })
-		}
-	})
-	select {
-	case k.q <- c:
-		return true
-	default:
-		return false
-	}
-}
-
-// run checks passwords until the pool is closed.
-func (k *checkers) run(a *app) {
-	for {
-		var c bindCheck
+// startCheck hands a bind's password check to the pool; a non-nil error
+// (*authguard.Refused) means it was refused without a check.
+func (a *app) startCheck(ss *session.Session, username, password string, from netip.Addr, cmd smpp.CommandID) error {
+	acc := a.s.b.Accounts()
+	return a.s.b.AuthGuard().Start(from, username, func() authguard.Result {
 		select {
-		case c = <-k.q:
-		case <-k.stop:
-			return
-		}
-		select {
-		case <-c.ss.Done():
-			continue // gone while it waited: no KDF for it
+		case <-ss.Done():
+			return authguard.Skipped // gone while it waited: no KDF for it
 		default:
 		}
-		u, authErr := a.s.b.Accounts().Authenticate(c.username, c.password)
-		err := c.ss.FinishBind(func() smpp.Status {
+		u, authErr := acc.Authenticate(username, password)
+		err := ss.FinishBind(func() smpp.Status {
 			if authErr != nil {
 				return a.refuse(authErr)
 			}
-			u, err := a.s.b.Accounts().BindAuthenticated(u, c.from)
-			return a.bound(c.ss, u, err, c.cmd)
+			u, err := acc.BindAuthenticated(u, from)
+			return a.bound(ss, u, err, cmd)
 		})
 		if err != nil && !errors.Is(err, session.ErrNoBindPending) {
-			a.s.log.Debug("bind answered too late", "username", c.username, "err", err)
+			a.s.log.Debug("bind answered too late", "username", username, "err", err)
 		}
-	}
+		return authguard.UserResult(authErr)
+	})
 }
 
 // refuse counts a refused bind and returns its status.

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/smpp"
@@ -48,7 +48,7 @@ func (u *user) add(ss *session.Session, rx bool) {
 			u.running = true
 			u.stop = make(chan struct{})
 			stop := u.stop
-			go guard.Loop("smpps", u.s.log, stop, func() { u.deliver(stop) })
+			go recovery.Loop("smpps", u.s.log, stop, func() { u.deliver(stop) })
 		}
 	}
 	u.signal()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/netio"
@@ -29,6 +30,9 @@ type Backend interface {
 	// CancelMT withdraws message id of user uid if it has not reached the
 	// SMSC yet; done gets the cancel_sm_resp status.
 	CancelMT(uid, id string, done func(smpp.Status))
+	// AuthGuard runs the password checks the cache cannot decide, and
+	// backs off sources and usernames that keep failing.
+	AuthGuard() *authguard.Guard
 }
 
 // Server is the SMPP server API.
@@ -162,7 +166,6 @@ func (s *Server) Close() error {
 			err = perr
 		}
 	}
-	s.app.checks.close()
 	s.mu.Lock()
 	for _, u := range s.users {
 		u.stopDeliverer()

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
@@ -125,7 +125,7 @@ func (l *lane) work() {
 func (w *worker) handleGuarded(m *wal.Msg) {
 	defer func() {
 		if v := recover(); v != nil {
-			guard.Report("thrower", w.l.t.log, v)
+			recovery.Report("thrower", w.l.t.log, v)
 			w.l.corrupt.Add(1)
 			if err := w.ack(m); err != nil {
 				w.l.t.log.Error("thrower: drop callback after a panic", "kind", w.l.kind.String(), "seq", m.Seq, "err", err)
@@ -141,7 +141,7 @@ func (w *worker) handleGuarded(m *wal.Msg) {
 func (w *worker) attemptGuarded(now time.Time) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			guard.Report("thrower", w.l.t.log, v)
+			recovery.Report("thrower", w.l.t.log, v)
 			err = fmt.Errorf("request: internal error (panic: %v)", v)
 		}
 	}()

@@ -8,7 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 )
 
 // TestPanicInRequestIsAFailedAttempt: a panic while making a callback's
@@ -26,7 +26,7 @@ func TestPanicInRequestIsAFailedAttempt(t *testing.T) {
 			return net.Dial("tcp", addr)
 		},
 	}
-	before := guard.Counter("thrower").Get()
+	before := recovery.Counter("thrower").Get()
 	th := start(t, Config{Policies: policies(fast(3)), Client: client})
 	throw(t, th, &Callback{Kind: DLR, Method: "POST", URL: rc.url("/dlr"), Params: []Param{{"id", "1"}}})
 	waitFor(t, "the DLR after the panic", func() bool { return th.Stats().DLR.Delivered == 1 })
@@ -34,7 +34,7 @@ func TestPanicInRequestIsAFailedAttempt(t *testing.T) {
 	if s.Retries != 1 || !strings.Contains(s.LastError, "panic: dialer bug") {
 		t.Errorf("stats %+v", s)
 	}
-	if n := guard.Counter("thrower").Get() - before; n != 1 {
+	if n := recovery.Counter("thrower").Get() - before; n != 1 {
 		t.Errorf("gwd_panics_total{where=thrower} +%d, want 1", n)
 	}
 	throw(t, th, &Callback{Kind: DLR, Method: "POST", URL: rc.url("/dlr"), Params: []Param{{"id", "2"}}})

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/egress"
-	"github.com/gwd-project/gwd/engine/guard"
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/wal"
 	"github.com/valyala/fasthttp"
 )
@@ -240,7 +240,7 @@ func Open(db *wal.DB, cfg Config) (*Thrower, error) {
 		go func() {
 			defer l.t.wg.Done()
 			defer close(l.jobs)
-			guard.Loop("thrower", l.t.log, l.t.stop, l.feed)
+			recovery.Loop("thrower", l.t.log, l.t.stop, l.feed)
 		}()
 		for range workers {
 			go l.work()

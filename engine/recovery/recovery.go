@@ -1,4 +1,4 @@
-// Package guard is gwd's recover() boundary: the request handlers, session
+// Package recovery is gwd's recover() boundary: the request handlers, session
 // callbacks and workers that run code on behalf of one connection or one
 // message wrap it here, so that a panic (a bug) ends that request or that
 // connection — logged at error level with its stack, counted in
@@ -8,7 +8,7 @@
 // was in; the callers recover at boundaries where that state is the
 // request's or the connection's own, and close the connection (or answer
 // 500) rather than go on with it.
-package guard
+package recovery
 
 import (
 	"fmt"
