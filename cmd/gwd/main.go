@@ -136,6 +136,10 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if *pprofAt != "" {
+		if err := loopbackOnly(*pprofAt); err != nil {
+			fmt.Fprintf(stderr, "gwd: -pprof: %v\n", err)
+			return 2
+		}
 		ln, err := net.Listen("tcp", *pprofAt)
 		if err != nil {
 			fmt.Fprintf(stderr, "gwd: pprof: %v\n", err)
@@ -152,6 +156,23 @@ func gwd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// loopbackOnly refuses a listen address that is not on loopback: pprof
+// serves heap profiles (which hold passwords and message content) with no
+// authentication, so it never listens where another host could reach it.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address: profiles have no authentication and hold secrets; use 127.0.0.1 or [::1]", addr)
 }
 
 // run runs the gateway until ctx is cancelled (SIGINT or SIGTERM), then

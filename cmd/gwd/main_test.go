@@ -104,3 +104,19 @@ func TestDemoBindsLoopback(t *testing.T) {
 		t.Errorf("the demo banner does not say it listens on 127.0.0.1 only:\n%s", b.String())
 	}
 }
+
+// -pprof listens on loopback only: profiles have no authentication and a
+// heap profile holds passwords.
+func TestPprofLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:6060", ":6060", "[::]:6060", "192.0.2.1:6060", "example.com:6060", "nonsense"} {
+		code, _, errOut := runGwd(t, "", "-pprof", addr)
+		if code != 2 || !strings.Contains(errOut, "-pprof") {
+			t.Errorf("-pprof %s: exit %d, %q", addr, code, errOut)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "127.0.0.2:0"} {
+		if err := loopbackOnly(addr); err != nil {
+			t.Errorf("%s refused: %v", addr, err)
+		}
+	}
+}
