@@ -49,7 +49,7 @@ func TestFastHTTPPanicAnswers500AndServerLives(t *testing.T) {
 	if got := Counter("guardtest").Get() - before; got != 1 {
 		t.Errorf("gwd_panics_total{where=guardtest} rose by %d, want 1", got)
 	}
-	if s := logs.String(); !strings.Contains(s, "boom in handler") || !strings.Contains(s, "guard_test.go") {
+	if s := logs.String(); !strings.Contains(s, "boom in handler") || !strings.Contains(s, "recovery_test.go") {
 		t.Errorf("log lacks the panic or its stack: %s", s)
 	}
 }
