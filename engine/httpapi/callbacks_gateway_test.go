@@ -131,7 +131,7 @@ func TestDLRURLCredentialsCannotReachAdminAPI(t *testing.T) {
 	q := url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"33600000001"}, "content": {"hi"},
 		"dlr-url": {flush}, "dlr-method": {"POST"}, "dlr-level": {"1"}}
 	code, body := send(t, base, q)
-	want := `Error "Argument [dlr-url] has an invalid value: [` + flush + `]: credentials (user:password@) are not allowed in a callback URL."`
+	want := `Error "Argument [dlr-url] has an invalid value: [http://***@` + ln.Addr().String() + `/admin/mtroutes/flush]: credentials (user:password@) are not allowed in a callback URL."`
 	if code != 400 || body != want {
 		t.Fatalf("/send: %d %s\nwant 400 %s", code, body, want)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/redact"
 )
 
 // internalURLs are dlr-urls an API user must not make gwd call, with a
@@ -57,7 +58,12 @@ func TestSendRefusesInternalDLRURL(t *testing.T) {
 	e := newEnv(t, config.HTTPAPI{}, Options{CallbackGuard: strictGuard(t)})
 	for _, tc := range internalURLs {
 		st, body := e.send("to", "1", "content", "hi", "dlr-url", tc.url, "dlr-method", "POST")
-		want := `Error "Argument [dlr-url] has an invalid value: [` + tc.url + `]: `
+		// The URL is echoed with its credentials masked: an answer may
+		// end up in a proxy's or a client's log.
+		want := `Error "Argument [dlr-url] has an invalid value: [` + redact.URL(tc.url) + `]: `
+		if strings.Contains(body, "jclipwd") {
+			t.Errorf("/send %s: the answer repeats the password: %s", tc.url, body)
+		}
 		if st != 400 || !strings.HasPrefix(body, want) || !strings.Contains(body, tc.why) || !strings.HasSuffix(body, `."`) {
 			t.Errorf("/send %s: %d %s, want 400 %s…%s…", tc.url, st, body, want, tc.why)
 		}
@@ -103,13 +109,13 @@ func TestSendBatchRefusesInternalCallbacks(t *testing.T) {
 	for _, tc := range internalURLs {
 		for _, c := range []struct{ body, want string }{
 			{`{"batch_config": {"callback_url": "` + tc.url + `"}, "messages": [{"to": "1", "content": "a"}]}`,
-				`{"message": "Argument [callback_url] has an invalid value: [` + tc.url + `]: `},
+				`{"message": "Argument [callback_url] has an invalid value: [` + redact.URL(tc.url) + `]: `},
 			{`{"batch_config": {"errback_url": "` + tc.url + `"}, "messages": [{"to": "1", "content": "a"}]}`,
-				`{"message": "Argument [errback_url] has an invalid value: [` + tc.url + `]: `},
+				`{"message": "Argument [errback_url] has an invalid value: [` + redact.URL(tc.url) + `]: `},
 			{`{"messages": [{"to": "1", "content": "a"}, {"to": ["2", "3"], "content": "b", "dlr-url": "` + tc.url + `"}]}`,
-				`{"message": "messages[1]: Argument [dlr-url] has an invalid value: [` + tc.url + `]: `},
+				`{"message": "messages[1]: Argument [dlr-url] has an invalid value: [` + redact.URL(tc.url) + `]: `},
 			{`{"globals": {"dlr-url": "` + tc.url + `"}, "messages": [{"to": "1", "content": "a"}]}`,
-				`{"message": "messages[0]: Argument [dlr-url] has an invalid value: [` + tc.url + `]: `},
+				`{"message": "messages[0]: Argument [dlr-url] has an invalid value: [` + redact.URL(tc.url) + `]: `},
 		} {
 			st, body, _ := e.rest("POST", "/secure/sendbatch", "foo", "bar", c.body)
 			if st != 400 || !strings.HasPrefix(body, c.want) || !strings.Contains(body, jsonText(tc.why)) {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/engine/thrower"
 )
 
@@ -530,9 +531,11 @@ func isCallbackURL(v []byte) bool {
 // answers 400:
 //
 //	Error "Argument [dlr-url] has an invalid value: [http://127.0.0.1/x]: 127.0.0.1 is a loopback address; callbacks go to public internet addresses only."
+//
+// The URL is echoed with its credentials masked (redact.URL).
 func (s *Server) checkCallback(name string, v []byte) error {
 	if err := s.opts.CallbackGuard.CheckURL(unsafeString(v)); err != nil {
-		return &paramError{"Argument [" + name + "] has an invalid value: [" + string(v) + "]: " + egress.Reason(err) + "."}
+		return &paramError{"Argument [" + name + "] has an invalid value: [" + redact.URL(string(v)) + "]: " + egress.Reason(err) + "."}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -169,7 +170,7 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 			continue
 		}
 		if !isCallbackURL([]byte(u.v)) {
-			return nil, time.Time{}, badBatch("Argument [" + u.name + "] has an invalid value: [" + u.v + "].")
+			return nil, time.Time{}, badBatch("Argument [" + u.name + "] has an invalid value: [" + redact.URL(u.v) + "].")
 		}
 		if err := s.checkCallback(u.name, []byte(u.v)); err != nil {
 			return nil, time.Time{}, badBatch(err.Error())
