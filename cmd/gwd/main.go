@@ -223,12 +223,21 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	if a := g.SMPPPlainAddr(); a != nil {
 		fmt.Fprintf(stderr, "gwd: SMPP server listening on %s (plain TCP, plain_port)\n", a)
 	}
+	// closers stop what has started, newest last; fail undoes them all
+	// when a later listener cannot open.
+	closers := []func() error{jb.Close}
+	fail := func(err error) error {
+		for _, c := range closers {
+			_ = c()
+		}
+		_ = g.Close()
+		return err
+	}
 	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard()})
+	closers = append(closers, api.Close)
 	ln, scheme, err := rl.listen("http-api", cfg.HTTPAPI.Addr(), cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey)
 	if err != nil {
-		_ = api.Close()
-		_ = g.Close()
-		return fmt.Errorf("http api: %w", err)
+		return fail(fmt.Errorf("http api: %w", err))
 	}
 	go func() {
 		if err := api.Serve(ln); err != nil {
@@ -236,13 +245,9 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		}
 	}()
 	fmt.Fprintf(stderr, "gwd: HTTP API listening on %s://%s\n", scheme, ln.Addr())
-	closers := []func() error{api.Close, jb.Close}
 	jln2, jscheme, err := rl.listen("junebug", cfg.Junebug.Addr(), cfg.Junebug.TLSCert, cfg.Junebug.TLSKey)
 	if err != nil {
-		_ = api.Close()
-		_ = jb.Close()
-		_ = g.Close()
-		return fmt.Errorf("junebug: %w", err)
+		return fail(fmt.Errorf("junebug: %w", err))
 	}
 	go func() {
 		if err := jb.Serve(jln2); err != nil {
@@ -256,9 +261,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	con := jcli.New(cfg.JCli, g, logger)
 	jln, err := net.Listen("tcp", cfg.JCli.Addr())
 	if err != nil {
-		_ = api.Close()
-		_ = g.Close()
-		return fmt.Errorf("jcli: %w", err)
+		return fail(fmt.Errorf("jcli: %w", err))
 	}
 	go func() {
 		if err := con.Serve(jln); err != nil && !errors.Is(err, jcli.ErrServerClosed) {
@@ -271,9 +274,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		adm := admin.New(g, admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {
-			_ = api.Close()
-			_ = g.Close()
-			return fmt.Errorf("admin api: %w", err)
+			return fail(fmt.Errorf("admin api: %w", err))
 		}
 		go func() {
 			if err := adm.Serve(aln); err != nil {
@@ -283,16 +284,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		closers = append(closers, adm.Close)
 		fmt.Fprintf(stderr, "gwd: admin API listening on %s://%s\n", ascheme, aln.Addr())
 	}
-	rl.watch(ctx, hup, logger)
 	if cfg.Metrics.Enabled() {
 		ms := metricsapi.New(logger)
 		mln, err := net.Listen("tcp", cfg.Metrics.Addr())
 		if err != nil {
-			for _, c := range closers {
-				_ = c()
-			}
-			_ = g.Close()
-			return fmt.Errorf("metrics: %w", err)
+			return fail(fmt.Errorf("metrics: %w", err))
 		}
 		go func() {
 			if err := ms.Serve(mln); err != nil {
@@ -302,6 +298,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		closers = append(closers, ms.Close)
 		fmt.Fprintf(stderr, "gwd: metrics on http://%s/metrics\n", mln.Addr())
 	}
+	rl.watch(ctx, hup, logger)
 	if !cfg.HTTPAPI.Metrics {
 		fmt.Fprintf(stderr, "gwd: /metrics not served on the HTTP API port ([http-api] metrics = false)\n")
 	}
