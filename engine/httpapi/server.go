@@ -203,7 +203,10 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
 	if s.closed.Load() {
-		return errors.New("httpapi: server closed")
+		// Closed before it served (a start-up that failed further on):
+		// nothing to serve, and the listener is not left open.
+		_ = ln.Close()
+		return nil
 	}
 	if err := s.srv.Serve(ln); err != nil {
 		return fmt.Errorf("httpapi: serve %s: %w", ln.Addr(), err)

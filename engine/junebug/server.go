@@ -225,7 +225,10 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
 	if s.closed.Load() {
-		return errors.New("junebug: server closed")
+		// Closed before it served (a start-up that failed further on):
+		// nothing to serve, and the listener is not left open.
+		_ = ln.Close()
+		return nil
 	}
 	if err := s.srv.Serve(ln); err != nil {
 		return fmt.Errorf("junebug: serve %s: %w", ln.Addr(), err)
