@@ -208,3 +208,47 @@ func TestBindBackoffPerSource(t *testing.T) {
 		t.Fatalf("another address: %v", st)
 	}
 }
+
+// [auth] kdf_failure_percent: wrong binds that the back-off does not bar
+// (free_failures is high here, as for a flood spread over more addresses
+// than it can bar) get their share of the KDF worker, then are refused at
+// once with ESME_RBINDFAIL without a KDF; a first bind from an address
+// with no failure on record still gets its check; one from the failing
+// address waits for the share to refill.
+func TestBindFailedChecksCapped(t *testing.T) {
+	old := router.PasswordIterations
+	router.PasswordIterations = 100_000 // real cost: the share is of real KDF time
+	g := authEnv(t, func(c *config.Config) {
+		c.Auth.FreeFailures = 1000
+		c.Auth.KDFFailurePercent = 1 // 10 s of burst at 1 %: 100 ms of failed checks
+	}, [2]string{"user1", "pass1"}, [2]string{"legit", "pw"})
+	router.PasswordIterations = old
+	if p := g.AuthGuard().Config().FailurePercent; p != 1 {
+		t.Fatalf("kdf_failure_percent 1 not applied: the guard has %d", p)
+	}
+	const flood = 20
+	var checked, refused int
+	for range flood {
+		switch st := bindRaw(t, g, "127.0.0.5", "user1", "wrong"); st {
+		case smpp.ESME_RINVPASWD:
+			checked++
+		case smpp.ESME_RBINDFAIL:
+			refused++
+		default:
+			t.Fatalf("wrong bind: %v", st)
+		}
+	}
+	if checked > 5 || refused < flood-5 {
+		t.Fatalf("%d wrong binds checked, %d refused; want the KDF to stop after ~100 ms of them", checked, refused)
+	}
+	n := router.KDFRuns()
+	if st := bindRaw(t, g, "127.0.0.5", "legit", "pw"); st != smpp.ESME_RBINDFAIL {
+		t.Fatalf("first bind from the failing address over the share: %v, want ESME_RBINDFAIL", st)
+	}
+	if d := router.KDFRuns() - n; d != 0 {
+		t.Fatalf("refused binds ran %d KDFs", d)
+	}
+	if st := bindRaw(t, g, "127.0.0.6", "legit", "pw"); st != smpp.ESME_ROK {
+		t.Fatalf("first bind from a clean address over the share: %v", st)
+	}
+}
