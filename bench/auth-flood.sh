@@ -18,8 +18,9 @@
 # FLOOD_RATE: the flood's requests per second (default 1000).
 # PROFILE=FILE: gwd serves pprof on 127.0.0.1:16061 and a CPU profile of
 #   the flooded phase (its middle, half its length) is written to FILE.
-# The wrong password has 7 characters: one longer than 8 (Jasmin's limit)
-# is refused before any check, which would not cost gwd a KDF.
+# FLOOD_PASSWORD: the flood's password (default wrongpw). One longer than
+#   8 characters (Jasmin's limit) is refused before any check: no KDF, so
+#   the run measures what the flood's requests and connections alone cost.
 . "$(dirname "$0")/lib.sh"
 DUR=${1:-20s}; shift || true
 CONC=${1:-256}; shift || true
@@ -51,7 +52,7 @@ legit() {
 
 q1=$(legit quiet1)
 sleep 2
-"$BIN/bench" http -url "http://127.0.0.1:$GWD_HTTP/send" -username demo -password wrongpw \
+"$BIN/bench" http -url "http://127.0.0.1:$GWD_HTTP/send" -username demo -password "${FLOOD_PASSWORD:-wrongpw}" \
 	-rate "$RATE" -count "$((RATE * (secs + 2)))" -duration "$((secs + 2))s" -timeout 5s $FLOOD_FLAGS -progress 0 \
 	-json "$WORK/flood.json" >"$WORK/flood.txt" 2>&1 &
 FLOOD_PID=$!
