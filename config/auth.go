@@ -28,7 +28,7 @@ type Auth struct {
 	// failed checks may take (after a burst of 10 s of it); once spent,
 	// checks are refused at once (HTTP 429, SMPP ESME_RBINDFAIL) until it
 	// refills, except one at a time from a source address with no
-	// failure on record. 100: no cap. Default 10.
+	// failure on record (up to one more burst). 100: no cap. Default 10.
 	KDFFailurePercent int `toml:"kdf_failure_percent"`
 }
 

@@ -43,8 +43,9 @@ type Config struct {
 	// KDF workers' CPU. Checks that pass cost nothing from it. Even
 	// then, a source address with no failure on record may have one
 	// check in flight, so that a client that has not been failing can
-	// still log in for the first time; each fresh address a flood uses
-	// thus gets one check past the cap. 100: no cap. Default 10.
+	// still log in for the first time, until failures have overspent
+	// by one more burst: fresh addresses in a flood buy at most that.
+	// 100: no cap. Default 10.
 	FailurePercent int
 	// FailureBurst is how long, at FailurePercent, the budget takes to
 	// fill: after a quiet period, failures may take up to FailureBurst ×
@@ -171,10 +172,11 @@ func (g *Guard) work() {
 			// A check that panics (a bug) counts as neither success nor
 			// failure; the worker and its waiter go on.
 			recovery.Run("authguard", nil, func() { r = t.fn() })
-			if r == Failed && g.failCost > 0 {
-				g.spend(t0, g.cfg.Now())
-			}
+			t1 := g.cfg.Now()
 			g.record(t.src, t.user, r)
+			if r == Failed && g.failCost > 0 {
+				g.spend(t0, t1)
+			}
 			if t.done != nil {
 				close(t.done)
 			}
@@ -231,8 +233,8 @@ func (g *Guard) record(src netip.Addr, user string, r Result) {
 // *Refused when src or username is backed off, src already has its share
 // of checks in flight, failed checks have taken their share of the
 // workers (Config.FailurePercent; a src with no failure on record may
-// then still have one check in flight), or the queue is full (fn then
-// never runs). fn's Result feeds the back-off tables. username is
+// then still have one check in flight, up to one more burst), or the
+// queue is full (fn then never runs). fn's Result feeds the back-off tables. username is
 // copied; src is reduced to its /64 for IPv6.
 func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
 	return g.start(src, username, fn, nil)
@@ -242,9 +244,10 @@ func (g *Guard) start(src netip.Addr, username string, fn func() Result, done ch
 	src = sourceKey(src)
 	now := g.cfg.Now()
 	// Over the failure budget, only a source with no failure on record
-	// may still start a check, one at a time: a first login from a
-	// client that has not been failing gets through a flood from
-	// others.
+	// may still start a check, one at a time, and only until failures
+	// have overspent by one more burst: a first login from a client
+	// that has not been failing gets through a flood from others, and a
+	// flood of fresh addresses buys at most that burst.
 	over := g.overBudget(now)
 	limit := g.inflight
 	if over > 0 {
@@ -258,7 +261,7 @@ func (g *Guard) start(src netip.Addr, username string, fn func() Result, done ch
 		g.Stats.RefusedBarred.Add(1)
 		return &Refused{RetryAfter: wait}
 	}
-	if over > 0 && (!clean || busy) {
+	if over > 0 && (!clean || busy || over > g.cfg.FailureBurst) {
 		if src.IsValid() && !busy {
 			g.srcs.release(src) // acquire counted it in flight
 		}

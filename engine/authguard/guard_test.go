@@ -263,6 +263,20 @@ func TestFailureBudget(t *testing.T) {
 	if err := run(t, g, src(101), "legit", Passed); !errors.As(err, &rf) || !rf.Budget {
 		t.Fatalf("over budget, a source that just failed: %v", err)
 	}
+	// Fresh addresses buy at most one more burst (1 s of checks, about
+	// ten); then even a clean one is refused until the share refills.
+	fresh := 0
+	for ; fresh < 100; fresh++ {
+		if g.Run(src(110+fresh), "x", fail) != nil {
+			break
+		}
+	}
+	if fresh > 11 {
+		t.Fatalf("%d failed checks from fresh addresses over budget; want one more burst, about ten", fresh)
+	}
+	if err := run(t, g, src(250), "legit", Passed); !errors.As(err, &rf) || !rf.Budget {
+		t.Fatalf("clean source two bursts over budget: %v", err)
+	}
 	// Once Retry-After has passed anyone gets in, and passing checks
 	// spend nothing: many in a row all run.
 	c.add(g.overBudget(c.now()))
