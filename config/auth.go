@@ -24,6 +24,12 @@ type Auth struct {
 	// TrackedKeys is the most source addresses, and the most usernames,
 	// whose failures are remembered. Default 65536.
 	TrackedKeys int `toml:"tracked_keys"`
+	// KDFFailurePercent caps the share of the KDF workers' time that
+	// failed checks may take (after a burst of 10 s of it); once spent,
+	// checks are refused at once (HTTP 429, SMPP ESME_RBINDFAIL) until it
+	// refills, except one at a time from a source address with no
+	// failure on record (up to one more burst). 100: no cap. Default 10.
+	KDFFailurePercent int `toml:"kdf_failure_percent"`
 }
 
 // Limits of [auth].
@@ -36,7 +42,7 @@ const (
 
 // DefaultAuth returns [auth]'s defaults.
 func DefaultAuth() Auth {
-	return Auth{KDFQueue: 256, FreeFailures: 5, BackoffSecs: 1, MaxBackoffSecs: 300, TrackedKeys: 65536}
+	return Auth{KDFQueue: 256, FreeFailures: 5, BackoffSecs: 1, MaxBackoffSecs: 300, TrackedKeys: 65536, KDFFailurePercent: 10}
 }
 
 // Backoff is backoff as a duration.
@@ -55,6 +61,7 @@ func validateAuth(v *validator, c Config) {
 	v.between(auth, "backoff", a.BackoffSecs, 1, MaxBackoffSecs, "seconds")
 	v.between(auth, "max_backoff", a.MaxBackoffSecs, max(1, a.BackoffSecs), MaxBackoffSecs, "seconds, at least backoff")
 	v.between(auth, "tracked_keys", a.TrackedKeys, 16, MaxTrackedAuthKey, "keys")
+	v.between(auth, "kdf_failure_percent", a.KDFFailurePercent, 1, 100, "percent of the KDF workers' time, 100 for no cap")
 
 	if c.JCli.Authentication || c.JCli.AdminPassword != "" {
 		if _, err := ParseAdminSecret(c.JCli.AdminPassword); err != nil {

@@ -68,6 +68,7 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"auth.backoff", d.Auth.BackoffSecs, 1},
 		{"auth.max_backoff", d.Auth.MaxBackoffSecs, 300},
 		{"auth.tracked_keys", d.Auth.TrackedKeys, 65536},
+		{"auth.kdf_failure_percent", d.Auth.KDFFailurePercent, 10},
 		// jasmin.cfg / dlr-thrower and deliversm-thrower
 		{"dlr-thrower.http_timeout", d.DLRThrower.HTTPTimeoutSecs, 30},
 		{"dlr-thrower.retry_delay", d.DLRThrower.RetryDelaySecs, 30},
@@ -476,6 +477,8 @@ func TestValidateNamesSectionAndKey(t *testing.T) {
 		{func(c *Config) { c.JCli.AdminPassword = "jclipwd" }, "[jcli] admin_password: not a pbkdf2-sha256$…, bcrypt"},
 		{func(c *Config) { c.Auth.KDFQueue = 0 }, "[auth] kdf_queue: 0 is out of range"},
 		{func(c *Config) { c.Auth.MaxBackoffSecs = 7200 }, "[auth] max_backoff: 7200 is out of range"},
+		{func(c *Config) { c.Auth.KDFFailurePercent = 0 }, "[auth] kdf_failure_percent: 0 is out of range (1-100 percent"},
+		{func(c *Config) { c.Auth.KDFFailurePercent = 101 }, "[auth] kdf_failure_percent: 101 is out of range"},
 		{func(c *Config) { c.DLRThrower.HTTPTimeoutSecs = 0 }, "[dlr-thrower] http_timeout: 0 must be at least 1 second"},
 		{func(c *Config) { c.DLRThrower.RetryDelaySecs = 0 }, "[dlr-thrower] retry_delay: 0 must be at least 1 second"},
 		{func(c *Config) { c.DLRThrower.MaxRetries = -1 }, "[dlr-thrower] max_retries: -1 must be at least 0"},

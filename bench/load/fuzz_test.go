@@ -108,3 +108,25 @@ func FuzzParseCallback(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSourceAddrs(f *testing.F) {
+	f.Add("127.0.0.2-127.0.0.254")
+	f.Add("127.0.0.1,::1-::2")
+	f.Fuzz(func(t *testing.T, s string) {
+		addrs, err := ParseSourceAddrs(s)
+		if err != nil {
+			if addrs != nil {
+				t.Fatalf("ParseSourceAddrs(%q) = %v with error %v", s, addrs, err)
+			}
+			return
+		}
+		if len(addrs) > MaxSourceAddrs || (s != "" && len(addrs) == 0) {
+			t.Fatalf("ParseSourceAddrs(%q): %d addresses", s, len(addrs))
+		}
+		for _, a := range addrs {
+			if !a.IsValid() || a.Zone() != "" {
+				t.Fatalf("ParseSourceAddrs(%q): %v", s, a)
+			}
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
@@ -28,6 +29,18 @@ type HTTPConfig struct {
 	Username string
 	Password string
 	REST     bool
+	// Usernames > 1 spreads the requests over usernames: every
+	// Usernames-th request carries Username, each other one a name never
+	// used before (Username followed by "-" and the request number), as a
+	// credential-stuffing flood does. 0 or 1: Username only.
+	Usernames int
+	// SourceAddrs, when set, are the local addresses the client sockets
+	// bind to, taken in turn per request (one keep-alive client each);
+	// empty lets the system choose.
+	SourceAddrs []netip.Addr
+	// Close opens a new connection for every request (Connection: close)
+	// instead of keeping them alive.
+	Close bool
 
 	Concurrency int
 	// Rate is requests per second over all clients; 0 sends flat out.
@@ -114,6 +127,10 @@ func (c HTTPConfig) normalized() (HTTPConfig, *url.URL, error) {
 		return c, nil, errors.New("http: -username and -password are required")
 	case c.Concurrency < 1 || c.Concurrency > 10000:
 		return c, nil, fmt.Errorf("http: concurrency %d: want 1 to 10000", c.Concurrency)
+	case c.Usernames < 0:
+		return c, nil, fmt.Errorf("http: usernames %d: want 0 or more", c.Usernames)
+	case len(c.SourceAddrs) > MaxSourceAddrs:
+		return c, nil, fmt.Errorf("http: %d source addresses: want at most %d", len(c.SourceAddrs), MaxSourceAddrs)
 	case c.Rate < 0:
 		return c, nil, fmt.Errorf("http: rate %g: want 0 (flat out) or more", c.Rate)
 	case c.Count < 1:
@@ -139,6 +156,7 @@ func (c HTTPConfig) normalized() (HTTPConfig, *url.URL, error) {
 func (c HTTPConfig) settings() Settings {
 	return Settings{
 		Concurrency: c.Concurrency, REST: c.REST, Rate: c.Rate, Count: c.Count,
+		Usernames: c.Usernames, SourceAddrs: len(c.SourceAddrs), Close: c.Close,
 		Duration: c.Duration.String(), Content: c.Content.String(), LongParts: c.LongParts,
 		Receipts: c.DLR, ReceiptWait: c.ReceiptWait.String(),
 	}
@@ -147,7 +165,7 @@ func (c HTTPConfig) settings() Settings {
 type httpRun struct {
 	cfg   HTTPConfig
 	uri   string
-	hc    *fasthttp.HostClient
+	hcs   []*fasthttp.HostClient // one per source address, or one
 	pay   *payloads
 	track *tracker
 	sink  *sink
@@ -157,6 +175,7 @@ type httpRun struct {
 
 	// Request bodies, built once: everything but the destination.
 	prefix  []byte    // form: credentials, from and DLR fields; JSON: from and DLR fields
+	rest    []byte    // form with Usernames > 1: the prefix after the username
 	content [3][]byte // per Kind
 	auth    string    // REST Basic authorization
 	parts   [3]int64  // PDUs per Kind
@@ -207,12 +226,12 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*Report, error) {
 		rep.SMPPSim = &SimDelta{URL: cfg.SimStatsURL, Before: before}
 	}
 	r := &httpRun{cfg: cfg, uri: u.String(), pay: newPayloads(cfg.LongParts), stop: newStopper()}
-	r.hc = &fasthttp.HostClient{
-		Addr: hostport, IsTLS: u.Scheme == "https", Name: "gwd-bench",
-		MaxConns: cfg.Concurrency, ReadTimeout: cfg.Timeout, WriteTimeout: cfg.Timeout,
-		MaxIdleConnDuration: time.Minute, MaxConnWaitTimeout: cfg.Timeout,
-	}
-	defer r.hc.CloseIdleConnections()
+	r.hcs = newHostClients(cfg, hostport, u.Scheme == "https")
+	defer func() {
+		for _, hc := range r.hcs {
+			hc.CloseIdleConnections()
+		}
+	}()
 	if cfg.DLR {
 		r.track = newTracker(min(cfg.Count, 1<<20))
 		r.sink, err = startSink(cfg.DLRListen, cfg.DLRURL, r.track, cfg.DLRLevel == 1)
@@ -310,6 +329,7 @@ func (r *httpRun) buildBodies() {
 	if !cfg.REST {
 		b := append([]byte(nil), "username="...)
 		b = append(b, url.QueryEscape(cfg.Username)...)
+		n := len(b)
 		b = append(b, "&password="...)
 		b = append(b, url.QueryEscape(cfg.Password)...)
 		b = append(b, "&from="...)
@@ -323,6 +343,7 @@ func (r *httpRun) buildBodies() {
 			b = append(b, cfg.DLRMethod...)
 		}
 		r.prefix = b
+		r.rest = b[n:]
 		r.content[GSM7] = append([]byte("&content="), url.QueryEscape(string(r.pay.gsm7))...)
 		r.content[UCS2] = append([]byte("&coding=8&hex-content="), hex.EncodeToString(r.pay.ucs2)...)
 		r.content[Long] = append([]byte("&content="), url.QueryEscape(string(r.pay.long))...)
@@ -366,6 +387,13 @@ func appendJSONQuote(b []byte, s string) []byte {
 func (w *httpWorker) buildBody(num uint64, kind Kind) []byte {
 	r := w.run
 	b := append(w.body[:0], r.prefix...)
+	if !r.cfg.REST && r.cfg.Usernames > 1 && num%uint64(r.cfg.Usernames) != 0 {
+		b = append(b[:0], "username="...)
+		b = append(b, url.QueryEscape(r.cfg.Username)...)
+		b = append(b, '-')
+		b = strconv.AppendUint(b, num, 10)
+		b = append(b, r.rest...)
+	}
 	if r.cfg.REST {
 		b = append(b, `,"to":"`...)
 		b = appendDest(b, r.cfg.DstPrefix, num)
@@ -411,10 +439,16 @@ func (w *httpWorker) loop() {
 		kind := r.cfg.Content.Kind(num)
 		parts := r.parts[kind]
 		req.SetBody(w.buildBody(num, kind))
+		if r.cfg.REST && r.cfg.Usernames > 1 {
+			req.Header.Set(fasthttp.HeaderAuthorization, r.authFor(num))
+		}
+		if r.cfg.Close {
+			req.SetConnectionClose()
+		}
 		w.c.msgsSent.Add(1)
 		w.c.pdusSent.Add(parts)
 		t0 := nanotime()
-		err := r.hc.DoTimeout(req, resp, r.cfg.Timeout)
+		err := r.hcs[num%uint64(len(r.hcs))].DoTimeout(req, resp, r.cfg.Timeout)
 		now := nanotime()
 		if err != nil {
 			key := "transport: " + transportKind(err)
@@ -458,6 +492,39 @@ func (w *httpWorker) loop() {
 			}
 		}
 	}
+}
+
+// authFor is the REST Basic authorization of request num with Usernames
+// > 1 (see HTTPConfig.Usernames).
+func (r *httpRun) authFor(num uint64) string {
+	if num%uint64(r.cfg.Usernames) == 0 {
+		return r.auth
+	}
+	user := r.cfg.Username + "-" + strconv.FormatUint(num, 10)
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+r.cfg.Password))
+}
+
+// newHostClients makes the run's clients: one, or one per source address
+// whose connections bind to it.
+func newHostClients(cfg HTTPConfig, hostport string, tls bool) []*fasthttp.HostClient {
+	mk := func() *fasthttp.HostClient {
+		return &fasthttp.HostClient{
+			Addr: hostport, IsTLS: tls, Name: "gwd-bench",
+			MaxConns: cfg.Concurrency, ReadTimeout: cfg.Timeout, WriteTimeout: cfg.Timeout,
+			MaxIdleConnDuration: time.Minute, MaxConnWaitTimeout: cfg.Timeout,
+		}
+	}
+	if len(cfg.SourceAddrs) == 0 {
+		return []*fasthttp.HostClient{mk()}
+	}
+	hcs := make([]*fasthttp.HostClient, len(cfg.SourceAddrs))
+	for i, a := range cfg.SourceAddrs {
+		d := &net.Dialer{Timeout: cfg.Timeout, LocalAddr: &net.TCPAddr{IP: a.AsSlice()}}
+		hc := mk()
+		hc.Dial = func(addr string) (net.Conn, error) { return d.Dial("tcp", addr) }
+		hcs[i] = hc
+	}
+	return hcs
 }
 
 // pace sleeps until due, in steps that notice the stop; false when the run

@@ -63,6 +63,9 @@ type Settings struct {
 	Window      int     `json:"window,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	REST        bool    `json:"rest,omitempty"`
+	Usernames   int     `json:"usernames,omitempty"`
+	SourceAddrs int     `json:"source_addrs,omitempty"`
+	Close       bool    `json:"conn_per_request,omitempty"`
 	Rate        float64 `json:"rate"`
 	Count       int     `json:"count"`
 	Duration    string  `json:"duration"`

@@ -41,6 +41,15 @@
 // -set callbacks.allow_networks=127.0.0.0/8 for a sink on 127.0.0.1
 // (bench/lib.sh does).
 //
+// For an authentication flood (bench/auth-flood.sh), HTTP mode also
+// takes -source-addrs (local addresses the client sockets bind to, in turn
+// per request, one keep-alive client each: 127.0.0.2-127.0.0.254 or a,b),
+// -usernames N (every Nth request carries -username, the others a new
+// unknown name each, -username-<request number>) and -close (a new
+// connection per request); -rate then fixes the flood's rate, and wrong
+// passwords are counted as errors (HTTP 403, 429 …) without stopping
+// the run.
+//
 // The report, on stdout (on stderr when -json - puts the JSON on stdout):
 // messages and PDUs sent, acknowledged OK, failed and unanswered;
 // throughput over the send phase (first submit to last response); errors

@@ -26,14 +26,19 @@ type fakeJasmin struct {
 	srv        *fasthttp.Server
 	n          atomic.Int64
 
-	mu   sync.Mutex
-	reqs []map[string]string // parameters of each accepted request
+	mu    sync.Mutex
+	reqs  []map[string]string // parameters of each accepted request
+	tries []try               // every /send request, accepted or not
+	conns atomic.Int64        // connections accepted
 
 	jobs    chan dlrJob
 	acked   atomic.Int64 // callbacks answered ACK/Jasmin
 	badAcks atomic.Int64
 	wg      sync.WaitGroup
 }
+
+// try is who sent a request: its source address and username.
+type try struct{ src, user string }
 
 type dlrJob struct{ url, method, id string }
 
@@ -44,7 +49,11 @@ func startFakeJasmin(t *testing.T, user, pass string) *fakeJasmin {
 		t.Fatal(err)
 	}
 	j := &fakeJasmin{user: user, pass: pass, ln: ln, jobs: make(chan dlrJob, 100000)}
-	j.srv = &fasthttp.Server{Handler: j.handle}
+	j.srv = &fasthttp.Server{Handler: j.handle, ConnState: func(_ net.Conn, s fasthttp.ConnState) {
+		if s == fasthttp.StateNew {
+			j.conns.Add(1)
+		}
+	}}
 	go func() { _ = j.srv.Serve(ln) }()
 	for range 2 {
 		j.wg.Add(1)
@@ -82,6 +91,9 @@ func (j *fakeJasmin) handle(ctx *fasthttp.RequestCtx) {
 		}
 	case string(ctx.Path()) == "/send":
 		ctx.PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+		j.mu.Lock()
+		j.tries = append(j.tries, try{src: ctx.RemoteIP().String(), user: params["username"]})
+		j.mu.Unlock()
 		if params["username"] != j.user || params["password"] != j.pass {
 			ctx.SetStatusCode(403)
 			ctx.SetBodyString(`Error "Authentication failure for username:` + params["username"] + `"`)
@@ -270,5 +282,55 @@ func TestHTTPUnreachable(t *testing.T) {
 	code, _, stderr := runBench(t, "http", "-url", "http://"+addr+"/send", "-username", "u", "-password", "p", "-count", "5", "-progress", "0")
 	if code != 1 || !strings.Contains(stderr, "cannot reach http://"+addr+"/send") {
 		t.Errorf("exit %d, stderr %q; want 1 and cannot reach", code, stderr)
+	}
+}
+
+// A flood as bench/auth-flood.sh sends it: wrong passwords from several
+// source addresses, spread over usernames, a connection per request, at a
+// fixed rate; every refusal is counted and the run goes on.
+func TestHTTPFloodFromManySources(t *testing.T) {
+	j := startFakeJasmin(t, "foo", "bar")
+	out := filepath.Join(t.TempDir(), "flood.json")
+	code, _, stderr := runBench(t, "http", "-url", j.url("/send"), "-username", "foo", "-password", "nope",
+		"-source-addrs", "127.0.0.2-127.0.0.4", "-usernames", "4", "-close", "-rate", "200",
+		"-concurrency", "8", "-count", "40", "-json", out, "-progress", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := readReport(t, out)
+	if r.Messages.Sent != 40 || r.Messages.Failed != 40 || r.Errors["HTTP 403"] != 40 {
+		t.Errorf("messages %+v, errors %v; want 40 sent, 40 failed with HTTP 403", r.Messages, r.Errors)
+	}
+	// 40 requests at 200/s: the last is due 195 ms after the first.
+	if r.SendSeconds < 0.19 {
+		t.Errorf("40 requests at -rate 200 took %.3f s; want at least 0.195", r.SendSeconds)
+	}
+	// One more: bench checks the target answers TCP before the run.
+	if n := j.conns.Load(); n != 41 {
+		t.Errorf("%d connections for 40 requests with -close; want 40 and the reachability check", n)
+	}
+	j.mu.Lock()
+	tries := append([]try(nil), j.tries...)
+	j.mu.Unlock()
+	srcs, users := map[string]int{}, map[string]int{}
+	for _, tr := range tries {
+		srcs[tr.src]++
+		users[tr.user]++
+	}
+	if len(tries) != 40 || len(srcs) != 3 || srcs["127.0.0.2"] != 14 || srcs["127.0.0.3"] != 13 || srcs["127.0.0.4"] != 13 {
+		t.Errorf("%d requests by source %v; want 14, 13, 13 from 127.0.0.2-4", len(tries), srcs)
+	}
+	if len(users) != 31 || users["foo"] != 10 || users["foo-1"] != 1 || users["foo-39"] != 1 {
+		t.Errorf("usernames %v; want foo 10 times and 30 others once each", users)
+	}
+}
+
+func TestHTTPSourceAddrsUsage(t *testing.T) {
+	for _, bad := range []string{"127.0.0.9-127.0.0.1", "127.0.0.1-::1", "nope", "10.0.0.0-10.0.255.255"} {
+		code, _, stderr := runBench(t, "http", "-url", "http://127.0.0.1:1/send", "-username", "u", "-password", "p",
+			"-source-addrs", bad, "-progress", "0")
+		if code != 2 || !strings.Contains(stderr, "source addrs") {
+			t.Errorf("-source-addrs %s: exit %d, stderr %q; want 2 and the flag's complaint", bad, code, stderr)
+		}
 	}
 }

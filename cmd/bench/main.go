@@ -154,6 +154,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c common
 	c.register(fs, "requests")
 	var cfg load.HTTPConfig
+	var err error
 	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:1401/send", "send URL")
 	fs.StringVar(&cfg.Username, "username", "", "account username")
 	fs.StringVar(&cfg.Password, "password", "", "account password")
@@ -165,8 +166,14 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.DLRLevel, "dlr-level", 3, "1: SMS-C level, 2: terminal level, 3: both (terminal ones are counted)")
 	fs.StringVar(&cfg.DLRMethod, "dlr-method", "POST", "GET or POST")
 	fs.DurationVar(&cfg.Timeout, "timeout", load.DefaultHTTPTimeout, "give up on a request after this")
+	fs.IntVar(&cfg.Usernames, "usernames", 1, "N > 1: every Nth request carries -username, the others a new unknown name each (-username-<request number>)")
+	sources := fs.String("source-addrs", "", "local addresses the client sockets bind to, in turn per request: a,b or first-last (127.0.0.2-127.0.0.254)")
+	fs.BoolVar(&cfg.Close, "close", false, "a new connection per request (Connection: close) instead of keep-alive")
 	if code, stop := parse(fs, args); stop {
 		return code
+	}
+	if cfg.SourceAddrs, err = load.ParseSourceAddrs(*sources); err != nil {
+		return usageError(stderr, err)
 	}
 	content, err := load.ParseContent(c.content)
 	if err != nil {

@@ -74,18 +74,19 @@ func (t *table[K]) barred(k K, now time.Time) time.Duration {
 }
 
 // acquire is barred, then (when not barred) counts one more check in
-// flight for k: busy when k already has limit in flight.
-func (t *table[K]) acquire(k K, now time.Time, limit int) (wait time.Duration, busy bool) {
+// flight for k: busy when k already has limit in flight. clean is true
+// when k has no failure on record.
+func (t *table[K]) acquire(k K, now time.Time, limit int) (wait time.Duration, busy, clean bool) {
 	s := t.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.m[k]
 	if e != nil {
 		if d := e.until.Sub(now); d > 0 {
-			return d, false
+			return d, false, false
 		}
 		if e.inflight >= limit {
-			return 0, true
+			return 0, true, e.fails == 0
 		}
 	} else {
 		if len(s.m) >= t.max {
@@ -95,7 +96,7 @@ func (t *table[K]) acquire(k K, now time.Time, limit int) (wait time.Duration, b
 		s.m[k] = e
 	}
 	e.inflight++
-	return 0, false
+	return 0, false, e.fails == 0
 }
 
 // release ends a check acquire counted.

@@ -34,6 +34,23 @@ type Config struct {
 	// TableSize is the most source addresses, and the most usernames,
 	// remembered. Default 65,536 each.
 	TableSize int
+	// FailurePercent caps the worker time that checks which fail may
+	// take: at most this percent of the workers' time, averaged (after a
+	// burst of FailureBurst of that budget); once it is spent, every
+	// attempt that needs a check is refused at once (Refused.Budget)
+	// until it refills, so that a flood of wrong passwords from more
+	// sources than the back-off can bar takes at most this share of the
+	// KDF workers' CPU. Checks that pass cost nothing from it. Even
+	// then, a source address with no failure on record may have one
+	// check in flight, so that a client that has not been failing can
+	// still log in for the first time, until failures have overspent
+	// by one more burst: fresh addresses in a flood buy at most that.
+	// 100: no cap. Default 10.
+	FailurePercent int
+	// FailureBurst is how long, at FailurePercent, the budget takes to
+	// fill: after a quiet period, failures may take up to FailureBurst ×
+	// FailurePercent / 100 of worker time at once. Default 10 s.
+	FailureBurst time.Duration
 	// Wait bounds how long a synchronous check (Run) waits for its answer
 	// once queued. Default 30 s.
 	Wait time.Duration
@@ -61,6 +78,13 @@ func (c *Config) defaults() {
 	if c.TableSize <= 0 {
 		c.TableSize = 65536
 	}
+	if c.FailurePercent <= 0 {
+		c.FailurePercent = 10
+	}
+	c.FailurePercent = min(c.FailurePercent, 100)
+	if c.FailureBurst <= 0 {
+		c.FailureBurst = 10 * time.Second
+	}
 	if c.Wait <= 0 {
 		c.Wait = 30 * time.Second
 	}
@@ -84,6 +108,7 @@ type Stats struct {
 	Checks        atomic.Uint64 // checks the workers ran
 	RefusedBusy   atomic.Uint64 // refused: the queue was full
 	RefusedBarred atomic.Uint64 // refused: source or username backed off
+	RefusedBudget atomic.Uint64 // refused: failed checks took their share
 }
 
 // Guard is the shared pool and its back-off tables.
@@ -99,6 +124,13 @@ type Guard struct {
 	// inflight is the most checks one source may have queued or
 	// running: max(FreeFailures, Queue/16).
 	inflight int
+	// failTAT is the failure budget as a GCRA: the time (Unix ns) at
+	// which the failed checks so far would be paid for at
+	// FailurePercent of the workers; attempts are refused while it is
+	// more than FailureBurst ahead of now. failCost is the ns it moves
+	// per ns of failed check; 0 when there is no cap.
+	failTAT  atomic.Int64
+	failCost float64
 }
 
 type task struct {
@@ -115,6 +147,9 @@ func New(cfg Config) *Guard {
 	g.srcs = newTable(&g.cfg, cfg.TableSize, hashAddr)
 	g.users = newTable(&g.cfg, cfg.TableSize, hashString)
 	g.inflight = max(cfg.FreeFailures, cfg.Queue/16)
+	if cfg.FailurePercent < 100 {
+		g.failCost = 100 / float64(cfg.FailurePercent*cfg.Workers)
+	}
 	for range cfg.Workers {
 		go g.work()
 	}
@@ -133,10 +168,15 @@ func (g *Guard) work() {
 		case t := <-g.q:
 			g.Stats.Checks.Add(1)
 			r := Skipped
+			t0 := g.cfg.Now()
 			// A check that panics (a bug) counts as neither success nor
 			// failure; the worker and its waiter go on.
 			recovery.Run("authguard", nil, func() { r = t.fn() })
+			t1 := g.cfg.Now()
 			g.record(t.src, t.user, r)
+			if r == Failed && g.failCost > 0 {
+				g.spend(t0, t1)
+			}
 			if t.done != nil {
 				close(t.done)
 			}
@@ -144,6 +184,28 @@ func (g *Guard) work() {
 			return
 		}
 	}
+}
+
+// spend charges the failure budget with a failed check that ran from t0
+// to t1.
+func (g *Guard) spend(t0, t1 time.Time) {
+	cost := int64(float64(t1.Sub(t0)) * g.failCost)
+	now := t1.UnixNano()
+	for {
+		old := g.failTAT.Load()
+		if g.failTAT.CompareAndSwap(old, max(old, now)+cost) {
+			return
+		}
+	}
+}
+
+// overBudget is how long failed checks have overspent their share (0:
+// within it).
+func (g *Guard) overBudget(now time.Time) time.Duration {
+	if g.failCost == 0 {
+		return 0
+	}
+	return max(0, time.Duration(g.failTAT.Load()-now.UnixNano())-g.cfg.FailureBurst)
 }
 
 // record updates the back-off tables with a check's result.
@@ -169,7 +231,10 @@ func (g *Guard) record(src netip.Addr, user string, r Result) {
 // Start queues fn, the slow check of an attempt from src (the zero Addr
 // when unknown) for username, to run on a worker, and returns at once: a
 // *Refused when src or username is backed off, src already has its share
-// of checks in flight, or the queue is full (fn then never runs). fn's Result feeds the back-off tables. username is
+// of checks in flight, failed checks have taken their share of the
+// workers (Config.FailurePercent; a src with no failure on record may
+// then still have one check in flight, up to one more burst), or the
+// queue is full (fn then never runs). fn's Result feeds the back-off tables. username is
 // copied; src is reduced to its /64 for IPv6.
 func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
 	return g.start(src, username, fn, nil)
@@ -178,13 +243,30 @@ func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
 func (g *Guard) start(src netip.Addr, username string, fn func() Result, done chan struct{}) error {
 	src = sourceKey(src)
 	now := g.cfg.Now()
-	wait, busy := g.users.barred(username, now), false
+	// Over the failure budget, only a source with no failure on record
+	// may still start a check, one at a time, and only until failures
+	// have overspent by one more burst: a first login from a client
+	// that has not been failing gets through a flood from others, and a
+	// flood of fresh addresses buys at most that burst.
+	over := g.overBudget(now)
+	limit := g.inflight
+	if over > 0 {
+		limit = 1
+	}
+	wait, busy, clean := g.users.barred(username, now), false, false
 	if wait == 0 && src.IsValid() {
-		wait, busy = g.srcs.acquire(src, now, g.inflight)
+		wait, busy, clean = g.srcs.acquire(src, now, limit)
 	}
 	if wait > 0 {
 		g.Stats.RefusedBarred.Add(1)
 		return &Refused{RetryAfter: wait}
+	}
+	if over > 0 && (!clean || busy || over > g.cfg.FailureBurst) {
+		if src.IsValid() && !busy {
+			g.srcs.release(src) // acquire counted it in flight
+		}
+		g.Stats.RefusedBudget.Add(1)
+		return &Refused{RetryAfter: over, Busy: true, Budget: true}
 	}
 	if !busy {
 		select {
@@ -234,12 +316,16 @@ const RefusedBody = "Too many authentication attempts, retry later"
 // 429 with Retry-After; SMPP ESME_RBINDFAIL.
 type Refused struct {
 	RetryAfter time.Duration
-	Busy       bool // the queue was full (else: back-off)
+	Busy       bool // the pool was busy: the queue full, or Budget (else: back-off)
+	Budget     bool // failed checks had taken their share of the workers
 }
 
 func (e *Refused) Error() string {
 	why := "backed off"
-	if e.Busy {
+	switch {
+	case e.Budget:
+		why = "failed password checks over their share of the workers"
+	case e.Busy:
 		why = "password checks queue full"
 	}
 	return "authentication attempt refused (" + why + "), retry after " + e.RetryAfterHeader() + " s"

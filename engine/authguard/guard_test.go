@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,5 +196,116 @@ func TestPerSourceInflightCap(t *testing.T) {
 	}
 	if err := g.Start(netip.MustParseAddr("192.0.2.2"), "v", job); err != nil {
 		t.Fatalf("another source: %v", err)
+	}
+}
+
+// Failed checks may take FailurePercent of the workers' time: after the
+// burst, attempts are refused (Budget) without running until the share
+// refills, except one at a time from a source with no failure on
+// record; passing checks cost nothing from it; 100 is no cap.
+func TestFailureBudget(t *testing.T) {
+	const kdf = 100 * time.Millisecond
+	g, c := newTestGuard(t, Config{Workers: 1, FailurePercent: 10, FailureBurst: 10 * time.Second, FreeFailures: 1000})
+	fail := func() Result { c.add(kdf); return Failed }
+	src := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
+
+	// The burst: 10 s at 10 % is 1 s of failed checks, about ten.
+	n := 0
+	var err error
+	for ; n < 100; n++ {
+		if err = g.Run(src(1), "u"+strconv.Itoa(n), fail); err != nil {
+			break
+		}
+	}
+	var rf *Refused
+	if n < 10 || n > 12 || !errors.As(err, &rf) || !rf.Budget || !rf.Busy || rf.RetryAfter <= 0 || rf.RetryAfter > 2*kdf*10 {
+		t.Fatalf("after %d failed checks of 100 ms: %v (%+v); want a budget refusal after 10 to 12", n, err, rf)
+	}
+	if !strings.Contains(err.Error(), "share of the workers") {
+		t.Errorf("refusal says %q", err)
+	}
+	// Over budget, a right password from a source that has failed is
+	// refused too, without running: what the cap costs a first login
+	// from an address that shares in the flood.
+	checks := g.Stats.Checks.Load()
+	if err := run(t, g, src(1), "legit", Passed); !errors.As(err, &rf) || !rf.Budget {
+		t.Fatalf("first login over budget from a failing source: %v", err)
+	}
+	if g.Stats.Checks.Load() != checks || g.Stats.RefusedBudget.Load() != 2 {
+		t.Fatalf("checks %d→%d, refused for budget %d", checks, g.Stats.Checks.Load(), g.Stats.RefusedBudget.Load())
+	}
+	// A source with no failure on record gets one check at a time.
+	release, running := make(chan struct{}), make(chan struct{})
+	if err := g.Start(src(100), "legit", func() Result { close(running); <-release; return Passed }); err != nil {
+		t.Fatalf("first login over budget from a clean source: %v", err)
+	}
+	<-running
+	if err := g.Start(src(100), "legit", func() Result { return Passed }); !errors.As(err, &rf) || !rf.Budget {
+		t.Fatalf("a second check in flight from the clean source over budget: %v", err)
+	}
+	close(release)
+	// The next login, once the worker has recorded the first (its
+	// success keeps the source clean).
+	for i := 0; ; i++ {
+		err := run(t, g, src(100), "legit", Passed)
+		if err == nil {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("clean source, next login: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// One that fails is no longer clean.
+	if err := g.Run(src(101), "x", fail); err != nil {
+		t.Fatalf("fresh source over budget: %v", err)
+	}
+	if err := run(t, g, src(101), "legit", Passed); !errors.As(err, &rf) || !rf.Budget {
+		t.Fatalf("over budget, a source that just failed: %v", err)
+	}
+	// Fresh addresses buy at most one more burst (1 s of checks, about
+	// ten); then even a clean one is refused until the share refills.
+	fresh := 0
+	for ; fresh < 100; fresh++ {
+		if g.Run(src(110+fresh), "x", fail) != nil {
+			break
+		}
+	}
+	if fresh > 11 {
+		t.Fatalf("%d failed checks from fresh addresses over budget; want one more burst, about ten", fresh)
+	}
+	if err := run(t, g, src(250), "legit", Passed); !errors.As(err, &rf) || !rf.Budget {
+		t.Fatalf("clean source two bursts over budget: %v", err)
+	}
+	// Once Retry-After has passed anyone gets in, and passing checks
+	// spend nothing: many in a row all run.
+	c.add(g.overBudget(c.now()))
+	for i := range 50 {
+		if err := g.Run(src(1), "legit", func() Result { c.add(kdf); return Passed }); err != nil {
+			t.Fatalf("passing check %d: %v", i, err)
+		}
+	}
+
+	// Sustained: over 100 s of attempts, failed checks take 10 % of the
+	// worker, plus at most the burst.
+	var spent time.Duration
+	start := c.now()
+	for c.now().Sub(start) < 100*time.Second {
+		if err := g.Run(src(1), "x", fail); err != nil {
+			c.add(10 * time.Millisecond)
+			continue
+		}
+		spent += kdf
+	}
+	if spent < 9*time.Second || spent > 11*time.Second+time.Second {
+		t.Errorf("failed checks took %v of 100 s; want about 10 s (10 %%) plus at most the 1 s burst", spent)
+	}
+
+	// 100 %: no cap.
+	g2, c2 := newTestGuard(t, Config{Workers: 1, FailurePercent: 100, FreeFailures: 1000})
+	for i := range 200 {
+		if err := g2.Run(src(i), "u"+strconv.Itoa(i), func() Result { c2.add(kdf); return Failed }); err != nil {
+			t.Fatalf("no cap: failed check %d refused: %v", i, err)
+		}
 	}
 }

@@ -16,6 +16,8 @@ func (g *Gateway) newAuth(cfg config.Config) {
 		BaseBackoff:  a.Backoff(),
 		MaxBackoff:   a.MaxBackoff(),
 		TableSize:    a.TrackedKeys,
+		// FailurePercent: config validates 1-100.
+		FailurePercent: a.KDFFailurePercent,
 	})
 	adm, err := authguard.NewAdmin(g.guard, cfg.JCli)
 	if err != nil {

@@ -208,3 +208,59 @@ func TestBindBackoffPerSource(t *testing.T) {
 		t.Fatalf("another address: %v", st)
 	}
 }
+
+// [auth] kdf_failure_percent: wrong binds that the back-off does not bar
+// (free_failures is high here, as for a flood spread over more addresses
+// than it can bar) get their share of the KDF worker, then are refused at
+// once with ESME_RBINDFAIL without a KDF; a first bind from an address
+// with no failure on record still gets its check; one from the failing
+// address is refused.
+func TestBindFailedChecksCapped(t *testing.T) {
+	old := router.PasswordIterations
+	router.PasswordIterations = 100_000 // real cost: the share is of real KDF time
+	g := authEnv(t, func(c *config.Config) {
+		c.Auth.FreeFailures = 1000
+		c.Auth.KDFFailurePercent = 5 // 10 s of burst at 5 %: 500 ms of failed checks
+	}, [2]string{"user1", "pass1"}, [2]string{"legit", "pw"})
+	router.PasswordIterations = old
+	if p := g.AuthGuard().Config().FailurePercent; p != 5 {
+		t.Fatalf("kdf_failure_percent 5 not applied: the guard has %d", p)
+	}
+	const flood = 20
+	var checked, refused int
+	for range flood {
+		switch st := bindRaw(t, g, "127.0.0.5", "user1", "wrong"); st {
+		case smpp.ESME_RINVPASWD:
+			checked++
+		case smpp.ESME_RBINDFAIL:
+			refused++
+		default:
+			t.Fatalf("wrong bind: %v", st)
+		}
+	}
+	if checked > 12 || refused < flood-12 {
+		t.Fatalf("%d wrong binds checked, %d refused; want the KDF to stop after ~500 ms of them", checked, refused)
+	}
+	n := router.KDFRuns()
+	if st := bindRaw(t, g, "127.0.0.5", "legit", "pw"); st != smpp.ESME_RBINDFAIL {
+		t.Fatalf("first bind from the failing address over the share: %v, want ESME_RBINDFAIL", st)
+	}
+	if d := router.KDFRuns() - n; d != 0 {
+		t.Fatalf("refused binds ran %d KDFs", d)
+	}
+	// A clean address gets its check while failures are within one more
+	// burst (authguard's TestFailureBudget pins that on a fake clock);
+	// here a slow KDF on a loaded machine may overshoot it, so the bind
+	// is retried, as ESMEs do, until the share has refilled.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := bindRaw(t, g, "127.0.0.6", "legit", "pw")
+		if st == smpp.ESME_ROK {
+			break
+		}
+		if st != smpp.ESME_RBINDFAIL || time.Now().After(deadline) {
+			t.Fatalf("first bind from a clean address over the share: %v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
