@@ -33,7 +33,12 @@ func URL(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	rest := s
+	// "://" ends a scheme only when nothing of a path, query or fragment
+	// comes before it ("?pass=0://" is a query, not a scheme).
 	i := strings.Index(rest, "://")
+	if i >= 0 && strings.ContainsAny(rest[:i], "/?#") {
+		i = -1
+	}
 	switch {
 	case i >= 0:
 		i += 3
