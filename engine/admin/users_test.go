@@ -303,6 +303,16 @@ func TestUserUnbindAndBan(t *testing.T) {
 		t.Fatalf("unbind answered %s", r.raw)
 	}
 	waitDone(t, s)
+	// The client's session ends before the server has dropped its side:
+	// wait for the server too, or the ban below could count it.
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(10 * time.Millisecond) {
+		if r := e.must(http.StatusOK, "GET", "/admin/users/u1", nil); r.body["bound_connections"] == 0.0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unbound session is still registered on the server")
+		}
+	}
 
 	s = bind()
 	r = e.must(http.StatusOK, "POST", "/admin/users/u1/ban", nil)
