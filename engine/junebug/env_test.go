@@ -23,7 +23,9 @@ import (
 	"github.com/gwd-project/gwd/smsc"
 )
 
-const waitLimit = 20 * time.Second
+// waitLimit bounds each wait; generous, since some waits span a metric
+// window (10 s) and the machine may be loaded.
+const waitLimit = 45 * time.Second
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
