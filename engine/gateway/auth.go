@@ -19,6 +19,7 @@ func (g *Gateway) newAuth(cfg config.Config) {
 		// FailurePercent: config validates 1-100.
 		FailurePercent: a.KDFFailurePercent,
 	})
+	g.guard.Publish()
 	adm, err := authguard.NewAdmin(g.guard, cfg.JCli)
 	if err != nil {
 		g.log.Warn("the admin account refuses every password", "err", err)
