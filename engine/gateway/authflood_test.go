@@ -20,6 +20,9 @@ func authEnv(t *testing.T, tune func(*config.Config), users ...[2]string) *Gatew
 	cfg := config.Default()
 	cfg.Store.Path = t.TempDir()
 	cfg.Store.Sync = false
+	// No failure budget unless a test asks (under -race a few slow
+	// failed checks would spend it and blur what the test counts).
+	cfg.Auth.KDFFailurePercent = 100
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -15,7 +15,7 @@ import (
 // KDF; the password the cache knows still works.
 func TestBackoff429(t *testing.T) {
 	e := newEnv(t, config.Default().HTTPAPI, Options{})
-	e.b.guard = authguard.New(authguard.Config{FreeFailures: 3, BaseBackoff: 60e9})
+	e.b.guard = authguard.New(authguard.Config{FreeFailures: 3, BaseBackoff: 60e9, FailurePercent: 100})
 	t.Cleanup(e.b.guard.Close)
 	if st, body := e.send("to", "1", "content", "x"); st != 200 { // foo/bar cached from now on
 		t.Fatalf("first /send: %d %s", st, body)
