@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // Time-bucketed keyspaces.
@@ -170,9 +168,9 @@ func (x *Index) Sweep(now time.Time) error {
 	if len(cuts) == 0 {
 		return nil
 	}
-	err := x.db.Do(func(b *pebble.Batch) {
+	err := x.db.Do(func(b *Batch) {
 		for _, c := range cuts {
-			_ = b.DeleteRange(c.start, c.end, nil)
+			b.deleteRange(c.start, c.end)
 		}
 	})
 	if err != nil {

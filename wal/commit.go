@@ -14,24 +14,42 @@ import (
 )
 
 // Write is one unit handed to the group committer: Apply adds its
-// mutations to the shared batch (all or nothing: it must not fail), Done
-// learns the outcome once the batch is durable (nil: nobody asks). Done runs on the
-// committer's goroutine and must not block.
+// mutations to the shared batch (all or nothing: it must not fail; nil:
+// none), Done learns the outcome once the batch is durable (nil: nobody
+// asks). Done runs on the committer's goroutine and must not block. The
+// store's operations make Writes (PutDLRWrite, AddEventWrite, a
+// Reservation's Apply …); callers combine them (Merge, Queue.Append's and
+// Queue.Ack's extra) without seeing what they write.
 type Write struct {
-	Apply func(b *pebble.Batch)
+	Apply func(b *Batch)
 	Done  func(err error)
 }
 
 func ignoreDone(error) {}
 
+// refuse tells w's Done (if any) that w will not be committed: err, or
+// nil for a Write with nothing to apply.
+func (w Write) refuse(err error) {
+	if w.Done != nil {
+		w.Done(err)
+	}
+}
+
 // Merge returns one Write doing the work of ws in one batch: its Apply
 // runs each Apply in order, its Done each Done (in order, with the same
 // outcome). A nil Apply or Done is skipped. Folding the writes that one
 // event causes (an ack, a DLR mapping, a message event) into one Write
-// makes them atomic and saves the committer a Write each.
+// makes them atomic and saves the committer a Write each. Merging none
+// is the empty Write, merging one is that Write.
 func Merge(ws ...Write) Write {
+	switch len(ws) {
+	case 0:
+		return Write{}
+	case 1:
+		return ws[0]
+	}
 	return Write{
-		Apply: func(b *pebble.Batch) {
+		Apply: func(b *Batch) {
 			for _, w := range ws {
 				if w.Apply != nil {
 					w.Apply(b)
@@ -69,6 +87,7 @@ type committer struct {
 	stopped chan struct{}
 
 	diskFull atomic.Bool
+	wb       Batch // the batch being built (commit's goroutine only)
 
 	commits, writes, lastLatency, maxBatch atomic.Int64
 }
@@ -131,7 +150,7 @@ func (c *committer) refusal() error {
 
 // Do submits apply and waits until it is durable: for callers that may
 // block (configuration changes, tests), never for event loops.
-func (db *DB) Do(apply func(b *pebble.Batch)) error {
+func (db *DB) Do(apply func(b *Batch)) error {
 	ch := make(chan error, 1)
 	db.Submit(Write{Apply: apply, Done: func(err error) { ch <- err }})
 	return <-ch
@@ -190,9 +209,15 @@ func (c *committer) run() {
 func (c *committer) commit(ws []Write) {
 	start := time.Now()
 	b := c.db.pdb.NewBatch()
+	// One Batch wrapper, reused: commit runs on the committer's goroutine
+	// only, and the wrapper is needed only while the Applies run.
+	c.wb.pb = b
 	for _, w := range ws {
-		w.Apply(b)
+		if w.Apply != nil {
+			w.Apply(&c.wb)
+		}
 	}
+	c.wb.pb = nil
 	n := int64(len(ws))
 	c.writes.Add(n)
 	c.commits.Add(1)

@@ -30,7 +30,7 @@ func TestGroupCommitManyWriters(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				k := []byte{ksCounter, byte(w), byte(i)}
-				if err := db.Do(func(b *pebble.Batch) { _ = b.Set(k, []byte("v"), nil) }); err != nil {
+				if err := db.Do(func(b *Batch) { b.set(k, []byte("v")) }); err != nil {
 					t.Error(err)
 					return
 				}
@@ -47,7 +47,7 @@ func TestGroupCommitManyWriters(t *testing.T) {
 	}
 	for w := 0; w < writers; w++ {
 		for i := 0; i < each; i++ {
-			v, c, err := db.Pebble().Get([]byte{ksCounter, byte(w), byte(i)})
+			v, c, err := db.pdb.Get([]byte{ksCounter, byte(w), byte(i)})
 			if err != nil || string(v) != "v" {
 				t.Fatalf("key %d/%d: %v", w, i, err)
 			}
@@ -90,7 +90,7 @@ func TestOpenRefusesForeignAndLocked(t *testing.T) {
 func TestClosedStoreRefusesWrites(t *testing.T) {
 	db := openTest(t, Options{})
 	_ = db.Close()
-	if err := db.Do(func(b *pebble.Batch) {}); !errors.Is(err, ErrClosed) {
+	if err := db.Do(func(b *Batch) {}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
@@ -105,10 +105,10 @@ func TestLowDiskRefusesWritesAndStoresNothing(t *testing.T) {
 	if !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("queue creation on a full disk: %v, want ErrDiskFull", err)
 	}
-	if err := db.Do(func(b *pebble.Batch) { _ = b.Set([]byte{ksCounter, 'x'}, []byte("v"), nil) }); !errors.Is(err, ErrDiskFull) {
+	if err := db.Do(func(b *Batch) { b.set([]byte{ksCounter, 'x'}, []byte("v")) }); !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("write on a full disk: %v, want ErrDiskFull", err)
 	}
-	if _, c, err := db.Pebble().Get([]byte{ksCounter, 'x'}); err == nil {
+	if _, c, err := db.pdb.Get([]byte{ksCounter, 'x'}); err == nil {
 		c.Close()
 		t.Fatal("a refused write reached the store")
 	}

@@ -148,12 +148,12 @@ func (db *DB) PutObjects(changes []ObjectChange) error {
 	st := db.ext()
 	st.cfgMu.Lock()
 	defer st.cfgMu.Unlock()
-	err := db.Do(func(b *pebble.Batch) {
+	err := db.Do(func(b *Batch) {
 		for i, ch := range changes {
 			if ch.Delete {
-				_ = b.Delete(keys[i], nil)
+				b.delete(keys[i])
 			} else {
-				_ = b.Set(keys[i], ch.Value, nil)
+				b.set(keys[i], ch.Value)
 			}
 		}
 	})
@@ -241,15 +241,15 @@ func (db *DB) replaceProfile(to string, objs []cfgKV, marker bool) error {
 	if marker {
 		stamp = binary.BigEndian.AppendUint64(nil, uint64(db.opts.Now().UnixNano()))
 	}
-	return db.Do(func(b *pebble.Batch) {
-		_ = b.DeleteRange(lo, hi, nil)
+	return db.Do(func(b *Batch) {
+		b.deleteRange(lo, hi)
 		if marker {
-			_ = b.Set(profileMarker(to), stamp, nil)
+			b.set(profileMarker(to), stamp)
 		}
 		k := make([]byte, 0, 64)
 		for _, o := range objs {
 			k = append(append(k[:0], lo...), o.k...)
-			_ = b.Set(k, o.v, nil)
+			b.set(k, o.v)
 		}
 	})
 }
@@ -401,7 +401,7 @@ func (db *DB) DeleteProfile(profile string) error {
 	defer st.cfgMu.Unlock()
 	lo := configPrefix(profile)
 	hi := prefixEnd(lo)
-	if err := db.Do(func(b *pebble.Batch) { _ = b.DeleteRange(lo, hi, nil) }); err != nil {
+	if err := db.Do(func(b *Batch) { b.deleteRange(lo, hi) }); err != nil {
 		return fmt.Errorf("delete profile %s: %w", profile, err)
 	}
 	return nil

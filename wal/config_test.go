@@ -40,7 +40,7 @@ func cfgList(t testing.TB, db *DB, kind string) string {
 // configKeys counts every key in the ksConfig keyspace.
 func cfgKeyCount(t testing.TB, db *DB) int {
 	t.Helper()
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: []byte{ksConfig}, UpperBound: []byte{ksConfig + 1}})
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{ksConfig}, UpperBound: []byte{ksConfig + 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -301,13 +301,13 @@ func (u *userLedger) applied() UserCounters {
 }
 
 // write puts u's applied value into b; u.mu is held.
-func (u *userLedger) write(b *pebble.Batch) {
+func (u *userLedger) write(b *Batch) {
 	c := u.applied()
 	if !c.HasBalance && !c.HasSMS {
-		_ = b.Delete(u.key, nil)
+		b.delete(u.key)
 		return
 	}
-	_ = b.Set(u.key, encodeCounters(c), nil)
+	b.set(u.key, encodeCounters(c))
 }
 
 // lockUser returns user's ledger, loaded and locked.
@@ -385,7 +385,7 @@ const (
 //
 //	res, err := db.Reserve(user, charge, parts)
 //	if err != nil { … reject … }
-//	q.Append(msgs, res.Apply, func(_ []uint64, err error) {
+//	q.Append(msgs, wal.Write{Apply: res.Apply}, func(_ []uint64, err error) {
 //		if err != nil { res.Cancel() }
 //		…
 //	})
@@ -466,7 +466,7 @@ func (db *DB) change(u *userLedger, dBal Amount, dSMS int64) (*Reservation, erro
 // change (and every change applied before it) is in. Call it from a
 // Write's Apply, on the committer. Applying again rewrites the current
 // value; after Cancel it does nothing.
-func (r *Reservation) Apply(b *pebble.Batch) {
+func (r *Reservation) Apply(b *Batch) {
 	if r == nil {
 		return
 	}
@@ -517,7 +517,7 @@ func (r *Reservation) Cancel() {
 	u.mu.Unlock()
 	if was == resApplied {
 		r.db.Submit(Write{
-			Apply: func(b *pebble.Batch) { u.mu.Lock(); u.write(b); u.mu.Unlock() },
+			Apply: func(b *Batch) { u.mu.Lock(); u.write(b); u.mu.Unlock() },
 			Done:  func(error) {},
 		})
 	}
@@ -534,7 +534,7 @@ func (db *DB) adminChange(user string, f func(u *userLedger) error) (UserCounter
 	u.mu.Unlock()
 	var ferr error
 	var after UserCounters
-	err = db.Do(func(b *pebble.Batch) {
+	err = db.Do(func(b *Batch) {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if ferr = f(u); ferr == nil {

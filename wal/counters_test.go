@@ -137,8 +137,8 @@ func ctrCharge(t testing.TB, db *DB, user string, a Amount, sms int64) error {
 		return err
 	}
 	msgKey := []byte{ksMeta, 't', 'e', 's', 't'}
-	err = db.Do(func(b *pebble.Batch) {
-		_ = b.Set(msgKey, []byte("message"), nil)
+	err = db.Do(func(b *Batch) {
+		b.set(msgKey, []byte("message"))
 		res.Apply(b)
 	})
 	if err != nil {
@@ -228,7 +228,7 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 	if err := ctrCharge(t, db, "free", 5*AmountUnit, 5); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ctrDurable(t, db.Pebble(), "free"); ok {
+	if _, ok := ctrDurable(t, db.pdb, "free"); ok {
 		t.Fatal("a record was written for an unlimited user")
 	}
 	// sms_count only: the balance stays unlimited.
@@ -248,7 +248,7 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 	if err := ctrCharge(t, db, "q", 0, 2); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := ctrDurable(t, db.Pebble(), "q"); d.SMS != 0 || !d.HasSMS || d.HasBalance {
+	if d, _ := ctrDurable(t, db.pdb, "q"); d.SMS != 0 || !d.HasSMS || d.HasBalance {
 		t.Fatalf("durable: %+v", d)
 	}
 	// Both limits: a refusal on either deducts nothing from the other.
@@ -271,7 +271,7 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 	if err := db.SetCounters("both", UserCounters{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ctrDurable(t, db.Pebble(), "both"); ok {
+	if _, ok := ctrDurable(t, db.pdb, "both"); ok {
 		t.Fatal("record kept for a user made unlimited")
 	}
 }
@@ -301,21 +301,21 @@ func TestCountersCancelAndRefund(t *testing.T) {
 	if err := db.Do(res.Apply); err != nil { // applied after cancel: nothing
 		t.Fatal(err)
 	}
-	if d, _ := ctrDurable(t, db.Pebble(), "u"); d.Balance != 10*AmountUnit {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*AmountUnit {
 		t.Fatalf("apply after cancel wrote %+v", d)
 	}
 
 	// Applied to a batch that never committed, then cancelled: the
 	// correction is written.
 	res, _ = db.Reserve("u", 3*AmountUnit, 1)
-	b := db.Pebble().NewBatch()
-	res.Apply(b)
+	b := db.pdb.NewBatch()
+	res.Apply(&Batch{pb: b})
 	_ = b.Close()
 	res.Cancel()
-	if err := db.Do(func(*pebble.Batch) {}); err != nil { // after the correction
+	if err := db.Do(func(*Batch) {}); err != nil { // after the correction
 		t.Fatal(err)
 	}
-	if d, _ := ctrDurable(t, db.Pebble(), "u"); d.Balance != 10*AmountUnit || d.SMS != 10 {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*AmountUnit || d.SMS != 10 {
 		t.Fatalf("durable after a failed batch and cancel: %+v", d)
 	}
 
@@ -355,7 +355,7 @@ func TestCountersCancelAndRefund(t *testing.T) {
 	if _, err := db.AddSMS("nolimit", 1); !errors.Is(err, ErrUnlimited) {
 		t.Fatalf("+1 sms on ND: %v", err)
 	}
-	if _, ok := ctrDurable(t, db.Pebble(), "nolimit"); ok {
+	if _, ok := ctrDurable(t, db.pdb, "nolimit"); ok {
 		t.Fatal("refused change wrote a record")
 	}
 	// With a negative balance nothing is charged, but Adjust still debits.
@@ -455,7 +455,7 @@ func TestCountersReserveCoverEarlyPercent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Do(func(b *pebble.Batch) { res2.Apply(b); adj.Apply(b) }); err != nil {
+	if err := db.Do(func(b *Batch) { res2.Apply(b); adj.Apply(b) }); err != nil {
 		t.Fatal(err)
 	}
 	if c := ctrGet(t, db, "u"); c.Balance.String() != "0" {
@@ -495,7 +495,7 @@ func TestCountersSetSupersedesPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	// old1 was superseded; fresh is still pending: the record says 100.
-	if d, _ := ctrDurable(t, db.Pebble(), "u"); d.Balance != 100*AmountUnit {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 100*AmountUnit {
 		t.Fatalf("durable %s, want 100 (fresh not applied yet)", d.Balance)
 	}
 	old2.Cancel()
@@ -509,7 +509,7 @@ func TestCountersSetSupersedesPending(t *testing.T) {
 
 func ctrDurableOf(t testing.TB, db *DB, user string) UserCounters {
 	t.Helper()
-	d, _ := ctrDurable(t, db.Pebble(), user)
+	d, _ := ctrDurable(t, db.pdb, user)
 	return d
 }
 
@@ -530,7 +530,7 @@ func TestCountersDurableExcludesPending(t *testing.T) {
 	if d := ctrDurableOf(t, db, "u"); d.Balance != 6*AmountUnit || d.SMS != 99 {
 		t.Fatalf("after c: %+v", d)
 	}
-	if err := db.Do(func(b *pebble.Batch) { a.Apply(b); bres.Apply(b) }); err != nil {
+	if err := db.Do(func(b *Batch) { a.Apply(b); bres.Apply(b) }); err != nil {
 		t.Fatal(err)
 	}
 	if d := ctrDurableOf(t, db, "u"); d.Balance != 3*AmountUnit || d.SMS != 97 {
@@ -576,7 +576,7 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 				done := make(chan error, 1)
 				msg := []byte{ksMeta, 'm', byte(g), byte(i)}
 				db.Submit(Write{
-					Apply: func(b *pebble.Batch) { _ = b.Set(msg, nil, nil); res.Apply(b) },
+					Apply: func(b *Batch) { b.set(msg, nil); res.Apply(b) },
 					Done: func(err error) {
 						if err != nil {
 							res.Cancel()
@@ -586,7 +586,7 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 						// Once a message is acknowledged the stored balance
 						// already holds its charge: never older.
 						n := acks.Add(1)
-						v, c, gerr := db.Pebble().Get(key)
+						v, c, gerr := db.pdb.Get(key)
 						if gerr == nil {
 							d, _ := decodeCounters(v)
 							c.Close()
@@ -707,7 +707,7 @@ func TestCountersInvalidUser(t *testing.T) {
 			t.Errorf("counters for %q: %v", u, err)
 		}
 	}
-	it, _ := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: []byte{ksCounter}, UpperBound: []byte{ksCounter + 1}})
+	it, _ := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{ksCounter}, UpperBound: []byte{ksCounter + 1}})
 	if it.First() {
 		t.Errorf("a record was written: %q", it.Key())
 	}
@@ -719,7 +719,7 @@ func BenchmarkReserveApply(b *testing.B) {
 	if err := db.SetCounters("u", UserCounters{Balance: 1 << 60, HasBalance: true, SMS: 1 << 60, HasSMS: true}); err != nil {
 		b.Fatal(err)
 	}
-	batch := db.Pebble().NewBatch()
+	batch := db.pdb.NewBatch()
 	defer batch.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -728,7 +728,7 @@ func BenchmarkReserveApply(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res.Apply(batch)
+		res.Apply(&Batch{pb: batch})
 		if batch.Len() > 1<<20 {
 			batch.Reset()
 		}
@@ -793,7 +793,7 @@ func TestCountersUpdateKeepsChargesInFlight(t *testing.T) {
 			if c := ctrGet(t, db, "u"); c.Balance.String() != tc.want {
 				t.Fatalf("balance %s, want %s (UpdateCounters returned %s)", c.Balance, tc.want, got.Balance)
 			}
-			if d, _ := ctrDurable(t, db.Pebble(), "u"); d.Balance.String() != tc.want {
+			if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance.String() != tc.want {
 				t.Fatalf("stored balance %s, want %s", d.Balance, tc.want)
 			}
 		})

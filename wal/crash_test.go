@@ -132,7 +132,7 @@ func crashChild(dir string, seed uint64, round int) {
 					ids[i] = fmt.Sprintf("r%d.w%d.%d/%dof%d", round, w, n, i+1, parts)
 					msgs[i] = NewMsg{Priority: prio, Payload: []byte(ids[i] + " " + pad[:rng.IntN(len(pad))])}
 				}
-				q.Append(msgs, nil, func(_ []uint64, err error) {
+				q.Append(msgs, Write{}, func(_ []uint64, err error) {
 					if err != nil {
 						fail(4, "append %s: %v", ids[0], err)
 					}
@@ -180,7 +180,7 @@ func crashChild(dir string, seed uint64, round int) {
 				}
 			default:
 				emit('S', id)
-				q.Ack(m, nil, func(err error) {
+				q.Ack(m, Write{}, func(err error) {
 					if err != nil {
 						fail(6, "ack %s: %v", id, err)
 					}
@@ -579,7 +579,7 @@ func TestQueueNotifyWhenSpilledLaneLands(t *testing.T) {
 	q.seq++
 	late := &Msg{Seq: q.seq, Payload: []byte("late")}
 	q.mu.Unlock()
-	if err := db.Pebble().Set(q.key(0, late.Seq), encodeRecord(0, late.Payload), pebble.NoSync); err != nil {
+	if err := db.pdb.Set(q.key(0, late.Seq), encodeRecord(0, late.Payload), pebble.NoSync); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 4; i++ {
@@ -614,7 +614,7 @@ func TestQueueAppendOfNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch := make(chan error, 1)
-	q.Append(nil, func(b *pebble.Batch) { _ = b.Set([]byte{ksCounter, 'z'}, []byte("1"), nil) },
+	q.Append(nil, Write{Apply: func(b *Batch) { b.set([]byte{ksCounter, 'z'}, []byte("1")) }},
 		func(seqs []uint64, err error) {
 			if len(seqs) != 0 {
 				t.Errorf("seqs %v for no messages", seqs)
@@ -624,7 +624,7 @@ func TestQueueAppendOfNothing(t *testing.T) {
 	if err := <-ch; err != nil {
 		t.Fatal(err)
 	}
-	v, c, err := db.Pebble().Get([]byte{ksCounter, 'z'})
+	v, c, err := db.pdb.Get([]byte{ksCounter, 'z'})
 	if err != nil {
 		t.Fatalf("done reported success, but the extra mutation is not in the store: %v", err)
 	}
@@ -647,7 +647,7 @@ func TestQueueRefusedAckKeepsLease(t *testing.T) {
 	m := take(t, q)
 	_ = db.Close()
 	ch := make(chan error, 1)
-	q.Ack(m, nil, func(err error) { ch <- err })
+	q.Ack(m, Write{}, func(err error) { ch <- err })
 	if err := <-ch; err != ErrClosed {
 		t.Fatalf("ack on a closed store: %v", err)
 	}
@@ -673,8 +673,8 @@ func TestQueueFailedCallbacksRunUnlocked(t *testing.T) {
 	_ = db.Close()
 	ch := make(chan error, 3)
 	go func() {
-		q.Append([]NewMsg{msg(0, "y")}, nil, func(_ []uint64, err error) { q.Stats(); ch <- err })
-		q.Ack(m, nil, func(err error) { q.Stats(); ch <- err })
+		q.Append([]NewMsg{msg(0, "y")}, Write{}, func(_ []uint64, err error) { q.Stats(); ch <- err })
+		q.Ack(m, Write{}, func(err error) { q.Stats(); ch <- err })
 		q.CancelAll(func(_ int, err error) { q.Stats(); ch <- err })
 	}()
 	for _, what := range []string{"append", "ack", "cancel"} {

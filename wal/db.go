@@ -156,9 +156,6 @@ func isEmpty(pdb *pebble.DB) bool {
 // Dir returns the store's directory.
 func (db *DB) Dir() string { return db.dir }
 
-// Pebble returns the underlying database, for the store's own keyspaces.
-func (db *DB) Pebble() *pebble.DB { return db.pdb }
-
 // Close finishes the writes already handed over, then closes the database.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
@@ -200,4 +197,10 @@ func (quietLogger) Errorf(format string, args ...any) {
 func (quietLogger) Fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "wal: pebble: fatal: "+format+"\n", args...)
 	os.Exit(70)
+}
+
+// DLRIndexBytes estimates the bytes the DLR index's forward keyspace
+// occupies on disk (the memtable's share is not counted until flushed).
+func (db *DB) DLRIndexBytes() (uint64, error) {
+	return db.pdb.EstimateDiskUsage([]byte{ksDLR}, []byte{ksDLR + 1})
 }

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math/big"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,7 +141,7 @@ type dlrPut struct {
 
 	pooled  bool
 	buf     []byte // what kvs point into, when pooled
-	applyFn func(*pebble.Batch)
+	applyFn func(*Batch)
 	doneFn  func(error)
 }
 
@@ -185,11 +182,11 @@ type dlrAt struct {
 	s  *dlrSlot
 }
 
-func (p *dlrPut) apply(b *pebble.Batch) {
+func (p *dlrPut) apply(b *Batch) {
 	for _, kv := range p.kvs {
-		_ = b.Set(kv[0], kv[1], nil)
+		b.set(kv[0], kv[1])
 		if kv[2] != nil {
-			_ = b.Set(kv[2], kv[3], nil)
+			b.set(kv[2], kv[3])
 		}
 	}
 }
@@ -382,8 +379,9 @@ func (x *Index) getDLR(connector, smscID string, now time.Time) (DLR, error) {
 // negative, a miss answers ErrNotFound at once. cb must not block, and
 // must treat the DLR's Dest as read-only (it is shared).
 //
-// smscID is looked up as given: normalise it first (NormalizeSMSCID) the
-// way the id given to PutDLR was.
+// smscID is looked up as given: the store knows no SMSC's id format, so
+// the caller normalises the id given to PutDLR and the receipt's id to one
+// key (for SMPP connectors, smppc.NormalizeSMSCID).
 func (x *Index) LookupDLR(connector, smscID string, cb func(DLR, error)) {
 	if x.closed.Load() {
 		cb(DLR{}, ErrClosed)
@@ -803,14 +801,14 @@ func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Writ
 	var remaining int
 	var already, applied bool
 	return Write{
-		Apply: func(batch *pebble.Batch) {
+		Apply: func(batch *Batch) {
 			applied = true
 			if d.Parts > 1 {
 				remaining, already = x.finishPart(d.GatewayID, d.Part, d.Parts)
 			}
-			_ = batch.Delete(fk, nil)
+			batch.delete(fk)
 			if d.Parts > 1 {
-				_ = batch.Set(rk, rv, nil)
+				batch.set(rk, rv)
 			}
 		},
 		Done: func(err error) {
@@ -916,93 +914,4 @@ func (x *Index) finishedParts(gid string) map[uint16]struct{} {
 		}
 	}
 	return done
-}
-
-// SMSC message id bases: Jasmin's dlr_msg_id_bases per connector.
-const (
-	// DLRIDSameBase: the receipt carries the id as submit_sm_resp did.
-	DLRIDSameBase = 0
-	// DLRIDRespHex: submit_sm_resp gives the id in hex, the receipt in
-	// decimal; the receipt's id is converted to hex.
-	DLRIDRespHex = 1
-	// DLRIDRespDec: submit_sm_resp gives the id in decimal, the receipt in
-	// hex; the receipt's id is converted to decimal.
-	DLRIDRespDec = 2
-)
-
-// ErrBadSMSCID: an SMSC message id that cannot be converted.
-var ErrBadSMSCID = errors.New("wal: bad SMSC message id")
-
-// NormalizeSMSCID is Jasmin's dlr_msg_id rule, for both sides of the
-// mapping: pass the submit_sm_resp message_id with mode DLRIDSameBase
-// before PutDLR and the receipt's id with the connector's mode before
-// LookupDLR. Ids are compared case-insensitively and without leading
-// zeros, as Jasmin does (surrounding blanks trimmed, ASCII letters upper
-// case, leading '0's stripped; an all-zero id becomes "0"). Mode
-// DLRIDRespHex converts a decimal receipt id to hex, DLRIDRespDec a hex one
-// to decimal, at any length. An id the mode cannot convert (not decimal in
-// mode 1, not hex in mode 2, unknown mode) is kept in the mode-0 form, so
-// its lookup simply misses; ConvertSMSCID reports such ids.
-func NormalizeSMSCID(id string, mode int) string {
-	s, err := ConvertSMSCID(id, mode)
-	if err != nil {
-		return canonicalSMSCID(strings.TrimSpace(id))
-	}
-	return s
-}
-
-// ConvertSMSCID is NormalizeSMSCID that reports an id it cannot convert.
-func ConvertSMSCID(id string, mode int) (string, error) {
-	id = strings.TrimSpace(id)
-	if id == "" {
-		return "", fmt.Errorf("%w: empty", ErrBadSMSCID)
-	}
-	switch mode {
-	case DLRIDSameBase:
-		return canonicalSMSCID(id), nil
-	case DLRIDRespHex:
-		if !smscIDDigits(id, 10) {
-			return "", fmt.Errorf("%w: %q is not decimal", ErrBadSMSCID, id)
-		}
-		return smscIDConvert(id, 10, 16), nil
-	case DLRIDRespDec:
-		if !smscIDDigits(id, 16) {
-			return "", fmt.Errorf("%w: %q is not hexadecimal", ErrBadSMSCID, id)
-		}
-		return smscIDConvert(id, 16, 10), nil
-	default:
-		return "", fmt.Errorf("%w: unknown dlr_msg_id_bases mode %d", ErrBadSMSCID, mode)
-	}
-}
-
-func canonicalSMSCID(id string) string {
-	id = strings.ToUpper(id)
-	t := strings.TrimLeft(id, "0")
-	if t == "" && id != "" {
-		return "0"
-	}
-	return t
-}
-
-func smscIDDigits(s string, base int) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-		case base == 16 && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'):
-		default:
-			return false
-		}
-	}
-	return s != ""
-}
-
-// smscIDConvert converts digits (already checked) from one base to another,
-// upper-case, without leading zeros; math/big past 64 bits.
-func smscIDConvert(s string, from, to int) string {
-	if v, err := strconv.ParseUint(s, from, 64); err == nil {
-		return strings.ToUpper(strconv.FormatUint(v, to))
-	}
-	v, _ := new(big.Int).SetString(s, from)
-	return strings.ToUpper(v.Text(to))
 }

@@ -79,7 +79,7 @@ func runPutGet(b *testing.B, lag int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
-	flush0 := x.db.Pebble().Metrics().Flush.Count
+	flush0 := x.db.pdb.Metrics().Flush.Count
 	start := time.Now()
 	for w := 0; w < benchWorkers; w++ {
 		go func(w int) {
@@ -114,7 +114,7 @@ func runPutGet(b *testing.B, lag int) {
 	// CPU per pair is steadier than wall time on a shared machine: two
 	// cores give at most 2/cpu pairs per second.
 	b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(n), "cpu-µs/pair")
-	b.ReportMetric(float64(x.db.Pebble().Metrics().Flush.Count-flush0), "memtable-flushes")
+	b.ReportMetric(float64(x.db.pdb.Metrics().Flush.Count-flush0), "memtable-flushes")
 }
 
 // cpuTime is the CPU time (user and system) this process has used.

@@ -39,7 +39,7 @@ func (x *Index) PutInbound(msgID string, ctx []byte, done func(error)) {
 	buf = appendU64(buf, uint64(x.inbound.expiry(now)))
 	buf = append(buf, ctx...)
 	val := buf[len(key):]
-	x.db.Submit(Write{Apply: func(b *pebble.Batch) { _ = b.Set(key, val, nil) }, Done: done})
+	x.db.Submit(Write{Apply: func(b *Batch) { b.set(key, val) }, Done: done})
 }
 
 // Inbound returns the live context kept under msgID; ErrNotFound when

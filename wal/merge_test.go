@@ -17,7 +17,7 @@ func TestMergedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	appended := make(chan error, 1)
-	q.Append([]NewMsg{{Payload: []byte("m")}}, nil, func(_ []uint64, err error) { appended <- err })
+	q.Append([]NewMsg{{Payload: []byte("m")}}, Write{}, func(_ []uint64, err error) { appended <- err })
 	if err := <-appended; err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestMergedWrites(t *testing.T) {
 	w := Merge(put, ev)
 	commits := db.CommitStats().Commits
 	acked := make(chan error, 1)
-	q.Ack(m, w.Apply, func(err error) { w.Done(err); acked <- err })
+	q.Ack(m, w, func(err error) { acked <- err })
 	if err := <-acked; err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,11 @@ func (x *Index) loadEventSeq() error {
 }
 
 // nextEventSeq runs inside Apply only.
-func (x *Index) nextEventSeq(b *pebble.Batch) uint64 {
+func (x *Index) nextEventSeq(b *Batch) uint64 {
 	x.evSeq++
 	if x.evSeq >= x.evHWM {
 		x.evHWM = x.evSeq + eventSeqStep
-		_ = b.Set(eventSeqKey, appendU64(nil, x.evHWM), nil)
+		b.set(eventSeqKey, appendU64(nil, x.evHWM))
 	}
 	return x.evSeq
 }
@@ -139,9 +139,9 @@ func (x *Index) AddEventWrite(gatewayID string, ev Event, done func(error)) (Wri
 		val = ixAppendStr(val, ev.Details[k])
 	}
 	return Write{
-		Apply: func(b *pebble.Batch) {
+		Apply: func(b *Batch) {
 			binary.BigEndian.PutUint64(key[len(key)-8:], x.nextEventSeq(b))
-			_ = b.Set(key, val, nil)
+			b.set(key, val)
 		},
 		Done: done,
 	}, nil

@@ -4,8 +4,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // TestDonePanicDoesNotStopTheCommitter: a Done callback that panics is
@@ -20,7 +18,7 @@ func TestDonePanicDoesNotStopTheCommitter(t *testing.T) {
 		wg.Add(n - 1)
 		for i := 0; i < n; i++ {
 			k := []byte{ksCounter, 9, byte(i)}
-			w := Write{Apply: func(b *pebble.Batch) { _ = b.Set(k, []byte("v"), nil) }}
+			w := Write{Apply: func(b *Batch) { b.set(k, []byte("v")) }}
 			if i == 5 {
 				w.Done = func(error) { panic("callback bug") }
 			} else {
@@ -43,7 +41,7 @@ func TestDonePanicDoesNotStopTheCommitter(t *testing.T) {
 		if got := donePanics.Get() - before; got != 1 {
 			t.Errorf("gwd_panics_total{where=store} +%d, want 1", got)
 		}
-		if err := db.Do(func(b *pebble.Batch) { _ = b.Set([]byte{ksCounter, 9, 99}, nil, nil) }); err != nil {
+		if err := db.Do(func(b *Batch) { b.set([]byte{ksCounter, 9, 99}, nil) }); err != nil {
 			t.Fatalf("commit after the panic: %v", err)
 		}
 	}

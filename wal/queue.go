@@ -221,7 +221,7 @@ func (db *DB) queueID(name string) (uint32, error) {
 	id := db.qs.nextID
 	db.qs.nextID++
 	val := appendU32(nil, id)
-	if err := db.Do(func(b *pebble.Batch) { _ = b.Set(key, val, nil) }); err != nil {
+	if err := db.Do(func(b *Batch) { b.set(key, val) }); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -323,21 +323,25 @@ func (q *Queue) signal() {
 	}
 }
 
-// Append adds msgs atomically (all or none), together with whatever extra
-// adds to the same batch (a balance charge, a state record), and calls done
-// once they are durable, with their sequence numbers. The messages become
-// visible to Take at that moment, in append order.
-func (q *Queue) Append(msgs []NewMsg, extra func(b *pebble.Batch), done func(seqs []uint64, err error)) {
+// Append adds msgs atomically (all or none), together with extra's
+// mutations in the same batch (a balance charge, a receipt's DLR mapping),
+// and calls done once they are durable, with their sequence numbers;
+// extra.Done learns the same outcome just before done (also when Append
+// refuses msgs). The messages become visible to Take at that moment, in
+// append order.
+func (q *Queue) Append(msgs []NewMsg, extra Write, done func(seqs []uint64, err error)) {
 	if len(msgs) == 0 {
-		if extra == nil {
+		if extra.Apply == nil {
+			extra.refuse(nil)
 			done(nil, nil)
 			return
 		}
-		q.db.Submit(Write{Apply: extra, Done: func(err error) { done(nil, err) }})
+		q.db.Submit(Write{Apply: extra.Apply, Done: func(err error) { extra.refuse(err); done(nil, err) }})
 		return
 	}
 	for _, m := range msgs {
 		if m.Priority >= Priorities {
+			extra.refuse(ErrBadPriority)
 			done(nil, ErrBadPriority)
 			return
 		}
@@ -362,12 +366,12 @@ func (q *Queue) Append(msgs []NewMsg, extra func(b *pebble.Batch), done func(seq
 	// Submitting under the queue's lock makes commit order sequence order,
 	// so completions arrive in FIFO order.
 	q.db.Submit(Write{
-		Apply: func(b *pebble.Batch) {
+		Apply: func(b *Batch) {
 			for i := range keys {
-				_ = b.Set(keys[i], vals[i], nil)
+				b.set(keys[i], vals[i])
 			}
-			if extra != nil {
-				extra(b)
+			if extra.Apply != nil {
+				extra.Apply(b)
 			}
 		},
 		Done: func(err error) {
@@ -376,6 +380,9 @@ func (q *Queue) Append(msgs []NewMsg, extra func(b *pebble.Batch), done func(seq
 			}
 			if err != nil {
 				seqs = nil
+			}
+			if extra.Done != nil {
+				extra.Done(err)
 			}
 			done(seqs, err)
 		},
@@ -518,9 +525,9 @@ func (q *Queue) expire(ms []*Msg) {
 	}
 	q.mu.Lock()
 	fn := q.onExpire
-	q.db.Submit(Write{Apply: func(b *pebble.Batch) {
+	q.db.Submit(Write{Apply: func(b *Batch) {
 		for _, k := range keys {
-			_ = b.SingleDelete(k, nil)
+			b.singleDelete(k)
 		}
 	}, Done: func(error) {}})
 	q.mu.Unlock()
@@ -531,12 +538,15 @@ func (q *Queue) expire(ms []*Msg) {
 	}
 }
 
-// Ack removes a leased message for good, together with what extra adds to
-// the same batch (a DLR mapping, a state event). done may be nil.
-func (q *Queue) Ack(m *Msg, extra func(b *pebble.Batch), done func(error)) {
+// Ack removes a leased message for good, together with extra's mutations
+// in the same batch (a DLR mapping, a state event, a charge). extra.Done
+// learns the outcome just before done, which may be nil; both learn
+// ErrNotLeased, and nothing is written, when m is not leased.
+func (q *Queue) Ack(m *Msg, extra Write, done func(error)) {
 	q.mu.Lock()
 	if q.leased[m.Seq] != m {
 		q.mu.Unlock()
+		extra.refuse(ErrNotLeased)
 		if done != nil {
 			done(ErrNotLeased)
 		}
@@ -545,13 +555,13 @@ func (q *Queue) Ack(m *Msg, extra func(b *pebble.Batch), done func(error)) {
 	delete(q.leased, m.Seq)
 	key := q.key(m.Priority, m.Seq)
 	q.db.Submit(Write{
-		Apply: func(b *pebble.Batch) {
+		Apply: func(b *Batch) {
 			// Each queue key is set once and deleted once, so a single
 			// delete annihilates with its set in compaction and leaves no
 			// tombstone behind.
-			_ = b.SingleDelete(key, nil)
-			if extra != nil {
-				extra(b)
+			b.singleDelete(key)
+			if extra.Apply != nil {
+				extra.Apply(b)
 			}
 		},
 		Done: func(err error) {
@@ -561,6 +571,9 @@ func (q *Queue) Ack(m *Msg, extra func(b *pebble.Batch), done func(error)) {
 				q.mu.Lock()
 				q.leased[m.Seq] = m
 				q.mu.Unlock()
+			}
+			if extra.Done != nil {
+				extra.Done(err)
 			}
 			if done != nil {
 				done(err)
@@ -660,7 +673,7 @@ func (q *Queue) CancelAll(done func(n int, err error)) {
 	start := appendU32([]byte{ksQueue}, q.id)
 	end := prefixEnd(start)
 	q.db.Submit(Write{
-		Apply: func(b *pebble.Batch) { _ = b.DeleteRange(start, end, nil) },
+		Apply: func(b *Batch) { b.deleteRange(start, end) },
 		Done:  func(err error) { done(n, err) },
 	})
 	q.mu.Unlock()

@@ -47,7 +47,7 @@ func pumpQueue(tb testing.TB, q *Queue, writers, window, n int, payload []byte, 
 			slots := make(chan struct{}, window)
 			for issued.Add(1) <= int64(n) && !failed.Load() {
 				slots <- struct{}{}
-				q.Append([]NewMsg{{Payload: payload}}, nil, func(_ []uint64, err error) {
+				q.Append([]NewMsg{{Payload: payload}}, Write{}, func(_ []uint64, err error) {
 					if err != nil {
 						fail("append: %v", err)
 					}
@@ -87,7 +87,7 @@ func pumpQueue(tb testing.TB, q *Queue, writers, window, n int, payload []byte, 
 			}
 			continue
 		}
-		q.Ack(m, nil, ackDone)
+		q.Ack(m, Write{}, ackDone)
 		taken++
 		if every != nil && taken%step == 0 {
 			every(taken)
@@ -161,7 +161,7 @@ func fillQueue(tb testing.TB, dir, name string, n int) {
 		}
 		sem <- struct{}{}
 		wg.Add(1)
-		q.Append(msgs, nil, func(_ []uint64, err error) {
+		q.Append(msgs, Write{}, func(_ []uint64, err error) {
 			if err != nil {
 				ferr.Store(err)
 			}
@@ -282,7 +282,7 @@ func BenchmarkQueueSteadyStateSize(b *testing.B) {
 	b.StopTimer()
 	final := sample()
 	if b.N >= 100_000 {
-		m := db.Pebble().Metrics()
+		m := db.pdb.Metrics()
 		b.Logf("%d messages in %s; size by taken count %v; final %.1f MB; tables %d (%.1f MB), L0 files %d, WAL %.1f MB, compactions %d",
 			b.N, elapsed.Round(time.Millisecond), series, float64(final)/(1<<20),
 			m.Total().TablesCount, float64(m.Total().TablesSize)/(1<<20), m.Levels[0].TablesCount,

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // appendSync appends and waits until durable.
@@ -15,7 +13,7 @@ func appendSync(t testing.TB, q *Queue, msgs ...NewMsg) []uint64 {
 	t.Helper()
 	ch := make(chan []uint64, 1)
 	var aerr error
-	q.Append(msgs, nil, func(seqs []uint64, err error) { aerr = err; ch <- seqs })
+	q.Append(msgs, Write{}, func(seqs []uint64, err error) { aerr = err; ch <- seqs })
 	seqs := <-ch
 	if aerr != nil {
 		t.Fatal(aerr)
@@ -26,7 +24,7 @@ func appendSync(t testing.TB, q *Queue, msgs ...NewMsg) []uint64 {
 func ackSync(t testing.TB, q *Queue, m *Msg) {
 	t.Helper()
 	ch := make(chan error, 1)
-	q.Ack(m, nil, func(err error) { ch <- err })
+	q.Ack(m, Write{}, func(err error) { ch <- err })
 	if err := <-ch; err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +72,7 @@ func TestQueueBadPriorityRefusedNothingStored(t *testing.T) {
 	db := openTest(t, Options{})
 	q, _ := db.Queue("q")
 	ch := make(chan error, 1)
-	q.Append([]NewMsg{msg(1, "ok"), msg(4, "bad")}, nil, func(_ []uint64, err error) { ch <- err })
+	q.Append([]NewMsg{msg(1, "ok"), msg(4, "bad")}, Write{}, func(_ []uint64, err error) { ch <- err })
 	if err := <-ch; err != ErrBadPriority {
 		t.Fatalf("err %v", err)
 	}
@@ -136,7 +134,7 @@ func TestQueueSpillsToDiskAndRefills(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
-		q.Append([]NewMsg{msg(2, fmt.Sprintf("%05d", i))}, nil, func(_ []uint64, err error) {
+		q.Append([]NewMsg{msg(2, fmt.Sprintf("%05d", i))}, Write{}, func(_ []uint64, err error) {
 			if err != nil {
 				t.Error(err)
 			}
@@ -287,12 +285,12 @@ func TestQueueAppendWithExtraIsAtomic(t *testing.T) {
 	q, _ := db.Queue("q")
 	ch := make(chan error, 1)
 	q.Append([]NewMsg{msg(0, "p1"), msg(0, "p2"), msg(0, "p3")},
-		func(b *pebble.Batch) { _ = b.Set([]byte{ksCounter, 'u'}, []byte("charged"), nil) },
+		Write{Apply: func(b *Batch) { b.set([]byte{ksCounter, 'u'}, []byte("charged")) }},
 		func(_ []uint64, err error) { ch <- err })
 	if err := <-ch; err != nil {
 		t.Fatal(err)
 	}
-	v, c, err := db.Pebble().Get([]byte{ksCounter, 'u'})
+	v, c, err := db.pdb.Get([]byte{ksCounter, 'u'})
 	if err != nil || string(v) != "charged" {
 		t.Fatalf("extra mutation missing: %v", err)
 	}
@@ -309,7 +307,7 @@ func TestQueueAckOfUnleasedRefused(t *testing.T) {
 	m := take(t, q)
 	ackSync(t, q, m)
 	ch := make(chan error, 1)
-	q.Ack(m, nil, func(err error) { ch <- err })
+	q.Ack(m, Write{}, func(err error) { ch <- err })
 	if err := <-ch; err != ErrNotLeased {
 		t.Fatalf("double ack: %v", err)
 	}

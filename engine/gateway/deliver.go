@@ -62,7 +62,7 @@ func (g *Gateway) receipt(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Sta
 		return
 	}
 	cfg := c.Config()
-	key := wal.NormalizeSMSCID(in.smscID, cfg.DLRMsgID)
+	key := smppc.NormalizeSMSCID(in.smscID, cfg.DLRMsgID)
 	cid := c.CID()
 	g.idx.LookupDLR(cid, key, func(d wal.DLR, err error) {
 		if err != nil {

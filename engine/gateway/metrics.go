@@ -93,9 +93,8 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "gwd_mo_in_total", g.Stats.MOIn.Load())
 	metrics.WriteCounterUint64(w, "gwd_mo_unrouted_total", g.Stats.MOUnrouted.Load())
 	metrics.WriteCounterUint64(w, "gwd_intercepted_total", g.Stats.Intercepted.Load())
-	// The DLR index's size on disk (its keyspace; the memtable's share
-	// is not counted until flushed).
-	if n, err := g.db.Pebble().EstimateDiskUsage([]byte{'d'}, []byte{'e'}); err == nil {
+	// The DLR index's size on disk.
+	if n, err := g.db.DLRIndexBytes(); err == nil {
 		metrics.WriteGaugeUint64(w, "gwd_dlr_index_bytes", n)
 	}
 	g.perUser.Range(func(k, v any) bool {

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
@@ -42,10 +40,10 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		// the submit_sm_resp share of the charge, atomically — the
 		// mapping can never be lost while the message is gone from the
 		// queue.
-		var ws [2]wal.Write
+		var ws [3]wal.Write
 		n := 0
 		if rec.DLR.Level&mt.DLRTerminal != 0 && len(smscID) > 0 {
-			dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(smscID), wal.DLRIDSameBase),
+			dl := wal.DLR{Connector: cid, SMSCID: smppc.NormalizeSMSCID(string(smscID), smppc.DLRIDSameBase),
 				GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
 				Dest: d.appendTo(nil)}
 			w, err := g.idx.PutDLRWrite(dl, func(err error) {
@@ -65,17 +63,13 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			ws[n] = w
 			n++
 		}
-		if n == 0 && resv == nil {
-			c.Ack(m, nil, nil)
-			break
+		if resv != nil {
+			ws[n] = wal.Write{Apply: resv.Apply}
+			n++
 		}
-		w := wal.Merge(ws[:n]...)
-		c.Ack(m, func(b *pebble.Batch) {
-			w.Apply(b)
-			resv.Apply(b)
-		}, w.Done)
+		c.Ack(m, wal.Merge(ws[:n]...), nil)
 	case smppc.Cancelled:
-		c.Ack(m, nil, nil)
+		c.Ack(m, wal.Write{}, nil)
 		if rec.Part >= rec.Parts {
 			go g.forgetCancel(id)
 		}
@@ -96,7 +90,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{}, nil)
 		}
 		if res != smppc.Expired {
-			c.Ack(m, nil, nil)
+			c.Ack(m, wal.Write{}, nil)
 		}
 		g.addEvent(id, wal.Event{Type: ev, At: now,
 			Details: map[string]string{"connector": cid, "status": st.String()}})

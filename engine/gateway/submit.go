@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/script"
@@ -176,9 +174,9 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		size := 64 + len(id) + len(uid) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
 		msgs[i] = wal.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}
 	}
-	var extra func(b *pebble.Batch)
+	var extra wal.Write
 	if res != nil {
-		extra = res.Apply
+		extra.Apply = res.Apply
 	}
 	c.Queue().Append(msgs, extra, func(_ []uint64, err error) {
 		if err != nil {

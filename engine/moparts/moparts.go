@@ -106,7 +106,7 @@ func (a *Assembler) Add(tag string, p *smpp.PDU, done func(error)) {
 	q := *p
 	q.Seq = 0
 	b = q.AppendTo(b)
-	a.q.Append([]wal.NewMsg{{Payload: b}}, nil, func(_ []uint64, err error) {
+	a.q.Append([]wal.NewMsg{{Payload: b}}, wal.Write{}, func(_ []uint64, err error) {
 		if err != nil {
 			err = fmt.Errorf("store MO part: %w", err)
 		}
@@ -153,7 +153,7 @@ func (a *Assembler) run(r *content.Reassembler) {
 			pt, err := decode(m)
 			if err != nil {
 				a.log.Error("dropping an unreadable MO part", "err", err)
-				a.q.Ack(m, nil, nil)
+				a.q.Ack(m, wal.Write{}, nil)
 				continue
 			}
 			pt.at = a.now()
@@ -165,7 +165,7 @@ func (a *Assembler) run(r *content.Reassembler) {
 			key := pt.tag + "\x00" + string(pt.p.Source.Addr) + "\x00" + string(pt.p.Dest.Addr)
 			whole, tokens, dup, err := r.Add(key, c, payload, pt, pt.at)
 			if dup != nil {
-				a.q.Ack(dup.(*part).m, nil, nil)
+				a.q.Ack(dup.(*part).m, wal.Write{}, nil)
 			}
 			switch {
 			case err != nil:
@@ -209,7 +209,7 @@ func (a *Assembler) handOver(first *part, whole []byte, tokens []any) {
 				}
 				continue
 			}
-			a.q.Ack(m, nil, nil)
+			a.q.Ack(m, wal.Write{}, nil)
 		}
 	})
 }

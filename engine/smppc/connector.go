@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
@@ -374,7 +372,7 @@ func (c *Connector) send(s *session.Session, m *wal.Msg, cfg *Config) {
 	if err := f.rec.Decode(m.Payload); err != nil {
 		c.log.Error("dropping a queue record that does not decode", "seq", m.Seq, "err", err)
 		c.release(f)
-		c.q.Ack(m, nil, nil)
+		c.q.Ack(m, wal.Write{}, nil)
 		return
 	}
 	if c.sink.Cancelled(f.rec.ID, f.rec.UID) {
@@ -442,7 +440,7 @@ func relativeTime(secs int) []byte {
 
 // Ack removes a message whose outcome the sink has handled, with extra in
 // the same batch.
-func (c *Connector) Ack(m *wal.Msg, extra func(b *pebble.Batch), done func(error)) {
+func (c *Connector) Ack(m *wal.Msg, extra wal.Write, done func(error)) {
 	c.mu.Lock()
 	delete(c.resent, m.Seq)
 	c.mu.Unlock()

@@ -152,7 +152,7 @@ func (u *user) deliver(stop chan struct{}) {
 		var p smpp.PDU
 		if err := p.Decode(m.Payload); err != nil {
 			u.s.log.Error("dropping an outbox record that does not decode", "uid", u.uid, "err", err)
-			u.q.Ack(m, nil, nil)
+			u.q.Ack(m, wal.Write{}, nil)
 			continue
 		}
 		if _, err := ss.Send(&p, &delivery{u: u, m: m}); err != nil {
@@ -167,7 +167,7 @@ func (u *user) response(d *delivery, st smpp.Status) {
 	u.signal()
 	switch st {
 	case smpp.ESME_ROK:
-		u.q.Ack(d.m, nil, nil)
+		u.q.Ack(d.m, wal.Write{}, nil)
 	default:
 		// The ESME refused it (ESME_RX_T_APPN, a full queue …): offer it
 		// again later, until its validity runs out.

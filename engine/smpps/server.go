@@ -274,10 +274,7 @@ func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra wal.W
 	p.Command = smpp.DeliverSM
 	p.Seq = 0
 	payload := p.AppendTo(make([]byte, 0, 64+len(p.ShortMessage)+len(p.TLVs)))
-	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra.Apply, func(_ []uint64, err error) {
-		if extra.Done != nil {
-			extra.Done(err)
-		}
+	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra, func(_ []uint64, err error) {
 		done(err)
 	})
 }

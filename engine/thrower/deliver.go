@@ -149,7 +149,7 @@ func (w *worker) attemptGuarded(now time.Time) (err error) {
 }
 
 func (w *worker) ack(m *wal.Msg) error {
-	w.l.q.Ack(m, nil, w.ackCB)
+	w.l.q.Ack(m, wal.Write{}, w.ackCB)
 	return <-w.stored
 }
 
@@ -201,7 +201,7 @@ func (w *worker) handle(m *wal.Msg) {
 	// it is durable does the old one go.
 	w.next = retryRecord(w.next[:0], m.Payload, tries, now.Add(l.pol.RetryDelay).UnixNano())
 	w.msgs[0] = wal.NewMsg{Payload: w.next}
-	l.q.Append(w.msgs[:], nil, w.addCB)
+	l.q.Append(w.msgs[:], wal.Write{}, w.addCB)
 	w.msgs[0] = wal.NewMsg{}
 	if err := <-w.stored; err != nil {
 		// The store refused: retry from memory (the old record, its count

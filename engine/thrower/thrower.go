@@ -281,7 +281,7 @@ func (t *Thrower) Throw(cb *Callback, done func(error)) {
 	e.buf = appendRecord(e.buf[:0], cb, method, accept)
 	e.msgs[0] = wal.NewMsg{Payload: e.buf}
 	// Append copies the payload before it returns.
-	l.q.Append(e.msgs[:], nil, func(_ []uint64, err error) {
+	l.q.Append(e.msgs[:], wal.Write{}, func(_ []uint64, err error) {
 		if done == nil {
 			return
 		}

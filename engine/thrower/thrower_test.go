@@ -643,7 +643,7 @@ func TestCorruptRecordDroppedOnRestart(t *testing.T) {
 	good := appendRecord(nil, &Callback{Kind: DLR, URL: rc.url("/dlr"), Params: []Param{{"id", "ok"}}}, methodPOST, AcceptJasminACK)
 	bad := append([]byte(nil), good[:len(good)-3]...)
 	stored := make(chan error, 1)
-	q.Append([]wal.NewMsg{{Payload: []byte{9, 9, 9}}, {Payload: bad}, {Payload: good}}, nil,
+	q.Append([]wal.NewMsg{{Payload: []byte{9, 9, 9}}, {Payload: bad}, {Payload: good}}, wal.Write{},
 		func(_ []uint64, err error) { stored <- err })
 	if err := <-stored; err != nil {
 		t.Fatal(err)
