@@ -2,6 +2,7 @@ package wal
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -20,7 +21,9 @@ func FuzzStoredValues(f *testing.F) {
 	dv = ixAppendStr(dv, "gw-1")
 	dv = ixAppendBytes(dv, []byte("dest"))
 	f.Add(dv)
-	ev := []byte{eventVersion}
+	f.Add(appendEventValue(nil, &Event{Type: EventDelivered, At: time.Unix(1_700_000_000, 0),
+		Connector: "smsc", SMSCID: "1A", Stat: "DELIVRD", Data: []byte{1}}, 1))
+	ev := []byte{eventV1} // as gwd wrote events before they were typed
 	ev = appendU64(ev, 1)
 	ev = appendU64(ev, uint64(time.Unix(1_700_000_000, 0).UnixNano()))
 	ev = ixAppendStr(ev, "submitted")
@@ -46,8 +49,13 @@ func FuzzStoredValues(f *testing.F) {
 		if err := decodeDLR(v, &d); err == nil && len(v) < 1+8+8+2+2+2 {
 			t.Fatalf("DLR decoded from %d octets: %+v", len(v), d)
 		}
-		if ev, err := decodeEvent(v); err == nil && ev.Type == "" && len(v) < 1+8+8+1 {
-			t.Fatalf("event decoded from %d octets: %+v", len(v), ev)
+		if ev, err := decodeEvent(v); err == nil {
+			if ev.Type == EventNone || ev.Type > maxEventType {
+				t.Fatalf("event of type %d decoded from %x", ev.Type, v)
+			}
+			if ev2, err := decodeEvent(appendEventValue(nil, &ev, 1)); err != nil || !reflect.DeepEqual(ev2, ev) {
+				t.Fatalf("event %+v: round trip %+v %v", ev, ev2, err)
+			}
 		}
 	})
 }

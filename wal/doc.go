@@ -14,5 +14,9 @@
 // ranges that are dropped a bucket at a time with one range delete, never
 // swept key by key.
 //
-// wal knows nothing of SMPP: messages are opaque payloads to it.
+// wal knows nothing of SMPP or of its front-ends: messages are opaque
+// payloads to it, a receipt's SMSC id is the key it is given (normalised
+// by the connector), a message's events are typed (Event) and named by
+// whoever shows them. Nothing outside wal sees Pebble: a Write's Apply gets
+// an opaque Batch.
 package wal

@@ -74,7 +74,7 @@ func TestMergedWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev2, err := x.AddEventWrite("gw-1", Event{Type: EventDeliverySucceeded}, nil)
+	ev2, err := x.AddEventWrite("gw-1", Event{Type: EventDelivered}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestMergedWrites(t *testing.T) {
 	if _, err := x.getDLR("c", "s1", x.now()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("mapping still there: %v", err)
 	}
-	if state, evs, _ := x.MessageState("gw-1"); state != EventDeliverySucceeded || len(evs) != 2 {
+	if state, evs, _ := x.MessageState("gw-1"); state != EventDelivered || len(evs) != 2 {
 		t.Fatalf("after the receipt: %q %v", state, evs)
 	}
 

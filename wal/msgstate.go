@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -14,7 +13,7 @@ import (
 // Message state: the ordered events of each gateway message, kept
 // outbound_message_ttl. Keys (see keys.go):
 //
-//	e | bucket | gateway id | 0 | seq u64  → v1 | expiry | at | type | details
+//	e | bucket | gateway id | 0 | seq u64  → event (see event.go)
 //
 // seq is one store-wide sequence, given out inside Apply, which runs on
 // the committer's single goroutine in the order Writes were handed over:
@@ -31,28 +30,10 @@ import (
 // outbound_message_ttl from then, so a message's early events may go
 // before its last one; the state lasts as long as the last event.
 
-// Event types.
-const (
-	EventSubmitted         = "submitted"
-	EventRejected          = "rejected"
-	EventDeliverySucceeded = "delivery_succeeded"
-	EventDeliveryFailed    = "delivery_failed"
-	EventDeliveryPending   = "delivery_pending"
-)
-
-// Event is one step in a gateway message's life.
-type Event struct {
-	Type    string // one of the Event* constants, or the engine's own
-	At      time.Time
-	Details map[string]string
-}
-
 var eventSeqKey = []byte{ksMeta, 'e', 'v', 's', 'e', 'q'}
 
 // eventSeqStep is how far one high-water mark write reserves ahead.
 const eventSeqStep = 1 << 16
-
-const eventVersion byte = 1
 
 func (x *Index) loadEventSeq() error {
 	v, c, err := x.db.pdb.Get(eventSeqKey)
@@ -114,75 +95,37 @@ func (x *Index) AddEventWrite(gatewayID string, ev Event, done func(error)) (Wri
 	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
 		return Write{}, fmt.Errorf("add event: %w", err)
 	}
-	if ev.Type == "" || len(ev.Type) > 255 {
-		return Write{}, fmt.Errorf("add event to %s: wal: event type must be 1 to 255 octets", gatewayID)
+	if err := ev.check(); err != nil {
+		return Write{}, fmt.Errorf("add event to %s: %w", gatewayID, err)
 	}
 	now := x.now()
 	if ev.At.IsZero() {
 		ev.At = now
 	}
-	key := x.eventPrefix(make([]byte, 0, 6+len(gatewayID)+8), x.event.bucket(now), gatewayID)
-	key = appendU64(key, 0)
-	val := make([]byte, 0, 1+8+8+1+len(ev.Type)+1)
-	val = append(val, eventVersion)
-	val = appendU64(val, uint64(x.event.expiry(now)))
-	val = appendU64(val, uint64(ev.At.UnixNano()))
-	val = ixAppendStr(val, ev.Type)
-	val = binary.AppendUvarint(val, uint64(len(ev.Details)))
-	names := make([]string, 0, len(ev.Details))
-	for k := range ev.Details {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		val = ixAppendStr(val, k)
-		val = ixAppendStr(val, ev.Details[k])
-	}
+	// Key and value share one buffer (Pebble copies both).
+	buf := make([]byte, 0, 5+len(gatewayID)+1+8+eventValueLen(&ev))
+	buf = x.eventPrefix(buf, x.event.bucket(now), gatewayID)
+	buf = appendU64(buf, 0)
+	nk := len(buf)
+	buf = appendEventValue(buf, &ev, x.event.expiry(now))
+	key, val := buf[:nk:nk], buf[nk:]
 	return Write{
 		Apply: func(b *Batch) {
-			binary.BigEndian.PutUint64(key[len(key)-8:], x.nextEventSeq(b))
+			binary.BigEndian.PutUint64(key[nk-8:], x.nextEventSeq(b))
 			b.set(key, val)
 		},
 		Done: done,
 	}, nil
 }
 
-func decodeEvent(v []byte) (Event, error) {
-	r := ixReader{b: v}
-	if r.u8() != eventVersion {
-		return Event{}, errIndexCorrupt
-	}
-	r.i64() // expiry, checked by the caller
-	at := r.i64()
-	typ := r.lp()
-	n, k := binary.Uvarint(r.b)
-	if r.err != nil || k <= 0 || n > uint64(len(r.b)) {
-		return Event{}, errIndexCorrupt
-	}
-	r.b = r.b[k:]
-	ev := Event{Type: string(typ), At: time.Unix(0, at)}
-	if n > 0 {
-		ev.Details = make(map[string]string, n)
-		for i := uint64(0); i < n; i++ {
-			name := r.lp()
-			val := r.lp()
-			if r.err != nil {
-				return Event{}, r.err
-			}
-			ev.Details[string(name)] = string(val)
-		}
-	}
-	return ev, nil
-}
-
 // MessageState returns the current state of gatewayID (the type of its
 // last event) and its live events in order; ErrNotFound when it has none.
-func (x *Index) MessageState(gatewayID string) (state string, events []Event, err error) {
+func (x *Index) MessageState(gatewayID string) (state EventType, events []Event, err error) {
 	if err := ixCheckKey("gateway message id", gatewayID); err != nil {
-		return "", nil, err
+		return EventNone, nil, err
 	}
 	if x.closed.Load() {
-		return "", nil, ErrClosed
+		return EventNone, nil, ErrClosed
 	}
 	now := x.now()
 	nowN := now.UnixNano()
@@ -192,7 +135,7 @@ func (x *Index) MessageState(gatewayID string) (state string, events []Event, er
 		UpperBound: prefixEnd(x.event.appendPrefix(nil, newest)),
 	})
 	if err != nil {
-		return "", nil, err
+		return EventNone, nil, err
 	}
 	defer it.Close()
 	type seqEvent struct {
@@ -213,19 +156,19 @@ func (x *Index) MessageState(gatewayID string) (state string, events []Event, er
 			}
 			ev, err := decodeEvent(v)
 			if err != nil {
-				return "", nil, fmt.Errorf("event %x: %w", k, err)
+				return EventNone, nil, fmt.Errorf("event %x: %w", k, err)
 			}
 			got = append(got, seqEvent{binary.BigEndian.Uint64(k[len(pre):]), ev})
 		}
 		if err := it.Error(); err != nil {
-			return "", nil, err
+			return EventNone, nil, err
 		}
 		if b == newest {
 			break
 		}
 	}
 	if len(got) == 0 {
-		return "", nil, ErrNotFound
+		return EventNone, nil, ErrNotFound
 	}
 	slices.SortFunc(got, func(a, b seqEvent) int {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,10 +21,18 @@ func addEventSync(t testing.TB, x *Index, gid string, ev Event) {
 	}
 }
 
-func eventTypes(evs []Event) []string {
-	var out []string
+func eventTypes(evs []Event) []EventType {
+	var out []EventType
 	for _, e := range evs {
 		out = append(out, e.Type)
+	}
+	return out
+}
+
+func eventStats(evs []Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Stat)
 	}
 	return out
 }
@@ -35,10 +44,11 @@ func TestMessageEventsOrdered(t *testing.T) {
 		t.Fatalf("unknown message: %v", err)
 	}
 	want := []Event{
-		{Type: EventSubmitted, Details: map[string]string{"connector": "smsc-a", "smsc_id": "1A"}},
-		{Type: EventDeliveryPending, Details: map[string]string{"stat": "ENROUTE"}},
-		{Type: EventDeliveryPending},
-		{Type: EventDeliverySucceeded, Details: map[string]string{"stat": "DELIVRD", "err": "000", "": "empty name"}},
+		{Type: EventSubmitted, Connector: "smsc-a", SMSCID: "1A"},
+		{Type: EventPending, Connector: "smsc-a", SMSCID: "1a", Stat: "ENROUTE"},
+		{Type: EventPending},
+		{Type: EventDelivered, Connector: "smsc-a", SMSCID: "1a", Stat: "DELIVRD", Status: "ESME_ROK"},
+		{Type: EventRecord, Data: []byte{0, 1, 2, 255}},
 	}
 	// Handed over back to back without waiting: order is call order, even
 	// across a bucket boundary (buckets are 12 h long by default).
@@ -64,19 +74,24 @@ func TestMessageEventsOrdered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if state != EventDeliverySucceeded {
-		t.Fatalf("state %q", state)
+	if state != EventRecord {
+		t.Fatalf("state %d", state)
 	}
 	if len(evs) != len(want) {
 		t.Fatalf("events %v", eventTypes(evs))
 	}
 	for i := range want {
-		if evs[i].Type != want[i].Type || !evs[i].At.Equal(want[i].At) || !reflect.DeepEqual(evs[i].Details, want[i].Details) {
+		got := evs[i]
+		if !got.At.Equal(want[i].At) {
+			t.Fatalf("event %d: at %v, want %v", i, got.At, want[i].At)
+		}
+		got.At = want[i].At
+		if !reflect.DeepEqual(got, want[i]) {
 			t.Fatalf("event %d: got %+v, want %+v", i, evs[i], want[i])
 		}
 	}
 	if state, evs, err := x.MessageState("gw-2"); err != nil || state != EventRejected || len(evs) != 1 {
-		t.Fatalf("gw-2: %q %v %v", state, evs, err)
+		t.Fatalf("gw-2: %d %v %v", state, evs, err)
 	}
 }
 
@@ -93,7 +108,7 @@ func TestMessageEventsConcurrent(t *testing.T) {
 			var inner sync.WaitGroup
 			for i := 0; i < each; i++ {
 				inner.Add(1)
-				x.AddEvent("gw", Event{Type: EventDeliveryPending, Details: map[string]string{"w": strconv.Itoa(w), "i": strconv.Itoa(i)}}, func(err error) {
+				x.AddEvent("gw", Event{Type: EventPending, Connector: strconv.Itoa(w), SMSCID: strconv.Itoa(i)}, func(err error) {
 					if err != nil {
 						t.Error(err)
 					}
@@ -113,8 +128,8 @@ func TestMessageEventsConcurrent(t *testing.T) {
 	}
 	next := make([]int, writers)
 	for _, e := range evs {
-		w, _ := strconv.Atoi(e.Details["w"])
-		i, _ := strconv.Atoi(e.Details["i"])
+		w, _ := strconv.Atoi(e.Connector)
+		i, _ := strconv.Atoi(e.SMSCID)
 		if i != next[w] {
 			t.Fatalf("writer %d: event %d after %d", w, i, next[w]-1)
 		}
@@ -137,7 +152,7 @@ func TestMessageEventsSurviveReopen(t *testing.T) {
 	}
 	db, x := open()
 	for i := 0; i < 3; i++ {
-		addEventSync(t, x, "gw", Event{Type: fmt.Sprintf("step-%d", i)})
+		addEventSync(t, x, "gw", Event{Type: EventPending, Stat: fmt.Sprintf("step-%d", i)})
 	}
 	_ = x.Close()
 	if err := db.Close(); err != nil {
@@ -145,14 +160,14 @@ func TestMessageEventsSurviveReopen(t *testing.T) {
 	}
 	for round := 0; round < 2; round++ {
 		db, x = open()
-		addEventSync(t, x, "gw", Event{Type: fmt.Sprintf("step-%d", 3+round)})
+		addEventSync(t, x, "gw", Event{Type: EventPending + EventType(round), Stat: fmt.Sprintf("step-%d", 3+round)})
 		state, evs, err := x.MessageState("gw")
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := []string{"step-0", "step-1", "step-2", "step-3", "step-4"}[:4+round]
-		if state != want[len(want)-1] || !reflect.DeepEqual(eventTypes(evs), want) {
-			t.Fatalf("round %d: state %q events %v", round, state, eventTypes(evs))
+		if state != EventPending+EventType(round) || !reflect.DeepEqual(eventStats(evs), want) {
+			t.Fatalf("round %d: state %d events %v", round, state, eventStats(evs))
 		}
 		_ = x.Close()
 		if err := db.Close(); err != nil {
@@ -167,11 +182,11 @@ func TestMessageEventsExpire(t *testing.T) {
 	db, x := openIndex(t, Options{}, TTLs{Outbound: ttl}, IndexOptions{Now: clk.Now})
 	addEventSync(t, x, "gw", Event{Type: EventSubmitted})
 	clk.Add(50 * time.Second)
-	addEventSync(t, x, "gw", Event{Type: EventDeliveryPending})
+	addEventSync(t, x, "gw", Event{Type: EventPending})
 	clk.Add(60 * time.Second) // submitted is 110 s old, pending 60 s
 	state, evs, err := x.MessageState("gw")
-	if err != nil || state != EventDeliveryPending || len(evs) != 1 {
-		t.Fatalf("after 110 s: %q %v %v", state, eventTypes(evs), err)
+	if err != nil || state != EventPending || len(evs) != 1 {
+		t.Fatalf("after 110 s: %d %v %v", state, eventTypes(evs), err)
 	}
 	clk.Add(50 * time.Second)
 	if _, _, err := x.MessageState("gw"); !errors.Is(err, ErrNotFound) {
@@ -198,6 +213,8 @@ func TestMessageEventsBadInput(t *testing.T) {
 		{"", Event{Type: EventSubmitted}},
 		{"g\x00h", Event{Type: EventSubmitted}},
 		{"g", Event{}},
+		{"g", Event{Type: maxEventType + 1}},
+		{"g", Event{Type: EventPending, Stat: strings.Repeat("x", 1025)}},
 	} {
 		ch := make(chan error, 1)
 		x.AddEvent(c.gid, c.ev, func(err error) { ch <- err })

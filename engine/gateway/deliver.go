@@ -96,12 +96,12 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 	}
 	now := time.Now()
 	final := terminal(in.r.Stat)
-	ev := wal.EventDeliveryPending
+	ev := wal.EventPending
 	switch string(in.r.Stat) {
 	case "DELIVRD":
-		ev = wal.EventDeliverySucceeded
+		ev = wal.EventDelivered
 	case "EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN":
-		ev = wal.EventDeliveryFailed
+		ev = wal.EventFailed
 	}
 	// The receipt's bookkeeping: the mapping closed once final, and the
 	// message's event, in one write — merged into the ESME's outbox
@@ -118,7 +118,7 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 			}
 		}
 		if w, ok := g.eventWrite(d.GatewayID, wal.Event{Type: ev, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}}); ok {
+			Connector: cid, SMSCID: in.smscID, Stat: string(in.r.Stat)}); ok {
 			ws[n] = w
 			n++
 		}
@@ -176,7 +176,7 @@ func (g *Gateway) routeReceipt(cid string, in *inReceipt, d wal.DLR, respond fun
 					}
 					respond(smpp.ESME_ROK)
 					g.addEvent(d.GatewayID, wal.Event{Type: ev, At: now,
-						Details: map[string]string{"connector": cid, "id_smsc": in.smscID, "stat": string(in.r.Stat)}})
+						Connector: cid, SMSCID: in.smscID, Stat: string(in.r.Stat)})
 				})
 			})
 			return

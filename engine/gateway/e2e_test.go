@@ -699,7 +699,7 @@ func TestCancelQueuedMessage(t *testing.T) {
 		t.Fatalf("cancel of a sent message: %v, want ESME_RCANCELFAIL", st)
 	}
 	// The cancelled one reads DELETED.
-	waitUntil(t, "the cancellation's event", func() bool { st, _, _ := e.g.MessageState(ids[0]); return st == "cancelled" })
+	waitUntil(t, "the cancellation's event", func() bool { st, _, _ := e.g.MessageState(ids[0]); return st == wal.EventCancelled })
 	if r := query(ids[0]); r.Status != smpp.ESME_ROK || r.MessageState != 7 {
 		t.Fatalf("query_sm of a cancelled message: %v state %d", r.Status, r.MessageState)
 	}

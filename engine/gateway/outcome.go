@@ -59,7 +59,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			}
 		}
 		if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}}); ok {
+			Connector: cid, SMSCID: string(smscID)}); ok {
 			ws[n] = w
 			n++
 		}
@@ -73,15 +73,15 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		if rec.Part >= rec.Parts {
 			go g.forgetCancel(id)
 		}
-		g.addEvent(id, wal.Event{Type: "cancelled", At: now, Details: map[string]string{"connector": cid}})
+		g.addEvent(id, wal.Event{Type: wal.EventCancelled, At: now, Connector: cid})
 	case smppc.Rejected, smppc.Unknown, smppc.Expired:
 		stat := "REJECTD"
 		ev := wal.EventRejected
 		switch res {
 		case smppc.Unknown:
-			stat, ev = "UNKNOWN", wal.EventDeliveryPending
+			stat, ev = "UNKNOWN", wal.EventPending
 		case smppc.Expired:
-			stat, ev = "EXPIRED", wal.EventDeliveryFailed
+			stat, ev = "EXPIRED", wal.EventFailed
 		}
 		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
 			g.throwLevel1(&d, id, cid, st, "")
@@ -93,7 +93,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 			c.Ack(m, wal.Write{}, nil)
 		}
 		g.addEvent(id, wal.Event{Type: ev, At: now,
-			Details: map[string]string{"connector": cid, "status": st.String()}})
+			Connector: cid, Status: st.String()})
 	}
 }
 

@@ -198,17 +198,17 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 // MessageState implements smpps.Backend for query_sm: the message's last
 // event; for a message this process accepted that has none yet (still in
 // its connector's queue) EventQueued.
-func (g *Gateway) MessageState(id string) (string, time.Time, bool) {
+func (g *Gateway) MessageState(id string) (wal.EventType, time.Time, bool) {
 	state, events, err := g.idx.MessageState(id)
-	if err != nil || state == "" || len(events) == 0 {
+	if err != nil || state == wal.EventNone || len(events) == 0 {
 		if mt.Issued(id) {
 			return EventQueued, time.Time{}, true
 		}
-		return "", time.Time{}, false
+		return wal.EventNone, time.Time{}, false
 	}
 	return state, events[len(events)-1].At, true
 }
 
 // EventQueued is MessageState's answer for a message accepted and not yet
-// answered by an SMSC. It is never stored.
-const EventQueued = "queued"
+// answered by an SMSC: no event stored yet.
+const EventQueued = wal.EventNone

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gwd-project/gwd/wal"
 )
 
 // timestampLayout is Junebug's (vumi's) timestamp: UTC, microseconds.
@@ -89,20 +91,28 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 
 // appendEvent appends the JSON Junebug posts to event_url: event_type,
 // message_id, channel_id, timestamp, event_details.
-func appendEvent(dst []byte, msgID, channelID, eventType string, at time.Time, details map[string]string) []byte {
+func appendEvent(dst []byte, msgID, channelID string, ev *wal.Event) []byte {
 	dst = append(dst, `{"event_type":`...)
-	dst = appendJSONString(dst, eventType)
+	dst = appendJSONString(dst, eventType(ev.Type))
 	dst = append(dst, `,"message_id":`...)
 	dst = appendJSONString(dst, msgID)
 	dst = append(dst, `,"channel_id":`...)
 	dst = appendJSONString(dst, channelID)
 	dst = append(dst, `,"timestamp":`...)
 	dst = append(dst, '"')
-	dst = appendTimestamp(dst, at)
+	dst = appendTimestamp(dst, ev.At)
 	dst = append(dst, '"')
-	dst = append(dst, `,"event_details":`...)
-	dst = appendStringMap(dst, details)
-	return append(dst, '}')
+	dst = append(dst, `,"event_details":{`...)
+	var d [4]detail
+	for i, f := range eventDetails(ev, &d) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, f.name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, f.value)
+	}
+	return append(dst, "}}"...)
 }
 
 // inbound is an MO message as Junebug posts it to mo_url.

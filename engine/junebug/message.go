@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -267,14 +266,9 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 		return
 	}
 	ch.rates.add(rateOutbound, now)
-	details := map[string]string{"channel_id": ch.id, "to": to, "parts": strconv.Itoa(nparts)}
-	for k, v := range map[string]string{"from": from, "reply_to": req.ReplyTo, "event_url": eventURL} {
-		if v != "" {
-			details[k] = v
-		}
-	}
+	mr := record{channelID: ch.id, to: to, from: from, replyTo: req.ReplyTo, eventURL: eventURL, parts: nparts}
 	recDone := make(chan error, 1)
-	s.idx.AddEvent(r.id, wal.Event{Type: recordType, At: now, Details: details}, func(err error) { recDone <- err })
+	s.idx.AddEvent(r.id, wal.Event{Type: wal.EventRecord, At: now, Data: mr.appendTo(nil)}, func(err error) { recDone <- err })
 	if err := <-recDone; err != nil {
 		// The message is queued and will be sent; only its events
 		// after a restart would not find their event_url.
@@ -383,15 +377,17 @@ func (s *Server) serveMessage(ctx *fasthttp.RequestCtx, ch *channel, msgID strin
 		return
 	}
 	st := messageStatus{ID: msgID, Events: []eventView{}}
-	for _, ev := range events {
-		if ev.Type == recordType {
+	for i := range events {
+		ev := &events[i]
+		if ev.Type == wal.EventRecord {
 			continue
 		}
-		d := ev.Details
-		if d == nil {
-			d = map[string]string{}
+		d := map[string]string{}
+		var ds [4]detail
+		for _, f := range eventDetails(ev, &ds) {
+			d[f.name] = f.value
 		}
-		st.Events = append(st.Events, eventView{EventType: ev.Type, MessageID: msgID, ChannelID: ch.id,
+		st.Events = append(st.Events, eventView{EventType: eventType(ev.Type), MessageID: msgID, ChannelID: ch.id,
 			Timestamp: string(appendTimestamp(nil, ev.At)), EventDetails: d})
 	}
 	if n := len(st.Events); n > 0 {

@@ -3,7 +3,6 @@ package junebug
 import (
 	"errors"
 	"github.com/gwd-project/gwd/engine/moparts"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,10 +14,6 @@ import (
 )
 
 var _ gateway.Observer = (*Server)(nil)
-
-// recordType is the type of the event that holds a message's record in
-// the store's message index.
-const recordType = "junebug"
 
 // msgRef is what the server needs to forward a message's events: its
 // channel, its event_url, and for a long message which event types it
@@ -33,10 +28,11 @@ type msgRef struct {
 // msgRefOf reads a message's record from its events.
 func msgRefOf(events []wal.Event) *msgRef {
 	for i := range events {
-		if events[i].Type == recordType {
-			d := events[i].Details
-			parts, _ := strconv.Atoi(d["parts"])
-			return &msgRef{channelID: d["channel_id"], eventURL: d["event_url"], parts: uint8(min(max(parts, 1), 255))}
+		if events[i].Type != wal.EventRecord {
+			continue
+		}
+		if r, ok := parseRecord(events[i].Data); ok {
+			return &msgRef{channelID: r.channelID, eventURL: r.eventURL, parts: uint8(min(max(r.parts, 1), 255))}
 		}
 	}
 	return nil
@@ -97,7 +93,7 @@ func (c *msgCache) put(id string, r *msgRef) {
 // of the server's channels is counted and forwarded to the message's
 // event_url. Events of other connectors' messages cost two map lookups.
 func (s *Server) MessageEvent(id string, ev wal.Event) {
-	ch := s.maps.Load().byCID[ev.Details["connector"]]
+	ch := s.maps.Load().byCID[ev.Connector]
 	if ch == nil {
 		return
 	}
@@ -123,13 +119,13 @@ func (s *Server) forward(id string, r *msgRef, ev wal.Event) {
 		return
 	}
 	bp := s.bufs.Get().(*[]byte)
-	body := appendEvent((*bp)[:0], id, r.channelID, ev.Type, ev.At, ev.Details)
-	v := tmplValues{channelID: r.channelID, messageID: id, eventType: ev.Type}
+	body := appendEvent((*bp)[:0], id, r.channelID, &ev)
+	v := tmplValues{channelID: r.channelID, messageID: id, eventType: eventType(ev.Type)}
 	cb := thrower.Callback{Kind: thrower.Event, URL: expandURL(r.eventURL, &v), Method: "POST", Body: body,
 		ContentType: "application/json", Accept: thrower.Accept2xx, Ref: id}
 	s.th.Throw(&cb, func(err error) {
 		if err != nil {
-			s.log.Warn("junebug event not stored for delivery", "id", id, "event", ev.Type, "err", err)
+			s.log.Warn("junebug event not stored for delivery", "id", id, "event", eventType(ev.Type), "err", err)
 		}
 	})
 	*bp = body

@@ -3,6 +3,8 @@ package junebug
 import (
 	"sync"
 	"time"
+
+	"github.com/gwd-project/gwd/wal"
 )
 
 // What a channel's rates count.
@@ -18,17 +20,17 @@ const (
 )
 
 // rateOf maps an event type to its counter (-1: not counted).
-func rateOf(eventType string) int {
-	switch eventType {
-	case "submitted":
+func rateOf(t wal.EventType) int {
+	switch t {
+	case wal.EventSubmitted:
 		return rateSubmitted
-	case "rejected":
+	case wal.EventRejected:
 		return rateRejected
-	case "delivery_succeeded":
+	case wal.EventDelivered:
 		return rateDeliverySucceeded
-	case "delivery_failed":
+	case wal.EventFailed:
 		return rateDeliveryFailed
-	case "delivery_pending":
+	case wal.EventPending:
 		return rateDeliveryPending
 	}
 	return -1

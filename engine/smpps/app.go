@@ -263,13 +263,13 @@ func (a *app) query(ss *session.Session, req *smpp.PDU) {
 	}
 	resp.MessageID = req.MessageID
 	switch state {
-	case wal.EventDeliverySucceeded:
+	case wal.EventDelivered:
 		resp.MessageState = 2 // DELIVERED
-	case wal.EventDeliveryFailed:
+	case wal.EventFailed:
 		resp.MessageState = 5 // UNDELIVERABLE
 	case wal.EventRejected:
 		resp.MessageState = 8 // REJECTED
-	case "cancelled":
+	case wal.EventCancelled:
 		resp.MessageState = 7 // DELETED: withdrawn by cancel_sm
 	default: // queued, submitted, delivery_pending
 		resp.MessageState = smpp.MessageStateEnroute
