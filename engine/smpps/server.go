@@ -24,8 +24,9 @@ import (
 type Backend interface {
 	mt.Submitter
 	Accounts() *router.Accounts
-	// MessageState returns a message's last event type (wal.EventNone while it is queued) and
-	// when it happened, for query_sm; ok false when gwd knows nothing of it.
+	// MessageState returns a message's last event type (wal.EventNone
+	// while it is queued) and when it happened, for query_sm; ok false
+	// when gwd knows nothing of it.
 	MessageState(id string) (state wal.EventType, at time.Time, ok bool)
 	// CancelMT withdraws message id of user uid if it has not reached the
 	// SMSC yet; done gets the cancel_sm_resp status.
