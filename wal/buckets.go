@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // Time-bucketed keyspaces.
@@ -116,6 +118,17 @@ func (s *bucketSpace) window(now time.Time) (newest, oldest uint32) {
 
 // expiry is the expiry stored with an entry written at t.
 func (s *bucketSpace) expiry(t time.Time) int64 { return t.Add(s.ttl).UnixNano() }
+
+// windowIter returns an iterator over the buckets of s that can hold a
+// live entry at now, newest to oldest, and their numbers.
+func (s *bucketSpace) windowIter(pdb *pebble.DB, now time.Time) (it *pebble.Iterator, newest, oldest uint32, err error) {
+	newest, oldest = s.window(now)
+	it, err = pdb.NewIter(&pebble.IterOptions{
+		LowerBound: s.appendPrefix(nil, oldest),
+		UpperBound: prefixEnd(s.appendPrefix(nil, newest)),
+	})
+	return it, newest, oldest, err
+}
 
 // appendPrefix appends ks | bucket.
 func (s *bucketSpace) appendPrefix(dst []byte, b uint32) []byte {

@@ -25,11 +25,7 @@ func (x *Index) DLRByGateway(gatewayID string) ([]DLR, error) {
 	}
 	now := x.now()
 	nowN := now.UnixNano()
-	newest, oldest := x.dlrRev.window(now)
-	it, err := x.db.pdb.NewIter(&pebble.IterOptions{
-		LowerBound: x.dlrRev.appendPrefix(nil, oldest),
-		UpperBound: prefixEnd(x.dlrRev.appendPrefix(nil, newest)),
-	})
+	it, newest, oldest, err := x.dlrRev.windowIter(x.db.pdb, now)
 	if err != nil {
 		return nil, err
 	}
@@ -233,11 +229,7 @@ func (x *Index) finishedParts(gid string) map[uint16]struct{} {
 	done := map[uint16]struct{}{}
 	now := x.now()
 	nowN := now.UnixNano()
-	newest, oldest := x.dlrRev.window(now)
-	it, err := x.db.pdb.NewIter(&pebble.IterOptions{
-		LowerBound: x.dlrRev.appendPrefix(nil, oldest),
-		UpperBound: prefixEnd(x.dlrRev.appendPrefix(nil, newest)),
-	})
+	it, newest, oldest, err := x.dlrRev.windowIter(x.db.pdb, now)
 	if err != nil {
 		return done
 	}

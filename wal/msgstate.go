@@ -129,11 +129,7 @@ func (x *Index) MessageState(gatewayID string) (state EventType, events []Event,
 	}
 	now := x.now()
 	nowN := now.UnixNano()
-	newest, oldest := x.event.window(now)
-	it, err := x.db.pdb.NewIter(&pebble.IterOptions{
-		LowerBound: x.event.appendPrefix(nil, oldest),
-		UpperBound: prefixEnd(x.event.appendPrefix(nil, newest)),
-	})
+	it, newest, oldest, err := x.event.windowIter(x.db.pdb, now)
 	if err != nil {
 		return EventNone, nil, err
 	}
