@@ -4,11 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/bits"
-	"net/http"
 	"strconv"
 	"sync/atomic"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Billing, as the manual's "Billing" chapter describes it:
@@ -265,15 +262,9 @@ func BillFor(u *User, rate Money, parts int) (Bill, error) {
 	return NewBill(rate, parts, u.MT.Quota.EarlyPercent)
 }
 
-// ChargeError is a refusal to charge: out of balance or of sms_count. It
-// answers HTTP 403 with the manual's text, `Cannot charge submit_sm, check
-// RouterPB log file for details`, and SMPP ESME_RSUBMITFAIL.
-//
-// SMPP status: the manual does not say; Jasmin 0.11 answers ESME_RSYSERR
-// (its SubmitSmChargingError). gwd answers ESME_RSUBMITFAIL ("submit_sm
-// failed"): the refusal is final for this message and says nothing is wrong
-// with the gateway, whereas ESMEs commonly treat ESME_RSYSERR as a transient
-// fault and retry it in a loop, which an exhausted account cannot satisfy.
+// ChargeError is a refusal to charge: out of balance or of sms_count
+// (Kind RefusedCharge). Its Text is the manual's, `Cannot charge
+// submit_sm, check RouterPB log file for details`.
 type ChargeError struct {
 	Quota string // "balance" or "sms_count"
 }
@@ -282,16 +273,13 @@ func (e *ChargeError) Error() string {
 	return "router: not enough " + e.Quota + " for charging"
 }
 
-// HTTPStatus is 403, as the manual's table says for a user charging error.
-func (e *ChargeError) HTTPStatus() int { return http.StatusForbidden }
+// Kind is RefusedCharge.
+func (e *ChargeError) Kind() RefusalKind { return RefusedCharge }
 
-// HTTPBody is the manual's text for a user charging error.
-func (e *ChargeError) HTTPBody() string {
+// Text is the manual's text for a user charging error.
+func (e *ChargeError) Text() string {
 	return "Cannot charge submit_sm, check RouterPB log file for details"
 }
-
-// SMPPStatus is ESME_RSUBMITFAIL (see the type's comment).
-func (e *ChargeError) SMPPStatus() smpp.Status { return smpp.ESME_RSUBMITFAIL }
 
 // The two charging refusals. They are values, compared with errors.Is or ==.
 var (

@@ -2,11 +2,8 @@ package router
 
 import (
 	"errors"
-	"net/http"
 	"sync"
 	"testing"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 func TestParseMoney(t *testing.T) {
@@ -354,10 +351,8 @@ func TestChargeErrorRefusal(t *testing.T) {
 		if !errors.As(err, &r) {
 			t.Fatalf("%v is not a Refusal", err)
 		}
-		if r.HTTPStatus() != http.StatusForbidden ||
-			r.HTTPBody() != "Cannot charge submit_sm, check RouterPB log file for details" ||
-			r.SMPPStatus() != smpp.ESME_RSUBMITFAIL {
-			t.Errorf("%v: %d %q %v", err, r.HTTPStatus(), r.HTTPBody(), r.SMPPStatus())
+		if r.Kind() != RefusedCharge || r.Text() != "Cannot charge submit_sm, check RouterPB log file for details" {
+			t.Errorf("%v: %v %q", err, r.Kind(), r.Text())
 		}
 	}
 }

@@ -2,7 +2,6 @@ package router
 
 import (
 	"errors"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,9 +76,8 @@ import (
 // A script that fails — a runtime error, its step or time limit
 // (script.Limits: an endless loop is stopped), a bad status or param value
 // — is Jasmin's interceptor_error: Run returns an *InterceptError, a
-// Refusal answering HTTP 400 `Error "Failed running interception script,
-// check log for details"` and SMPP ESME_RSYSERR, as Jasmin's
-// InterceptorRunError does. A script that does not compile is refused when
+// Refusal the front-ends answer as Jasmin's InterceptorRunError: HTTP 400 `Error "Failed running interception script,
+// check log for details"` and SMPP ESME_RSYSERR. A script that does not compile is refused when
 // the interceptor is built (a *RoutingConfigError for the "script" key,
 // with the line). Jasmin counts rejections and failures in
 // interceptor_error_count and the rest in interceptor_count.
@@ -434,6 +432,10 @@ func icScriptSource(v string) (string, error) {
 	return src, nil
 }
 
+// httpOK is the http_status of a Bypass whose script set none: the HTTP
+// API's 200 OK. Statuses are data here, the script's answer.
+const httpOK = 200
+
 // Verdict is what an interceptor's script decided (see the comment at the
 // top of this file for what the engine does with it). The zero Verdict
 // (neither Reject nor Bypass) means: route the message.
@@ -466,9 +468,10 @@ func (v Verdict) Refusal() Refusal {
 	return &InterceptRejection{SMPP: v.SMPPStatus, HTTP: v.HTTPStatus}
 }
 
-// InterceptRejection is a message an interceptor script rejected. HTTP
-// answers the script's http_status with `Error "Interception specific
-// error code <http_status>"` (Jasmin's text); SMPP answers its
+// InterceptRejection is a message an interceptor script rejected (Kind
+// RefusedIntercepted). The statuses are the script's choice, data the
+// front-ends answer with: HTTP its http_status with Text, Jasmin's
+// `Interception specific error code <http_status>`; SMPP its
 // smpp_status.
 type InterceptRejection struct {
 	SMPP smpp.Status
@@ -480,22 +483,19 @@ func (e *InterceptRejection) Error() string {
 		" (" + e.SMPP.String() + "), http_status " + strconv.Itoa(e.HTTP)
 }
 
-// HTTPStatus is the script's http_status.
-func (e *InterceptRejection) HTTPStatus() int { return e.HTTP }
+// Kind is RefusedIntercepted.
+func (e *InterceptRejection) Kind() RefusalKind { return RefusedIntercepted }
 
-// HTTPBody is Jasmin's text.
-func (e *InterceptRejection) HTTPBody() string {
+// Text is Jasmin's text.
+func (e *InterceptRejection) Text() string {
 	return "Interception specific error code " + strconv.Itoa(e.HTTP)
 }
 
-// SMPPStatus is the script's smpp_status.
-func (e *InterceptRejection) SMPPStatus() smpp.Status { return e.SMPP }
-
-// InterceptError is a failed interceptor run (interceptor_error): the
-// script raised a runtime error, hit its step or time limit, or left a
-// value gwd cannot use. HTTP answers 400 `Error "Failed running
-// interception script, check log for details"`, SMPP ESME_RSYSERR, as
-// Jasmin's InterceptorRunError; Error() has the details for the log.
+// InterceptError is a failed interceptor run (interceptor_error, Kind
+// RefusedInterceptFailed): the script raised a runtime error, hit its step
+// or time limit, or left a value gwd cannot use. Text is Jasmin's
+// InterceptorRunError text, `Failed running interception script, check
+// log for details`; Error() has the details for the log.
 type InterceptError struct {
 	Dir   Direction
 	Order int
@@ -509,16 +509,13 @@ func (e *InterceptError) Error() string {
 // Unwrap is the script's error.
 func (e *InterceptError) Unwrap() error { return e.Err }
 
-// HTTPStatus is 400.
-func (e *InterceptError) HTTPStatus() int { return http.StatusBadRequest }
+// Kind is RefusedInterceptFailed.
+func (e *InterceptError) Kind() RefusalKind { return RefusedInterceptFailed }
 
-// HTTPBody is Jasmin's text.
-func (e *InterceptError) HTTPBody() string {
+// Text is Jasmin's text.
+func (e *InterceptError) Text() string {
 	return "Failed running interception script, check log for details"
 }
-
-// SMPPStatus is ESME_RSYSERR.
-func (e *InterceptError) SMPPStatus() smpp.Status { return smpp.ESME_RSYSERR }
 
 // Run runs the interceptor's script on r. ch is the channel an MT message
 // came by (the verdict is read for it: ChannelHTTP reads http_status,
@@ -595,7 +592,7 @@ func icVerdict(s, h script.Assigned, smppAnswer bool) (Verdict, error) {
 	}
 	switch {
 	case h.V == 0:
-		v.Bypass, v.HTTPStatus = true, http.StatusOK
+		v.Bypass, v.HTTPStatus = true, httpOK
 	case h.V < 300:
 		v.Bypass = true
 	default:

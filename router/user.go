@@ -3,15 +3,12 @@ package router
 import (
 	"errors"
 	"maps"
-	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Users and groups: Jasmin's user and group managers.
@@ -569,15 +566,12 @@ func (r AuthReason) String() string {
 	return "?"
 }
 
-// AuthError is a failed authentication. HTTP answers 403 with the text
-// Jasmin gives whatever the reason, `Authentication failure for
-// username:foo`; SMPP answers ESME_RINVPASWD for an unknown user and for
-// a wrong password alike (Jasmin answers ESME_RINVSYSID for the first,
-// which tells an attacker which usernames exist: ESME_RINVPASWD is what
-// clients already treat as "check your credentials", and ESME_RBINDFAIL
-// stays the "refused, try later" of back-off and full check queues), and
-// ESME_RBINDFAIL for a disabled user or group, which only someone with
-// the right password learns. The password is never part of it.
+// AuthError is a failed authentication (Kind RefusedAuth). Its Text is
+// the one Jasmin gives whatever the reason, `Authentication failure for
+// username:foo`; Reason tells the front-ends that answer differently (the
+// SMPP server) an unknown user or a wrong password from a disabled user
+// or group, which only someone with the right password learns. The
+// password is never part of it.
 type AuthError struct {
 	Reason   AuthReason
 	Username string
@@ -587,20 +581,11 @@ func (e *AuthError) Error() string {
 	return "Authentication failure for username:" + e.Username + " (" + e.Reason.String() + ")"
 }
 
-// HTTPStatus is 403.
-func (e *AuthError) HTTPStatus() int { return http.StatusForbidden }
+// Kind is RefusedAuth.
+func (e *AuthError) Kind() RefusalKind { return RefusedAuth }
 
-// HTTPBody is Jasmin's text.
-func (e *AuthError) HTTPBody() string { return "Authentication failure for username:" + e.Username }
-
-// SMPPStatus is the bind_resp (or submit_sm_resp) command_status.
-func (e *AuthError) SMPPStatus() smpp.Status {
-	switch e.Reason {
-	case AuthUnknownUser, AuthBadPassword:
-		return smpp.ESME_RINVPASWD
-	}
-	return smpp.ESME_RBINDFAIL
-}
+// Text is Jasmin's text.
+func (e *AuthError) Text() string { return "Authentication failure for username:" + e.Username }
 
 // Is lets errors.Is(err, ErrUnknownUser) match an unknown-user failure.
 func (e *AuthError) Is(target error) bool {
@@ -689,9 +674,9 @@ func (a *Accounts) Current(uid string) (*User, error) {
 	return u, nil
 }
 
-// BindError is a bind refused after authentication: the smpps_cred bind
-// authorization, the ip authorization or max_bindings. SMPP answers
-// ESME_RBINDFAIL.
+// BindError is a bind refused after authentication (Kind RefusedBind):
+// the smpps_cred bind authorization, the ip authorization or
+// max_bindings.
 type BindError struct {
 	Username string
 	Reason   string
@@ -701,14 +686,11 @@ func (e *BindError) Error() string {
 	return "New bind rejected for username: \"" + e.Username + "\", reason: " + e.Reason
 }
 
-// HTTPStatus is 403 (binds are SMPP; for completeness).
-func (e *BindError) HTTPStatus() int { return http.StatusForbidden }
+// Kind is RefusedBind.
+func (e *BindError) Kind() RefusalKind { return RefusedBind }
 
-// HTTPBody is the error text.
-func (e *BindError) HTTPBody() string { return e.Error() }
-
-// SMPPStatus is ESME_RBINDFAIL.
-func (e *BindError) SMPPStatus() smpp.Status { return smpp.ESME_RBINDFAIL }
+// Text is Error().
+func (e *BindError) Text() string { return e.Error() }
 
 // Bind authenticates an SMPP bind from address from and takes one of the
 // user's max_bindings; pair it with Unbind when the session ends. Refusals

@@ -3,7 +3,6 @@ package router
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -11,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Tests hash with a small iteration count; BenchmarkAuthenticateKDF measures
@@ -331,13 +328,12 @@ func TestAuthErrors(t *testing.T) {
 	for _, tc := range []struct {
 		user, pw string
 		reason   AuthReason
-		status   smpp.Status
 	}{
-		{"nobody", "bar", AuthUnknownUser, smpp.ESME_RINVPASWD}, // as a wrong password: no enumeration
-		{"foo", "bad", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "barbarbarbar", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "BAR", AuthBadPassword, smpp.ESME_RINVPASWD},
+		{"nobody", "bar", AuthUnknownUser},
+		{"foo", "bad", AuthBadPassword},
+		{"foo", "", AuthBadPassword},
+		{"foo", "barbarbarbar", AuthBadPassword},
+		{"foo", "BAR", AuthBadPassword},
 	} {
 		_, err := a.Authenticate(tc.user, tc.pw)
 		var ae *AuthError
@@ -346,9 +342,8 @@ func TestAuthErrors(t *testing.T) {
 		}
 		var r Refusal = ae
 		// jasmin-observed.md: 403 Error "Authentication failure for username:foo".
-		if r.HTTPStatus() != http.StatusForbidden || r.HTTPBody() != "Authentication failure for username:"+tc.user ||
-			r.SMPPStatus() != tc.status {
-			t.Errorf("%s/%s: %d %q %v", tc.user, tc.pw, r.HTTPStatus(), r.HTTPBody(), r.SMPPStatus())
+		if r.Kind() != RefusedAuth || r.Text() != "Authentication failure for username:"+tc.user {
+			t.Errorf("%s/%s: %v %q", tc.user, tc.pw, r.Kind(), r.Text())
 		}
 		if strings.Contains(err.Error(), tc.pw) && tc.pw != "" {
 			t.Errorf("error %q shows the password", err)
@@ -356,8 +351,8 @@ func TestAuthErrors(t *testing.T) {
 	}
 	_ = a.DisableUser("u1")
 	_, err := a.Authenticate("foo", "bar")
-	var r Refusal
-	if !errors.As(err, &r) || r.SMPPStatus() != smpp.ESME_RBINDFAIL {
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Reason != AuthUserDisabled {
 		t.Fatalf("disabled: %v", err)
 	}
 	if _, err := a.Authenticate("nobody", "x"); !errors.Is(err, ErrUnknownUser) {
@@ -380,7 +375,7 @@ func TestBind(t *testing.T) {
 	}
 	_, err = a.Bind("foo", "bar", lo)
 	var be *BindError
-	if !errors.As(err, &be) || be.SMPPStatus() != smpp.ESME_RBINDFAIL || !strings.Contains(err.Error(), "max_bindings") {
+	if !errors.As(err, &be) || be.Kind() != RefusedBind || !strings.Contains(err.Error(), "max_bindings") {
 		t.Fatalf("third bind: %v", err)
 	}
 	if a.User("u1").Bindings() != 2 {

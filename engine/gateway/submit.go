@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -16,24 +15,21 @@ import (
 )
 
 // RouteError is a message no MT route takes: Jasmin's "No route found"
-// (HTTP 412). On SMPP gwd answers ESME_RINVDSTADR: the destination is
-// the part of the message gwd cannot serve.
+// (router.RefusedNoRoute).
 type RouteError struct{ Reason string }
 
-func (e *RouteError) Error() string           { return "no route found: " + e.Reason }
-func (e *RouteError) HTTPStatus() int         { return http.StatusPreconditionFailed }
-func (e *RouteError) HTTPBody() string        { return "No route found" }
-func (e *RouteError) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+func (e *RouteError) Error() string            { return "no route found: " + e.Reason }
+func (e *RouteError) Kind() router.RefusalKind { return router.RefusedNoRoute }
+func (e *RouteError) Text() string             { return "No route found" }
 
-// StoreError is a message the store could not take (disk full, closing):
-// HTTP 500, ESME_RSYSERR — the sender may retry; nothing was kept.
+// StoreError is a message the store could not take (disk full, closing;
+// router.RefusedStore): the sender may retry; nothing was kept.
 type StoreError struct{ Err error }
 
-func (e *StoreError) Error() string           { return "store: " + e.Err.Error() }
-func (e *StoreError) Unwrap() error           { return e.Err }
-func (e *StoreError) HTTPStatus() int         { return http.StatusInternalServerError }
-func (e *StoreError) HTTPBody() string        { return "Internal error" }
-func (e *StoreError) SMPPStatus() smpp.Status { return smpp.ESME_RSYSERR }
+func (e *StoreError) Error() string            { return "store: " + e.Err.Error() }
+func (e *StoreError) Unwrap() error            { return e.Err }
+func (e *StoreError) Kind() router.RefusalKind { return router.RefusedStore }
+func (e *StoreError) Text() string             { return "Internal error" }
 
 var (
 	_ router.Refusal = (*RouteError)(nil)

@@ -28,10 +28,11 @@ func init() { router.PasswordIterations = 1000 }
 // routeRefusal is the gateway's "No route found" as a Refusal.
 type routeRefusal struct{}
 
-func (routeRefusal) Error() string           { return "no route found" }
-func (routeRefusal) HTTPStatus() int         { return http.StatusPreconditionFailed }
-func (routeRefusal) HTTPBody() string        { return "No route found" }
-func (routeRefusal) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+func (routeRefusal) Error() string            { return "no route found" }
+func (routeRefusal) Kind() router.RefusalKind { return router.RefusedNoRoute }
+func (routeRefusal) Text() string             { return "No route found" }
+
+var _ router.Refusal = routeRefusal{}
 
 // submitted is one Submit the fake gateway accepted, deep-copied: its
 // parts as they would go on the wire.

@@ -62,9 +62,9 @@ func refused(err error) outcome {
 	}
 	var rf router.Refusal
 	if errors.As(err, &rf) {
-		st := rf.HTTPStatus()
+		st := refusalStatus(rf)
 		countRefusal(err, st)
-		return outcome{status: st, msg: rf.HTTPBody(), err: err}
+		return outcome{status: st, msg: rf.Text(), err: err}
 	}
 	mServerErrors.Inc()
 	return outcome{status: http.StatusInternalServerError, msg: fallbackError, err: err}
