@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/gwd-project/gwd/router/ledger"
 	"math"
 	"net/netip"
 	"regexp"
@@ -218,15 +219,15 @@ type MTDefaultValues struct {
 
 // MTQuotas are the mt_messaging_cred quota keys kept in the configuration.
 // The consumable ones, balance and sms_count, change with every message and
-// live in the user's counters (User.Counters, User.Charge).
+// live in the store's ledger (package wal; see counters.go for the view).
 type MTQuotas struct {
 	// EarlyPercent (early_percent): asynchronous billing, 1..100 (%).
-	EarlyPercent Optional[Money]
+	EarlyPercent Optional[ledger.Money]
 	// HTTPThroughput (http_throughput): most messages per second accepted
 	// through the HTTP API; 0 accepts none.
-	HTTPThroughput Optional[Money]
+	HTTPThroughput Optional[ledger.Money]
 	// SMPPSThroughput (smpps_throughput): the same through the SMPP server.
-	SMPPSThroughput Optional[Money]
+	SMPPSThroughput Optional[ledger.Money]
 }
 
 // MTCred is a user's mt_messaging_cred.
@@ -503,7 +504,7 @@ func credQuotaInput(v string) (nd, rel bool, num string) {
 }
 
 // credDecimalQuota is a decimal configuration quota in [lo, hi].
-func credDecimalQuota(key string, lo, hi Money, p func(u *User) *Optional[Money]) credKey {
+func credDecimalQuota(key string, lo, hi ledger.Money, p func(u *User) *Optional[ledger.Money]) credKey {
 	rangeMsg := "must be None or a number ≥ 0"
 	if lo > 0 {
 		rangeMsg = "must be None or a number in " + lo.String() + ".." + hi.String()
@@ -518,16 +519,16 @@ func credDecimalQuota(key string, lo, hi Money, p func(u *User) *Optional[Money]
 		set: func(e *credEdit, field, v string) error {
 			nd, rel, num := credQuotaInput(v)
 			if nd {
-				*p(e.u) = Optional[Money]{}
+				*p(e.u) = Optional[ledger.Money]{}
 				return nil
 			}
-			m, err := ParseMoney(num)
+			m, err := ledger.ParseMoney(num)
 			if err != nil {
 				return &FieldError{Field: field, Msg: err.Error()}
 			}
 			if rel {
 				cur := p(e.u)
-				base := Money(0)
+				base := ledger.Money(0)
 				if cur.Set {
 					base = cur.V
 				}
@@ -535,7 +536,7 @@ func credDecimalQuota(key string, lo, hi Money, p func(u *User) *Optional[Money]
 				if !ok {
 					return &FieldError{Field: field, Msg: "overflow"}
 				}
-				m = Money(s)
+				m = ledger.Money(s)
 			}
 			if m < lo || m > hi {
 				return &FieldError{Field: field, Msg: "invalid value (" + m.String() + "), " + rangeMsg}
@@ -588,17 +589,10 @@ func credIntQuota(cred, key string, p func(u *User) *Optional[int64]) credKey {
 func credCounterQuota(key string, smsCount bool) credKey {
 	return credKey{cred: CredMT, section: "quota", key: key,
 		show: func(u *User) string {
-			c := u.Counters()
 			if smsCount {
-				if c.SMSCount.Set {
-					return strconv.FormatInt(c.SMSCount.V, 10)
-				}
-				return "ND"
+				return u.Counters().SMSString()
 			}
-			if c.Balance.Set {
-				return c.Balance.V.String()
-			}
-			return "ND"
+			return u.Counters().BalanceString()
 		},
 		set: func(e *credEdit, field, v string) error {
 			nd, rel, num := credQuotaInput(v)
@@ -613,7 +607,7 @@ func credCounterQuota(key string, smsCount bool) credKey {
 				}
 				n = x
 			} else {
-				m, err := ParseMoney(num)
+				m, err := ledger.ParseMoney(num)
 				if err != nil {
 					return &FieldError{Field: field, Msg: err.Error()}
 				}
@@ -668,10 +662,10 @@ var credKeys = []credKey{
 			return nil
 		}},
 	credCounterQuota("balance", false),
-	credDecimalQuota("early_percent", MoneyUnit, 100*MoneyUnit, func(u *User) *Optional[Money] { return &u.MT.Quota.EarlyPercent }),
+	credDecimalQuota("early_percent", ledger.MoneyUnit, 100*ledger.MoneyUnit, func(u *User) *Optional[ledger.Money] { return &u.MT.Quota.EarlyPercent }),
 	credCounterQuota("sms_count", true),
-	credDecimalQuota("http_throughput", 0, Money(math.MaxInt64), func(u *User) *Optional[Money] { return &u.MT.Quota.HTTPThroughput }),
-	credDecimalQuota("smpps_throughput", 0, Money(math.MaxInt64), func(u *User) *Optional[Money] { return &u.MT.Quota.SMPPSThroughput }),
+	credDecimalQuota("http_throughput", 0, ledger.Money(math.MaxInt64), func(u *User) *Optional[ledger.Money] { return &u.MT.Quota.HTTPThroughput }),
+	credDecimalQuota("smpps_throughput", 0, ledger.Money(math.MaxInt64), func(u *User) *Optional[ledger.Money] { return &u.MT.Quota.SMPPSThroughput }),
 	credAuth(CredSMPPS, "bind", func(u *User) *bool { return &u.SMPPS.Authorization.Bind }),
 	{cred: CredSMPPS, section: "authorization", key: "ip",
 		show: func(u *User) string { return u.SMPPS.Authorization.IP.String() },

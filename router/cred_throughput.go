@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/gwd-project/gwd/router/ledger"
 	"time"
 )
 
@@ -44,7 +45,7 @@ func (u *User) Allow(ch Channel) bool { return u.AllowAt(ch, throughputNow()) }
 // AllowAt is Allow at a given time, in nanoseconds of a monotonic clock
 // (tests drive it).
 func (u *User) AllowAt(ch Channel, now int64) bool {
-	var q Optional[Money]
+	var q Optional[ledger.Money]
 	var cell int
 	switch ch {
 	case ChannelHTTP:

@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"github.com/gwd-project/gwd/router/ledger"
 	"maps"
 	"net/netip"
 	"slices"
@@ -47,7 +48,7 @@ type User struct {
 
 // userLive is the per-message state of a user, shared by its copies.
 type userLive struct {
-	balance  atomic.Int64 // Money, or counterND
+	balance  atomic.Int64 // ledger.Money, or counterND
 	smsCount atomic.Int64 // or counterND
 	tat      [2]atomic.Int64
 	binds    atomic.Int64
@@ -271,7 +272,7 @@ func acctApplyLedger(l *userLive, ops []credLedgerOp) error {
 				if v != counterND {
 					cur = strconv.FormatInt(v, 10)
 					if !op.smsCount {
-						cur = Money(v).String()
+						cur = ledger.Money(v).String()
 					}
 				}
 				return &FieldError{Field: op.field, Msg: "would go below zero (current value " + cur + ")"}
@@ -482,9 +483,9 @@ func (a *Accounts) SetPassword(uid, password string) error {
 	return a.UpdateUser(uid, Change{Key: "password", Arg: password})
 }
 
-// SetCounters sets a user's live balance and sms_count (restoring them from
-// the store).
-func (a *Accounts) SetCounters(uid string, c Counters) error {
+// SetCounters sets the router's view of a user's balance and sms_count
+// (see counters.go) to the store's values.
+func (a *Accounts) SetCounters(uid string, c ledger.Counters) error {
 	u := a.User(uid)
 	if u == nil {
 		return acctErr(ErrUnknownUser, uid)
@@ -786,17 +787,11 @@ func (a *Accounts) UserListLines(gid string) []string {
 			g = "!" + g
 		}
 		c := u.Counters()
-		bal, sms := "ND", "ND"
-		if c.Balance.Set {
-			bal = c.Balance.V.String()
-		}
-		if c.SMSCount.Set {
-			sms = strconv.FormatInt(c.SMSCount.V, 10)
-		}
-		if !c.Balance.Set && !c.SMSCount.Set {
+		bal, sms := c.BalanceString(), c.SMSString()
+		if !c.HasBalance && !c.HasSMS {
 			bal, sms = "ND (!)", "ND (!)"
 		}
-		tp := func(o Optional[Money]) string {
+		tp := func(o Optional[ledger.Money]) string {
 			if o.Set {
 				return o.V.String()
 			}

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
-	"github.com/gwd-project/gwd/wal"
 )
 
 func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
@@ -132,7 +132,7 @@ func TestChargingContinuesAfterRestart(t *testing.T) {
 	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: 10 * wal.AmountUnit, HasBalance: true}); err != nil {
+	if err := e.g.SetCounters("u1", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.g.Save(); err != nil {
@@ -150,8 +150,8 @@ func TestChargingContinuesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.g = g
-	if b, ok := g.Accounts().User("u1").Balance(); !ok || b != router.Money(10*router.MoneyUnit) {
-		t.Fatalf("router's view of the balance after load: %v %v, want the ledger's 10", b, ok)
+	if c := g.Accounts().User("u1").Counters(); !c.HasBalance || c.Balance != 10*ledger.MoneyUnit {
+		t.Fatalf("router's view of the balance after load: %+v, want the ledger's 10", c)
 	}
 	e.waitUp()
 	s, a := e.mustBind(smpp.BindTransmitter)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
@@ -64,12 +65,12 @@ func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
 
 // RateMT is what /rate answers: the rate per submit_sm of the route the
 // message would take (nothing queued, nothing charged).
-func (g *Gateway) RateMT(s *mt.Submit) (router.Money, error) {
+func (g *Gateway) RateMT(s *mt.Submit) (ledger.Money, error) {
 	rt, _, err := g.route(s)
 	if err != nil {
 		return 0, err
 	}
-	return router.Money(rt.Rate), nil
+	return ledger.Money(rt.Rate), nil
 }
 
 // SubmitMT runs the MT interceptors, routes, charges and queues a
@@ -120,12 +121,12 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		// The store's counters are the ledger, and the only place that
 		// knows whether the user is limited at all: a user with neither
 		// limit gets a nil reservation at the cost of its own mutex.
-		bill, err := router.BillFor(u, router.Money(rate), parts)
+		bill, err := router.BillFor(u, ledger.Money(rate), parts)
 		if err != nil {
 			done("", err)
 			return
 		}
-		res, err = g.db.ReserveCover(u.UID, wal.Amount(bill.Total()), wal.Amount(bill.Now()), int64(parts))
+		res, err = g.db.ReserveCover(u.UID, bill.Total(), bill.Now(), int64(parts))
 		switch {
 		case errors.Is(err, wal.ErrInsufficientBalance):
 			g.Stats.ChargeErrors.Add(1)
