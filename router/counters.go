@@ -2,6 +2,7 @@ package router
 
 import (
 	"math"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/gwd-project/gwd/router/ledger"
@@ -65,4 +66,81 @@ func (u *User) Counters() ledger.Counters {
 		return ledger.Counters{}
 	}
 	return u.live.counters()
+}
+
+// acctApplyLedger applies counter changes: the relative ones first (they
+// can fail: a counter may not go below zero), undone if a later one fails,
+// then the absolute ones (which cannot fail).
+func acctApplyLedger(l *userLive, ops []credLedgerOp) error {
+	type done struct {
+		cell  *atomic.Int64
+		v     int64
+		wasND bool
+		now   int64
+	}
+	var undo [2]done
+	n := 0
+	cell := func(op credLedgerOp) *atomic.Int64 {
+		if op.smsCount {
+			return &l.smsCount
+		}
+		return &l.balance
+	}
+	for _, op := range ops {
+		if !op.rel {
+			continue
+		}
+		c := cell(op)
+		for {
+			v := c.Load()
+			base := v
+			if v == counterND {
+				base = 0
+			}
+			nv, ok := credAdd(base, op.v)
+			if !ok || nv < 0 || nv == counterND {
+				for i := n - 1; i >= 0; i-- {
+					d := undo[i]
+					if !(d.wasND && d.cell.CompareAndSwap(d.now, counterND)) {
+						ledgerGive(d.cell, -d.v)
+					}
+				}
+				cur := "ND"
+				if v != counterND {
+					cur = strconv.FormatInt(v, 10)
+					if !op.smsCount {
+						cur = ledger.Money(v).String()
+					}
+				}
+				return &FieldError{Field: op.field, Msg: "would go below zero (current value " + cur + ")"}
+			}
+			if c.CompareAndSwap(v, nv) {
+				undo[n] = done{cell: c, v: op.v, wasND: v == counterND, now: nv}
+				n++
+				break
+			}
+		}
+	}
+	for _, op := range ops {
+		if op.rel {
+			continue
+		}
+		if op.nd {
+			cell(op).Store(counterND)
+		} else {
+			cell(op).Store(op.v)
+		}
+	}
+	return nil
+}
+
+// SetCounters sets the router's view of a user's balance and sms_count
+// (see counters.go) to the store's values.
+func (a *Accounts) SetCounters(uid string, c ledger.Counters) error {
+	u := a.User(uid)
+	if u == nil {
+		return acctErr(ErrUnknownUser, uid)
+	}
+	u.live.storeCounters(c)
+	return nil
 }

@@ -130,13 +130,7 @@ func (t InterceptorType) String() string {
 
 // ParseInterceptorType reads an interceptor type name in any case.
 func ParseInterceptorType(s string) (InterceptorType, bool) {
-	s = strings.TrimSpace(s)
-	for t := InterceptorDefault; t <= InterceptorStaticMO; t++ {
-		if strings.EqualFold(s, icTypeNames[t]) {
-			return t, true
-		}
-	}
-	return 0, false
+	return parseTypeName[InterceptorType](s, icTypeNames[:])
 }
 
 // Direction is the table the type belongs to; 0 for DefaultInterceptor.
@@ -158,13 +152,7 @@ func InterceptorTypesFor(d Direction) []InterceptorType {
 	return []InterceptorType{InterceptorDefault, InterceptorStaticMT}
 }
 
-func icTypeList(d Direction) string {
-	var s []string
-	for _, t := range InterceptorTypesFor(d) {
-		s = append(s, t.String())
-	}
-	return strings.Join(s, ", ")
-}
+func icTypeList(d Direction) string { return typeList(InterceptorTypesFor(d)) }
 
 // Interceptor is an MT or MO interceptor: filters and a compiled script.
 // Build one with NewMTInterceptor, NewMOInterceptor or BuildInterceptor; a
@@ -215,15 +203,7 @@ func icCompile(source string) (*script.Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, rtParamErr("script", "empty script")
 	}
-	prog, err := script.Compile("script", source)
-	if err != nil {
-		var ce *script.CompileError
-		if errors.As(err, &ce) {
-			return nil, rtParamErr("script", strings.TrimPrefix(ce.Error(), "script: "))
-		}
-		return nil, rtParamErr("script", err.Error())
-	}
-	return prog, nil
+	return compileScript("script", source)
 }
 
 // prepare validates the interceptor for direction d (the rules of routes:
@@ -331,58 +311,22 @@ func (ic *Interceptor) Show() string { return ic.Type.String() + "/" + ic.Script
 // script itself (for the admin API). Errors are *RoutingConfigError naming
 // the key.
 func BuildInterceptor(d Direction, params map[string]string, fs *FilterSet) (*Interceptor, error) {
-	get := func(k string) (string, bool) {
-		for pk, v := range params {
-			if strings.EqualFold(pk, k) {
-				return v, true
-			}
-		}
-		return "", false
-	}
-	allowed := []string{"type", "order", "filters", "script"}
-	for k := range params {
-		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, k) }) {
-			return nil, rtParamErr(k, "unknown "+d.String()+" interceptor key (keys: "+strings.Join(allowed, ", ")+")")
-		}
-	}
-	ts, ok := get("type")
-	if !ok {
-		return nil, rtParamErr("type", "missing")
+	ts, err := entryParams(params).typeName([]string{"type", "order", "filters", "script"}, d.String()+" interceptor")
+	if err != nil {
+		return nil, err
 	}
 	typ, ok := ParseInterceptorType(ts)
 	if !ok {
-		return nil, rtParamErr("type", "unknown interceptor type \""+strings.TrimSpace(ts)+"\" (use one of "+icTypeList(d)+")")
+		return nil, rtParamErr("type", "unknown interceptor type \""+ts+"\" (use one of "+icTypeList(d)+")")
 	}
 	if td := typ.Direction(); td != 0 && td != d {
 		return nil, rtParamErr("type", typ.String()+" is not an "+d.String()+" interceptor type (use one of "+icTypeList(d)+")")
 	}
 	ic := &Interceptor{Type: typ}
-	if ov, ok := get("order"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(ov))
-		if err != nil {
-			return nil, rtParamErr("order", "\""+strings.TrimSpace(ov)+"\" is not an integer")
-		}
-		ic.Order = n
-	} else if typ != InterceptorDefault {
-		return nil, rtParamErr("order", "missing")
+	if ic.Order, ic.Filters, err = entryParams(params).orderFilters(typ == InterceptorDefault, "DefaultInterceptor", fs); err != nil {
+		return nil, err
 	}
-	if typ != InterceptorDefault {
-		fv, ok := get("filters")
-		if !ok {
-			return nil, rtParamErr("filters", "missing")
-		}
-		if fs == nil {
-			return nil, rtParamErr("filters", "no filter registry")
-		}
-		fl, err := fs.Resolve(fv)
-		if err != nil {
-			return nil, err
-		}
-		ic.Filters = fl
-	} else if _, ok := get("filters"); ok {
-		return nil, rtParamErr("filters", "a DefaultInterceptor takes no filters")
-	}
-	sv, ok := get("script")
+	sv, ok := entryParams(params).raw("script")
 	if !ok {
 		return nil, rtParamErr("script", "missing")
 	}

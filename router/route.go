@@ -43,13 +43,7 @@ func (t RouteType) String() string {
 
 // ParseRouteType reads a route type name in any case.
 func ParseRouteType(s string) (RouteType, bool) {
-	s = strings.TrimSpace(s)
-	for t := RouteDefault; t <= RouteFailoverMO; t++ {
-		if strings.EqualFold(s, rtRouteTypeNames[t]) {
-			return t, true
-		}
-	}
-	return 0, false
+	return parseTypeName[RouteType](s, rtRouteTypeNames[:])
 }
 
 // Direction is the table the type belongs to; 0 for DefaultRoute (both).
@@ -349,13 +343,7 @@ func (rt *Route) prepare(d Direction) error {
 	return nil
 }
 
-func rtTypeList(d Direction) string {
-	var s []string
-	for _, t := range RouteTypesFor(d) {
-		s = append(s, t.String())
-	}
-	return strings.Join(s, ", ")
-}
+func rtTypeList(d Direction) string { return typeList(RouteTypesFor(d)) }
 
 // rtFilterCost orders a route's filters for evaluation: AND is
 // commutative, so cheap tests run first and scripts (which may have side
@@ -501,56 +489,22 @@ func (rt *Route) Show() string {
 // only, mandatory). A DefaultRoute's order may be left out (it is 0).
 // Errors name the key.
 func BuildRoute(d Direction, params map[string]string, fs *FilterSet) (*Route, error) {
-	get := func(k string) (string, bool) {
-		for pk, v := range params {
-			if strings.EqualFold(pk, k) {
-				return strings.TrimSpace(v), true
-			}
-		}
-		return "", false
-	}
+	get := entryParams(params).get
 	allowed := []string{"type", "order", "filters", "connector", "connectors"}
 	if d == MT {
 		allowed = append(allowed, "rate")
 	}
-	for k := range params {
-		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, k) }) {
-			return nil, rtParamErr(k, "unknown "+d.String()+" route key (keys: "+strings.Join(allowed, ", ")+")")
-		}
-	}
-	ts, ok := get("type")
-	if !ok {
-		return nil, rtParamErr("type", "missing")
+	ts, err := entryParams(params).typeName(allowed, d.String()+" route")
+	if err != nil {
+		return nil, err
 	}
 	typ, ok := ParseRouteType(ts)
 	if !ok {
 		return nil, rtParamErr("type", "unknown route type \""+ts+"\" (use one of "+rtTypeList(d)+")")
 	}
 	rt := &Route{Type: typ}
-	if ov, ok := get("order"); ok {
-		n, err := strconv.Atoi(ov)
-		if err != nil {
-			return nil, rtParamErr("order", "\""+ov+"\" is not an integer")
-		}
-		rt.Order = n
-	} else if typ != RouteDefault {
-		return nil, rtParamErr("order", "missing")
-	}
-	if typ != RouteDefault {
-		fv, ok := get("filters")
-		if !ok {
-			return nil, rtParamErr("filters", "missing")
-		}
-		if fs == nil {
-			return nil, rtParamErr("filters", "no filter registry")
-		}
-		fl, err := fs.Resolve(fv)
-		if err != nil {
-			return nil, err
-		}
-		rt.Filters = fl
-	} else if _, ok := get("filters"); ok {
-		return nil, rtParamErr("filters", "a DefaultRoute takes no filters")
+	if rt.Order, rt.Filters, err = entryParams(params).orderFilters(typ == RouteDefault, "DefaultRoute", fs); err != nil {
+		return nil, err
 	}
 	field, other := "connector", "connectors"
 	if typ.Multi() {
@@ -583,46 +537,4 @@ func BuildRoute(d Direction, params map[string]string, fs *FilterSet) (*Route, e
 		return nil, err
 	}
 	return rt, nil
-}
-
-// entryRules name what checkEntry checks, for its messages.
-type entryRules struct {
-	what    string // "route" or "interceptor"
-	def     string // "DefaultRoute" or "DefaultInterceptor"
-	usedFor string // suffix of "(X is for MO…)"
-}
-
-// checkEntry applies the rules routes and interceptors share (Jasmin's
-// RoutingTables and InterceptionTables): order 0 is the default entry's
-// and only its; the default entry takes no filters and the others at least
-// one; every filter fits direction d.
-func checkEntry(d Direction, r entryRules, isDefault bool, typ string, order int, filters []Filter) error {
-	switch {
-	case order < 0 || order > MaxRouteOrder:
-		return rtParamErr("order", "out of range: "+strconv.Itoa(order)+" (0 for the "+r.def+", 1 to "+strconv.Itoa(MaxRouteOrder)+" for the others)")
-	case isDefault && order != 0:
-		return rtParamErr("order", "a "+r.def+" can only be at order 0, not "+strconv.Itoa(order))
-	case !isDefault && order == 0:
-		return rtParamErr("order", "order 0 is for the "+r.def+" only; a "+typ+" needs an order of 1 or more")
-	}
-	if isDefault {
-		if len(filters) > 0 {
-			return rtParamErr("filters", "a "+r.def+" takes no filters")
-		}
-	} else if len(filters) == 0 {
-		return rtParamErr("filters", "a "+typ+" needs at least one filter")
-	}
-	for _, f := range filters {
-		if f == nil {
-			return rtParamErr("filters", "nil filter")
-		}
-		if !rtUsable(f, d) {
-			only := "MO"
-			if d == MO {
-				only = "MT"
-			}
-			return rtParamErr("filters", f.Type()+" "+f.ID()+" cannot be used in an "+d.String()+" "+r.what+" ("+f.Type()+" is for "+only+r.usedFor+")")
-		}
-	}
-	return nil
 }
