@@ -63,7 +63,7 @@ func refused(err error) outcome {
 	var rf router.Refusal
 	if errors.As(err, &rf) {
 		st := refusalStatus(rf)
-		countRefusal(err, st)
+		countRefusal(rf, st)
 		return outcome{status: st, msg: rf.Text(), err: err}
 	}
 	mServerErrors.Inc()
