@@ -466,7 +466,7 @@ func EncodeRoute(rt *Route) ([]byte, error) {
 	p := pRoute{V: pVersion(), Order: &order, Type: rt.Type.String(), Filters: pFilterIDs(rt.Filters),
 		Connectors: slices.Clone(rt.Connectors)}
 	if rt.dir == MT {
-		p.Rate = rt.Rate.String()
+		p.Rate = rt.Rate.Decimal()
 	}
 	return json.Marshal(p)
 }

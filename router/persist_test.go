@@ -442,7 +442,7 @@ func TestPersistRoutes(t *testing.T) {
 	}
 }
 
-func pMustRate(t testing.TB, s string) RouteRate {
+func pMustRate(t testing.TB, s string) ledger.Money {
 	r, err := ParseRouteRate(s)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/gwd-project/gwd/router/ledger"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -78,20 +79,14 @@ func RouteTypesFor(d Direction) []RouteType {
 	return []RouteType{RouteDefault, RouteStaticMT, RouteRandomRoundrobinMT, RouteFailoverMT}
 }
 
-// RouteRate is an MT route's rate: the price of one message sent through
-// the route, in millionths of the currency unit (1.0 is 1_000_000), so
-// that it is exact: Jasmin's float rates (0.4 + 0.4 …) drift, gwd's do not.
-// Zero marks the route free ("NOT RATED").
-type RouteRate int64
-
-// RateUnit is a rate of 1.0.
-const RateUnit RouteRate = 1_000_000
-
-// ParseRouteRate reads a decimal rate ("0", "0.0", "1.25", "12.000001"):
-// non-negative, at most 6 decimals (trailing zeros beyond are fine).
-func ParseRouteRate(s string) (RouteRate, error) {
+// ParseRouteRate reads an MT route's rate, the price of one submit_sm
+// through the route, with jCli's messages: a decimal ("0", "0.0", "1.25",
+// "12.000001"), non-negative, at most 6 decimals (trailing zeros beyond
+// are fine). Rates are exact (Jasmin's float rates, 0.4 + 0.4 …, drift);
+// zero marks the route free ("NOT RATED").
+func ParseRouteRate(s string) (ledger.Money, error) {
 	s = strings.TrimSpace(s)
-	bad := func(why string) (RouteRate, error) {
+	bad := func(why string) (ledger.Money, error) {
 		return 0, rtParamErr("rate", "\""+s+"\" "+why)
 	}
 	if s == "" {
@@ -119,7 +114,7 @@ func ParseRouteRate(s string) (RouteRate, error) {
 	var whole int64
 	if ip != "" {
 		v, err := strconv.ParseInt(ip, 10, 64)
-		if err != nil || v > math.MaxInt64/int64(RateUnit)-1 {
+		if err != nil || v > math.MaxInt64/int64(ledger.MoneyUnit)-1 {
 			return bad("is too large")
 		}
 		whole = v
@@ -129,53 +124,8 @@ func ParseRouteRate(s string) (RouteRate, error) {
 		v, _ := strconv.ParseInt(fp+strings.Repeat("0", 6-len(fp)), 10, 64)
 		frac = v
 	}
-	return RouteRate(whole*int64(RateUnit) + frac), nil
+	return ledger.Money(whole*int64(ledger.MoneyUnit) + frac), nil
 }
-
-// String is the shortest exact decimal: "0", "0.4", "1.25".
-func (r RouteRate) String() string {
-	neg := r < 0
-	if neg {
-		r = -r
-	}
-	s := strconv.FormatInt(int64(r/RateUnit), 10)
-	if f := int64(r % RateUnit); f != 0 {
-		fs := strconv.FormatInt(f+int64(RateUnit), 10)[1:]
-		s += "." + strings.TrimRight(fs, "0")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// Format is the rate with exactly prec decimals (0 ≤ prec ≤ 6), rounded
-// half away from zero: Format(2) is Python's "%.2f" as in "rated 0.40".
-func (r RouteRate) Format(prec int) string {
-	prec = min(max(prec, 0), 6)
-	div := int64(1)
-	for i := 0; i < 6-prec; i++ {
-		div *= 10
-	}
-	v := int64(r)
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	v = (v + div/2) / div
-	unit := int64(RateUnit) / div
-	s := strconv.FormatInt(v/unit, 10)
-	if prec > 0 {
-		s += "." + strconv.FormatInt(v%unit+unit, 10)[1:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// Float64 is the rate as a float (for JSON answers such as /rate).
-func (r RouteRate) Float64() float64 { return float64(r) / float64(RateUnit) }
 
 // Connector kinds.
 const (
@@ -257,14 +207,14 @@ type Route struct {
 	// "smpps(uid)" targets (MO). Static and default routes have one.
 	Connectors []string
 	// Rate is the MT rate (0 for MO routes and free MT routes).
-	Rate RouteRate
+	Rate ledger.Money
 
 	dir  Direction
 	eval []Filter // Filters in evaluation order: cheap ones first
 }
 
 // NewMTRoute builds and validates an MT route.
-func NewMTRoute(typ RouteType, order int, filters []Filter, connectors []string, rate RouteRate) (*Route, error) {
+func NewMTRoute(typ RouteType, order int, filters []Filter, connectors []string, rate ledger.Money) (*Route, error) {
 	return rtNewRoute(MT, typ, order, filters, connectors, rate)
 }
 
@@ -273,7 +223,7 @@ func NewMORoute(typ RouteType, order int, filters []Filter, connectors []string)
 	return rtNewRoute(MO, typ, order, filters, connectors, 0)
 }
 
-func rtNewRoute(d Direction, typ RouteType, order int, filters []Filter, connectors []string, rate RouteRate) (*Route, error) {
+func rtNewRoute(d Direction, typ RouteType, order int, filters []Filter, connectors []string, rate ledger.Money) (*Route, error) {
 	r := &Route{Order: order, Type: typ, Filters: slices.Clone(filters), Connectors: slices.Clone(connectors), Rate: rate}
 	if err := r.prepare(d); err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 	if err := e.g.Filters().Add(f); err != nil {
 		t.Fatal(err)
 	}
-	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, router.RouteRate(2*router.RateUnit))
+	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, 2*ledger.MoneyUnit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.MTTable().Len(), g.MOTable().Len())
 	}
 	got, ok := g.MTTable().Get(10)
-	if !ok || got.Rate != router.RouteRate(2*router.RateUnit) || got.FilterList() != rt.FilterList() {
+	if !ok || got.Rate != 2*ledger.MoneyUnit || got.FilterList() != rt.FilterList() {
 		t.Fatalf("route 10 after restart: %+v", got)
 	}
 	if g.Connector("sim") == nil || !g.Connector("sim").Running() {
@@ -128,7 +128,7 @@ else:
 func TestChargingContinuesAfterRestart(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.g.MTTable().Flush()
-	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(500_000))
+	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(500_000))
 	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}

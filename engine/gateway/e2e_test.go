@@ -498,7 +498,7 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
 	e.g.MTTable().Flush()
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(1_200_000))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func (g *Gateway) RateMT(s *mt.Submit) (ledger.Money, error) {
 	if err != nil {
 		return 0, err
 	}
-	return ledger.Money(rt.Rate), nil
+	return rt.Rate, nil
 }
 
 // SubmitMT runs the MT interceptors, routes, charges and queues a
@@ -87,7 +87,7 @@ func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
 }
 
 func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
-	var rate router.RouteRate
+	var rate ledger.Money
 	order := -1
 	cid := s.Connector
 	if cid == "" {
@@ -121,7 +121,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		// The store's counters are the ledger, and the only place that
 		// knows whether the user is limited at all: a user with neither
 		// limit gets a nil reservation at the cost of its own mutex.
-		bill, err := router.BillFor(u, ledger.Money(rate), parts)
+		bill, err := router.BillFor(u, rate, parts)
 		if err != nil {
 			done("", err)
 			return

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 )
 
 // Money is an exact decimal amount with six fractional digits, held as an
@@ -123,6 +124,45 @@ func (m Money) Append(b []byte) []byte {
 	}
 	b = append(b, '.')
 	return append(b, d[:n]...)
+}
+
+// Decimal is m as the shortest exact decimal, without the point when m is
+// whole: "0", "0.4", "1.25" (a route's rate as jCli shows it and as the
+// store keeps it).
+func (m Money) Decimal() string {
+	u := uint64(m)
+	s := ""
+	if m < 0 {
+		s, u = "-", -u
+	}
+	s += strconv.FormatUint(u/uint64(MoneyUnit), 10)
+	if f := u % uint64(MoneyUnit); f != 0 {
+		fs := strconv.FormatUint(f+uint64(MoneyUnit), 10)[1:]
+		s += "." + strings.TrimRight(fs, "0")
+	}
+	return s
+}
+
+// Format is m with exactly prec decimals (0 ≤ prec ≤ 6), rounded half
+// away from zero: Format(2) is Python's "%.2f", as in jCli's "rated 0.40".
+func (m Money) Format(prec int) string {
+	prec = min(max(prec, 0), moneyDigits)
+	div := uint64(1)
+	for i := 0; i < moneyDigits-prec; i++ {
+		div *= 10
+	}
+	v := uint64(m)
+	s := ""
+	if m < 0 {
+		s, v = "-", -v
+	}
+	v = (v + div/2) / div
+	unit := uint64(MoneyUnit) / div
+	s += strconv.FormatUint(v/unit, 10)
+	if prec > 0 {
+		s += "." + strconv.FormatUint(v%unit+unit, 10)[1:]
+	}
+	return s
 }
 
 // Float is m as a float64, for JSON answers that Jasmin gives as numbers.
