@@ -55,3 +55,24 @@ func TestMoneyExact(t *testing.T) {
 		t.Fatalf("10 × 0.1 = %s", sum)
 	}
 }
+
+// The three displays: Jasmin's float quota (String), the shortest decimal
+// (Decimal: jCli's rates, the stored route) and a fixed precision
+// (Format: "rated 0.40").
+func TestMoneyDisplays(t *testing.T) {
+	for _, tc := range []struct {
+		m                Money
+		str, dec, f2, f0 string
+	}{
+		{0, "0.0", "0", "0.00", "0"},
+		{3 * MoneyUnit, "3.0", "3", "3.00", "3"},
+		{400_000, "0.4", "0.4", "0.40", "0"},
+		{5_000, "0.005", "0.005", "0.01", "0"},
+		{12_000_001, "12.000001", "12.000001", "12.00", "12"},
+		{-2_500_000, "-2.5", "-2.5", "-2.50", "-3"},
+	} {
+		if s, d, f2, f0 := tc.m.String(), tc.m.Decimal(), tc.m.Format(2), tc.m.Format(0); s != tc.str || d != tc.dec || f2 != tc.f2 || f0 != tc.f0 {
+			t.Errorf("%d: %q %q %q %q, want %q %q %q %q", int64(tc.m), s, d, f2, f0, tc.str, tc.dec, tc.f2, tc.f0)
+		}
+	}
+}
