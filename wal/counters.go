@@ -14,7 +14,7 @@ package wal
 // Memory is authoritative. Each user's counters are read from Pebble once
 // (lazily) and from then on kept in memory under the user's own mutex, so
 // the hot path neither reads the disk nor takes a lock shared by other
-// users. Reserve checks and deducts in memory at once; what it returns, a
+// users. ReserveCover checks and deducts in memory at once; what it returns, a
 // Reservation, adds the user's record to the caller's own Write (the one
 // that appends the message), so the charge and the message are one atomic
 // batch.
@@ -203,27 +203,23 @@ const (
 	resCancelled
 )
 
-// Reserve checks that user can pay amount and send sms messages and, if
-// so, deducts both in memory at once and returns the Reservation to apply
-// in the same Write as the message:
+// ReserveCover checks that user can pay a message and, if so, deducts it
+// in memory at once and returns the Reservation to apply in the same
+// Write as the message:
 //
-//	res, err := db.Reserve(user, charge, parts)
+//	res, err := db.ReserveCover(user, bill.Total(), bill.Now(), parts)
 //	if err != nil { … reject … }
 //	q.Append(msgs, res.Apply, func(_ []uint64, err error) {
 //		if err != nil { res.Cancel() }
 //		…
 //	})
 //
-// An unlimited counter passes and is not changed. ErrInsufficientBalance
-// and ErrQuotaExceeded deduct nothing.
-func (db *DB) Reserve(user string, amount ledger.Money, sms int64) (*Reservation, error) {
-	return db.ReserveCover(user, amount, amount, sms)
-}
-
-// ReserveCover is Reserve for asynchronous billing (early_percent): a
-// limited balance must cover the whole bill, cover, as in Jasmin, but only
-// take (the early part, at most cover) is deducted now. The rest is
-// charged later with Adjust, when the SMSC acknowledges.
+// A limited balance must cover the whole bill, cover, as in Jasmin, but
+// only take (at most cover: the early part with early_percent) is
+// deducted now; the rest is charged later with Adjust, when the SMSC
+// acknowledges. A limited sms_count must cover sms and loses it. An
+// unlimited counter passes and is not changed. ErrInsufficientBalance
+// (checked first) and ErrQuotaExceeded deduct nothing.
 func (db *DB) ReserveCover(user string, cover, take ledger.Money, sms int64) (*Reservation, error) {
 	if take < 0 || cover < take || sms < 0 {
 		return nil, fmt.Errorf("%w: reserve %s (covering %s) and %d sms for %s: want 0 ≤ take ≤ cover and sms ≥ 0", ErrBadAmount, take, cover, sms, user)
@@ -254,7 +250,7 @@ func (db *DB) ReserveCover(user string, cover, take ledger.Money, sms int64) (*R
 // check (the balance may go negative): for charges that must happen, such
 // as the rest of an early_percent charge when the SMSC acknowledges, or a
 // credit folded into some other Write. Unlimited counters stay unlimited.
-// Apply the result in a Write as with Reserve.
+// Apply the result in a Write as with ReserveCover.
 func (db *DB) Adjust(user string, balance ledger.Money, sms int64) (*Reservation, error) {
 	u, err := db.lockUser(user)
 	if err != nil {

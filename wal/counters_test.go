@@ -23,11 +23,16 @@ func ctrAmt(t testing.TB, s string) ledger.Money {
 	return a
 }
 
+// reserve is ReserveCover without early_percent: the whole amount taken.
+func reserve(db *DB, user string, a ledger.Money, sms int64) (*Reservation, error) {
+	return db.ReserveCover(user, a, a, sms)
+}
+
 // charge reserves and applies in one Write, as the engine does with the
 // message append; it returns the Write's error.
 func ctrCharge(t testing.TB, db *DB, user string, a ledger.Money, sms int64) error {
 	t.Helper()
-	res, err := db.Reserve(user, a, sms)
+	res, err := reserve(db, user, a, sms)
 	if err != nil {
 		return err
 	}
@@ -116,7 +121,7 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 	if c := ctrGet(t, db, "free"); c != (ledger.Counters{}) || c.BalanceString() != "ND" {
 		t.Fatalf("new user: %+v", c)
 	}
-	res, err := db.Reserve("free", 1000*ledger.MoneyUnit, 1000)
+	res, err := reserve(db, "free", 1000*ledger.MoneyUnit, 1000)
 	if err != nil || res != nil {
 		t.Fatalf("unlimited reserve: %v %v", res, err)
 	}
@@ -150,16 +155,16 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 	if err := db.SetCounters("both", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true, SMS: 1, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Reserve("both", ledger.MoneyUnit, 2); !errors.Is(err, ErrQuotaExceeded) {
+	if _, err := reserve(db, "both", ledger.MoneyUnit, 2); !errors.Is(err, ErrQuotaExceeded) {
 		t.Fatal(err)
 	}
-	if _, err := db.Reserve("both", 11*ledger.MoneyUnit, 1); !errors.Is(err, ErrInsufficientBalance) {
+	if _, err := reserve(db, "both", 11*ledger.MoneyUnit, 1); !errors.Is(err, ErrInsufficientBalance) {
 		t.Fatal(err)
 	}
 	if c := ctrGet(t, db, "both"); c.Balance != 10*ledger.MoneyUnit || c.SMS != 1 {
 		t.Fatalf("refusals deducted: %+v", c)
 	}
-	if _, err := db.Reserve("both", -1, 0); !errors.Is(err, ErrBadAmount) {
+	if _, err := reserve(db, "both", -1, 0); !errors.Is(err, ErrBadAmount) {
 		t.Fatalf("negative reserve: %v", err)
 	}
 	// Making a user unlimited again removes the record.
@@ -181,7 +186,7 @@ func TestCountersCancelAndRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Cancelled before it was submitted.
-	res, err := db.Reserve("u", 4*ledger.MoneyUnit, 4)
+	res, err := reserve(db, "u", 4*ledger.MoneyUnit, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +207,7 @@ func TestCountersCancelAndRefund(t *testing.T) {
 
 	// Applied to a batch that never committed, then cancelled: the
 	// correction is written.
-	res, _ = db.Reserve("u", 3*ledger.MoneyUnit, 1)
+	res, _ = reserve(db, "u", 3*ledger.MoneyUnit, 1)
 	b := db.Pebble().NewBatch()
 	res.Apply(b)
 	_ = b.Close()
@@ -272,7 +277,7 @@ func TestCountersWriteRefusedLeavesNothing(t *testing.T) {
 	if err := db.SetCounters("u", ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Reserve("u", 2*ledger.MoneyUnit, 0)
+	res, err := reserve(db, "u", 2*ledger.MoneyUnit, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,12 +371,12 @@ func TestCountersSetSupersedesPending(t *testing.T) {
 	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	old1, _ := db.Reserve("u", 3*ledger.MoneyUnit, 0)
-	old2, _ := db.Reserve("u", 2*ledger.MoneyUnit, 0)
+	old1, _ := reserve(db, "u", 3*ledger.MoneyUnit, 0)
+	old2, _ := reserve(db, "u", 2*ledger.MoneyUnit, 0)
 	if err := db.SetCounters("u", ledger.Counters{Balance: 100 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := db.Reserve("u", 1*ledger.MoneyUnit, 0)
+	fresh, _ := reserve(db, "u", 1*ledger.MoneyUnit, 0)
 	if err := db.Do(old1.Apply); err != nil {
 		t.Fatal(err)
 	}
@@ -401,9 +406,9 @@ func TestCountersDurableExcludesPending(t *testing.T) {
 	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true, SMS: 100, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := db.Reserve("u", 1*ledger.MoneyUnit, 1)
-	bres, _ := db.Reserve("u", 2*ledger.MoneyUnit, 1)
-	c, _ := db.Reserve("u", 4*ledger.MoneyUnit, 1)
+	a, _ := reserve(db, "u", 1*ledger.MoneyUnit, 1)
+	bres, _ := reserve(db, "u", 2*ledger.MoneyUnit, 1)
+	c, _ := reserve(db, "u", 4*ledger.MoneyUnit, 1)
 	// Submitted in another order than reserved.
 	if err := db.Do(c.Apply); err != nil {
 		t.Fatal(err)
@@ -444,7 +449,7 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				res, err := db.Reserve("u", price, 1)
+				res, err := reserve(db, "u", price, 1)
 				if errors.Is(err, ErrInsufficientBalance) {
 					refused.Add(1)
 					continue
@@ -554,7 +559,7 @@ func TestCountersCrashKeepsAcknowledgedCharges(t *testing.T) {
 		}
 	}
 	// A reservation still in flight at the crash is not on disk.
-	pending, err := db.Reserve("u", ledger.MoneyUnit, 1)
+	pending, err := reserve(db, "u", ledger.MoneyUnit, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +583,7 @@ func TestCountersCrashKeepsAcknowledgedCharges(t *testing.T) {
 func TestCountersInvalidUser(t *testing.T) {
 	db := openTest(t, Options{})
 	for _, u := range []string{"", "a\x00b", strings.Repeat("u", MaxObjectName+1)} {
-		if _, err := db.Reserve(u, ledger.MoneyUnit, 1); !errors.Is(err, ErrInvalidName) || !strings.Contains(err.Error(), "user") {
+		if _, err := reserve(db, u, ledger.MoneyUnit, 1); !errors.Is(err, ErrInvalidName) || !strings.Contains(err.Error(), "user") {
 			t.Errorf("reserve for %q: %v", u, err)
 		}
 		if err := db.SetCounters(u, ledger.Counters{HasSMS: true}); !errors.Is(err, ErrInvalidName) {
@@ -605,7 +610,7 @@ func BenchmarkReserveApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := db.Reserve("u", 1, 1)
+		res, err := reserve(db, "u", 1, 1)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -621,7 +626,7 @@ func BenchmarkReserveUnlimited(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := db.Reserve("free", ledger.MoneyUnit, 1); err != nil {
+			if _, err := reserve(db, "free", ledger.MoneyUnit, 1); err != nil {
 				b.Error(err)
 				return
 			}
@@ -658,7 +663,7 @@ func TestCountersUpdateKeepsChargesInFlight(t *testing.T) {
 			if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := db.Reserve("u", 3*ledger.MoneyUnit, 0)
+			res, err := reserve(db, "u", 3*ledger.MoneyUnit, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
