@@ -1,23 +1,9 @@
 package router
 
 import (
-	"net/http"
 	"strconv"
 	"unsafe"
-
-	"github.com/gwd-project/gwd/smpp"
 )
-
-// Refusal is an error the engine answers a client with: an HTTP status and
-// the text to put in `Error "…"`, and an SMPP command_status. AuthError,
-// BindError, CredError, ChargeError and ErrThroughputExceeded are
-// Refusals.
-type Refusal interface {
-	error
-	HTTPStatus() int
-	HTTPBody() string
-	SMPPStatus() smpp.Status
-}
 
 // Channel is the way a message came in: the HTTP API or the SMPP server.
 // Authorizations and throughput quotas prefixed http_ or smpps_ apply to
@@ -78,55 +64,39 @@ type MTRequest struct {
 	Parts int
 }
 
-// CredKind says which credential section refused a message.
-type CredKind uint8
-
-// Credential refusals.
-const (
-	CredAuthorization CredKind = iota + 1 // a privilege is missing
-	CredValueFilter                       // a value did not match its filter
-)
-
 // CredError is a message refused by the user's credentials: a missing
-// authorization or a value filter mismatch.
+// authorization (Kind RefusedAuthorization) or, with Filter, a value
+// filter mismatch (RefusedValueFilter).
 //
-// HTTP: an authorization failure answers 403, the manual's `Authorization
+// Jasmin's texts: an authorization failure is the manual's `Authorization
 // failed for username:foo` followed by Jasmin's reason in parentheses
 // ("(Cannot send MT messages).") so that the privilege is named; a value
-// filter failure answers 400 with Jasmin's dynamic message, `Value filter
-// failed for user [foo] (destination_address filter mismatch).`.
-//
-// SMPP, as Jasmin's SMPP server: ESME_RINVSYSID for an authorization;
-// ESME_RINVDSTADR, ESME_RINVSRCADR, ESME_RINVPRTFLG for the dst_addr,
-// src_addr and priority filters, ESME_RSYSERR for the others.
+// filter failure is Jasmin's dynamic message, `Value filter failed for user
+// [foo] (destination_address filter mismatch).`.
 type CredError struct {
-	Kind     CredKind
 	Key      string // the credential key: "http_send", "dst_addr" …
 	Username string
 	Reason   string // Jasmin's reason text
-	status   smpp.Status
+	Filter   bool   // a value filter refused (else an authorization)
 }
 
 func (e *CredError) Error() string {
-	if e.Kind == CredValueFilter {
+	if e.Filter {
 		return "Value filter failed for user [" + e.Username + "] (" + e.Reason + ")."
 	}
 	return "Authorization failed for username:" + e.Username + " (" + e.Reason + ")."
 }
 
-// HTTPStatus is 403 for an authorization, 400 for a value filter.
-func (e *CredError) HTTPStatus() int {
-	if e.Kind == CredValueFilter {
-		return http.StatusBadRequest
+// Kind is RefusedAuthorization or RefusedValueFilter.
+func (e *CredError) Kind() RefusalKind {
+	if e.Filter {
+		return RefusedValueFilter
 	}
-	return http.StatusForbidden
+	return RefusedAuthorization
 }
 
-// HTTPBody is the text of the refusal.
-func (e *CredError) HTTPBody() string { return e.Error() }
-
-// SMPPStatus is the submit_sm_resp command_status.
-func (e *CredError) SMPPStatus() smpp.Status { return e.status }
+// Text is Error().
+func (e *CredError) Text() string { return e.Error() }
 
 // credAuthReasons are Jasmin's reasons per authorization key.
 var credAuthReasons = map[string]string{
@@ -146,13 +116,11 @@ var credAuthReasons = map[string]string{
 }
 
 func credDenied(u *User, key string) error {
-	return &CredError{Kind: CredAuthorization, Key: key, Username: u.Username,
-		Reason: credAuthReasons[key], status: smpp.ESME_RINVSYSID}
+	return &CredError{Key: key, Username: u.Username, Reason: credAuthReasons[key]}
 }
 
-func credMismatch(u *User, key, long string, st smpp.Status) error {
-	return &CredError{Kind: CredValueFilter, Key: key, Username: u.Username,
-		Reason: long + " filter mismatch", status: st}
+func credMismatch(u *User, key, long string) error {
+	return &CredError{Key: key, Username: u.Username, Reason: long + " filter mismatch", Filter: true}
 }
 
 // CheckMT applies u's mt_messaging_cred to a message coming in through ch,
@@ -209,15 +177,15 @@ func (u *User) CheckMT(ch Channel, m *MTRequest) error {
 	// carries src_addr, priority and content, and skips validity_period.
 	switch {
 	case !f.DstAddr.Match(m.Dst):
-		return credMismatch(u, "dst_addr", "destination_address", smpp.ESME_RINVDSTADR)
+		return credMismatch(u, "dst_addr", "destination_address")
 	case (m.SrcSet || !http) && !f.SrcAddr.Match(m.Src):
-		return credMismatch(u, "src_addr", "source_address", smpp.ESME_RINVSRCADR)
+		return credMismatch(u, "src_addr", "source_address")
 	case (m.PrioritySet || !http) && !credMatchInt(f.Priority, m.Priority):
-		return credMismatch(u, "priority", "priority", smpp.ESME_RINVPRTFLG)
+		return credMismatch(u, "priority", "priority")
 	case http && m.ValiditySet && !f.ValidityPeriod.Match(m.Validity):
-		return credMismatch(u, "validity_period", "validity_period", smpp.ESME_RSYSERR)
+		return credMismatch(u, "validity_period", "validity_period")
 	case (m.ContentSet || !http) && !f.Content.Match(m.Content):
-		return credMismatch(u, "content", "content", smpp.ESME_RSYSERR)
+		return credMismatch(u, "content", "content")
 	}
 	if len(m.Src) == 0 && u.MT.DefaultValue.SrcAddr.Set {
 		m.Src = credDefaultSrc(u)

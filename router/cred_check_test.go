@@ -2,10 +2,7 @@ package router
 
 import (
 	"errors"
-	"net/http"
 	"testing"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 func credTestReq() MTRequest {
@@ -52,12 +49,12 @@ func TestCheckMTAuthorizations(t *testing.T) {
 			tc.use(&m)
 			_, err := a.CheckMT("u1", tc.ch, &m)
 			var ce *CredError
-			if !errors.As(err, &ce) || ce.Kind != CredAuthorization || ce.Key != tc.key {
+			if !errors.As(err, &ce) || ce.Kind() != RefusedAuthorization || ce.Key != tc.key {
 				t.Fatalf("denied: %v", err)
 			}
 			want := "Authorization failed for username:foo (" + tc.reason + ")."
-			if ce.HTTPBody() != want || ce.HTTPStatus() != http.StatusForbidden || ce.SMPPStatus() != smpp.ESME_RINVSYSID {
-				t.Fatalf("refusal %q %d %v, want %q", ce.HTTPBody(), ce.HTTPStatus(), ce.SMPPStatus(), want)
+			if ce.Text() != want {
+				t.Fatalf("refusal %q, want %q", ce.Text(), want)
 			}
 			// A message not using the privilege passes (but for the send
 			// privileges themselves).
@@ -97,10 +94,10 @@ func TestCheckHTTPOtherPrivileges(t *testing.T) {
 	_ = a.SetCredential("u1", CredMT, "authorization", "http_rate", "no")
 	_ = a.SetCredential("u1", CredMT, "authorization", "http_bulk", "yes")
 	u = a.User("u1")
-	if err := u.CheckHTTPBalance(); !errors.As(err, &ce) || ce.HTTPBody() != "Authorization failed for username:foo (Cannot check balance)." {
+	if err := u.CheckHTTPBalance(); !errors.As(err, &ce) || ce.Text() != "Authorization failed for username:foo (Cannot check balance)." {
 		t.Fatal(err)
 	}
-	if err := u.CheckHTTPRate(); !errors.As(err, &ce) || ce.HTTPBody() != "Authorization failed for username:foo (Cannot check rate)." {
+	if err := u.CheckHTTPRate(); !errors.As(err, &ce) || ce.Text() != "Authorization failed for username:foo (Cannot check rate)." {
 		t.Fatal(err)
 	}
 	if u.CheckHTTPBulk() != nil {
@@ -115,29 +112,28 @@ func TestCheckMTValueFilters(t *testing.T) {
 		set          func(m *MTRequest)
 		refused      bool
 		long         string
-		status       smpp.Status
 	}{
-		{"dst_addr", "^336", ChannelHTTP, func(m *MTRequest) { m.Dst = []byte("44700000000") }, true, "destination_address", smpp.ESME_RINVDSTADR},
-		{"dst_addr", "^336", ChannelSMPPS, func(m *MTRequest) { m.Dst = []byte("44700000000") }, true, "destination_address", smpp.ESME_RINVDSTADR},
-		{"dst_addr", "^336", ChannelHTTP, func(m *MTRequest) {}, false, "", 0},
-		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) { m.Src, m.SrcSet = []byte("OTHER"), true }, true, "source_address", smpp.ESME_RINVSRCADR},
-		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) { m.Src, m.SrcSet = []byte("JASMIN"), true }, false, "", 0},
+		{"dst_addr", "^336", ChannelHTTP, func(m *MTRequest) { m.Dst = []byte("44700000000") }, true, "destination_address"},
+		{"dst_addr", "^336", ChannelSMPPS, func(m *MTRequest) { m.Dst = []byte("44700000000") }, true, "destination_address"},
+		{"dst_addr", "^336", ChannelHTTP, func(m *MTRequest) {}, false, ""},
+		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) { m.Src, m.SrcSet = []byte("OTHER"), true }, true, "source_address"},
+		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) { m.Src, m.SrcSet = []byte("JASMIN"), true }, false, ""},
 		// HTTP checks src_addr only when given …
-		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) {}, false, "", 0},
+		{"src_addr", "^JASMIN$", ChannelHTTP, func(m *MTRequest) {}, false, ""},
 		// … SMPP always, even empty (Jasmin).
-		{"src_addr", "^JASMIN$", ChannelSMPPS, func(m *MTRequest) {}, true, "source_address", smpp.ESME_RINVSRCADR},
-		{"priority", "^[0-1]$", ChannelHTTP, func(m *MTRequest) { m.Priority, m.PrioritySet = 3, true }, true, "priority", smpp.ESME_RINVPRTFLG},
-		{"priority", "^[0-1]$", ChannelHTTP, func(m *MTRequest) { m.Priority, m.PrioritySet = 1, true }, false, "", 0},
-		{"priority", "^[1-3]$", ChannelSMPPS, func(m *MTRequest) {}, true, "priority", smpp.ESME_RINVPRTFLG},
-		{"priority", "^[1-3]$", ChannelHTTP, func(m *MTRequest) {}, false, "", 0},
-		{"validity_period", `^\d{1,3}$`, ChannelHTTP, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("1440"), true }, true, "validity_period", smpp.ESME_RSYSERR},
-		{"validity_period", `^\d{1,3}$`, ChannelHTTP, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("60"), true }, false, "", 0},
+		{"src_addr", "^JASMIN$", ChannelSMPPS, func(m *MTRequest) {}, true, "source_address"},
+		{"priority", "^[0-1]$", ChannelHTTP, func(m *MTRequest) { m.Priority, m.PrioritySet = 3, true }, true, "priority"},
+		{"priority", "^[0-1]$", ChannelHTTP, func(m *MTRequest) { m.Priority, m.PrioritySet = 1, true }, false, ""},
+		{"priority", "^[1-3]$", ChannelSMPPS, func(m *MTRequest) {}, true, "priority"},
+		{"priority", "^[1-3]$", ChannelHTTP, func(m *MTRequest) {}, false, ""},
+		{"validity_period", `^\d{1,3}$`, ChannelHTTP, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("1440"), true }, true, "validity_period"},
+		{"validity_period", `^\d{1,3}$`, ChannelHTTP, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("60"), true }, false, ""},
 		// SMPP does not apply the validity_period filter (its default is
 		// for HTTP's minutes; SMPP validity is an SMPP time).
-		{"validity_period", `^\d+$`, ChannelSMPPS, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("000001000000000R"), true }, false, "", 0},
-		{"content", "^hello", ChannelHTTP, func(m *MTRequest) { m.Content = []byte("bye") }, true, "content", smpp.ESME_RSYSERR},
-		{"content", "^hello", ChannelSMPPS, func(m *MTRequest) { m.Content = []byte("bye") }, true, "content", smpp.ESME_RSYSERR},
-		{"content", "^hello", ChannelHTTP, func(m *MTRequest) { m.Content, m.ContentSet, m.HexContent = nil, false, true }, false, "", 0},
+		{"validity_period", `^\d+$`, ChannelSMPPS, func(m *MTRequest) { m.Validity, m.ValiditySet = []byte("000001000000000R"), true }, false, ""},
+		{"content", "^hello", ChannelHTTP, func(m *MTRequest) { m.Content = []byte("bye") }, true, "content"},
+		{"content", "^hello", ChannelSMPPS, func(m *MTRequest) { m.Content = []byte("bye") }, true, "content"},
+		{"content", "^hello", ChannelHTTP, func(m *MTRequest) { m.Content, m.ContentSet, m.HexContent = nil, false, true }, false, ""},
 	} {
 		t.Run(tc.key+"/"+tc.ch.String()+"/"+tc.pattern, func(t *testing.T) {
 			a, _ := acctTestSetup(t)
@@ -154,12 +150,12 @@ func TestCheckMTValueFilters(t *testing.T) {
 				return
 			}
 			var ce *CredError
-			if !errors.As(err, &ce) || ce.Kind != CredValueFilter || ce.Key != tc.key {
+			if !errors.As(err, &ce) || ce.Kind() != RefusedValueFilter || ce.Key != tc.key {
 				t.Fatalf("%v", err)
 			}
 			want := "Value filter failed for user [foo] (" + tc.long + " filter mismatch)."
-			if ce.HTTPBody() != want || ce.HTTPStatus() != http.StatusBadRequest || ce.SMPPStatus() != tc.status {
-				t.Fatalf("refusal %q %d %v, want %q %v", ce.HTTPBody(), ce.HTTPStatus(), ce.SMPPStatus(), want, tc.status)
+			if ce.Text() != want {
+				t.Fatalf("refusal %q, want %q", ce.Text(), want)
 			}
 		})
 	}
@@ -252,8 +248,7 @@ func TestThroughput(t *testing.T) {
 		t.Fatal("unknown user allowed")
 	}
 	var r Refusal
-	if !errors.As(ErrThroughputExceeded, &r) || r.HTTPStatus() != 403 || r.HTTPBody() != "User throughput exceeded" ||
-		r.SMPPStatus() != smpp.ESME_RTHROTTLED {
+	if !errors.As(ErrThroughputExceeded, &r) || r.Kind() != RefusedThroughput || r.Text() != "User throughput exceeded" {
 		t.Fatal("throughput refusal")
 	}
 }

@@ -1,10 +1,8 @@
 package router
 
 import (
-	"net/http"
+	"github.com/gwd-project/gwd/router/ledger"
 	"time"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Throughput quotas (mt_messaging_cred quota http_throughput and
@@ -31,14 +29,11 @@ type ThroughputError struct{}
 
 func (*ThroughputError) Error() string { return "User throughput exceeded" }
 
-// HTTPStatus is 403, as Jasmin answers.
-func (*ThroughputError) HTTPStatus() int { return http.StatusForbidden }
+// Kind is RefusedThroughput.
+func (*ThroughputError) Kind() RefusalKind { return RefusedThroughput }
 
-// HTTPBody is Jasmin's text.
-func (*ThroughputError) HTTPBody() string { return "User throughput exceeded" }
-
-// SMPPStatus is ESME_RTHROTTLED.
-func (*ThroughputError) SMPPStatus() smpp.Status { return smpp.ESME_RTHROTTLED }
+// Text is Jasmin's text.
+func (*ThroughputError) Text() string { return "User throughput exceeded" }
 
 // ErrThroughputExceeded refuses a message over the user's throughput quota.
 var ErrThroughputExceeded error = &ThroughputError{}
@@ -50,7 +45,7 @@ func (u *User) Allow(ch Channel) bool { return u.AllowAt(ch, throughputNow()) }
 // AllowAt is Allow at a given time, in nanoseconds of a monotonic clock
 // (tests drive it).
 func (u *User) AllowAt(ch Channel, now int64) bool {
-	var q Optional[Money]
+	var q Optional[ledger.Money]
 	var cell int
 	switch ch {
 	case ChannelHTTP:

@@ -437,15 +437,25 @@ func newEvalPyFilter(b filterBase, pyCode string, lim script.Limits) (*EvalPyFil
 	if err != nil {
 		return nil, err
 	}
-	prog, err := script.Compile("pyCode", src)
+	prog, err := compileScript("pyCode", src)
+	if err != nil {
+		return nil, err
+	}
+	return &EvalPyFilter{filterBase: b, source: src, prog: prog, limits: lim}, nil
+}
+
+// compileScript compiles the Starlark script given for key field; a
+// compile error names the field and the line.
+func compileScript(field, source string) (*script.Program, error) {
+	prog, err := script.Compile(field, source)
 	if err != nil {
 		var ce *script.CompileError
 		if errors.As(err, &ce) {
-			return nil, rtParamErr("pyCode", strings.TrimPrefix(ce.Error(), "pyCode: "))
+			return nil, rtParamErr(field, strings.TrimPrefix(ce.Error(), field+": "))
 		}
-		return nil, rtParamErr("pyCode", err.Error())
+		return nil, rtParamErr(field, err.Error())
 	}
-	return &EvalPyFilter{filterBase: b, source: src, prog: prog, limits: lim}, nil
+	return prog, nil
 }
 
 // rtScriptSource resolves pyCode: inline source, or the path of a file

@@ -2,7 +2,6 @@ package router
 
 import (
 	"errors"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,9 +76,8 @@ import (
 // A script that fails — a runtime error, its step or time limit
 // (script.Limits: an endless loop is stopped), a bad status or param value
 // — is Jasmin's interceptor_error: Run returns an *InterceptError, a
-// Refusal answering HTTP 400 `Error "Failed running interception script,
-// check log for details"` and SMPP ESME_RSYSERR, as Jasmin's
-// InterceptorRunError does. A script that does not compile is refused when
+// Refusal the front-ends answer as Jasmin's InterceptorRunError: HTTP 400 `Error "Failed running interception script,
+// check log for details"` and SMPP ESME_RSYSERR. A script that does not compile is refused when
 // the interceptor is built (a *RoutingConfigError for the "script" key,
 // with the line). Jasmin counts rejections and failures in
 // interceptor_error_count and the rest in interceptor_count.
@@ -132,13 +130,7 @@ func (t InterceptorType) String() string {
 
 // ParseInterceptorType reads an interceptor type name in any case.
 func ParseInterceptorType(s string) (InterceptorType, bool) {
-	s = strings.TrimSpace(s)
-	for t := InterceptorDefault; t <= InterceptorStaticMO; t++ {
-		if strings.EqualFold(s, icTypeNames[t]) {
-			return t, true
-		}
-	}
-	return 0, false
+	return parseTypeName[InterceptorType](s, icTypeNames[:])
 }
 
 // Direction is the table the type belongs to; 0 for DefaultInterceptor.
@@ -160,13 +152,7 @@ func InterceptorTypesFor(d Direction) []InterceptorType {
 	return []InterceptorType{InterceptorDefault, InterceptorStaticMT}
 }
 
-func icTypeList(d Direction) string {
-	var s []string
-	for _, t := range InterceptorTypesFor(d) {
-		s = append(s, t.String())
-	}
-	return strings.Join(s, ", ")
-}
+func icTypeList(d Direction) string { return typeList(InterceptorTypesFor(d)) }
 
 // Interceptor is an MT or MO interceptor: filters and a compiled script.
 // Build one with NewMTInterceptor, NewMOInterceptor or BuildInterceptor; a
@@ -217,15 +203,7 @@ func icCompile(source string) (*script.Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, rtParamErr("script", "empty script")
 	}
-	prog, err := script.Compile("script", source)
-	if err != nil {
-		var ce *script.CompileError
-		if errors.As(err, &ce) {
-			return nil, rtParamErr("script", strings.TrimPrefix(ce.Error(), "script: "))
-		}
-		return nil, rtParamErr("script", err.Error())
-	}
-	return prog, nil
+	return compileScript("script", source)
 }
 
 // prepare validates the interceptor for direction d (the rules of routes:
@@ -333,58 +311,22 @@ func (ic *Interceptor) Show() string { return ic.Type.String() + "/" + ic.Script
 // script itself (for the admin API). Errors are *RoutingConfigError naming
 // the key.
 func BuildInterceptor(d Direction, params map[string]string, fs *FilterSet) (*Interceptor, error) {
-	get := func(k string) (string, bool) {
-		for pk, v := range params {
-			if strings.EqualFold(pk, k) {
-				return v, true
-			}
-		}
-		return "", false
-	}
-	allowed := []string{"type", "order", "filters", "script"}
-	for k := range params {
-		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, k) }) {
-			return nil, rtParamErr(k, "unknown "+d.String()+" interceptor key (keys: "+strings.Join(allowed, ", ")+")")
-		}
-	}
-	ts, ok := get("type")
-	if !ok {
-		return nil, rtParamErr("type", "missing")
+	ts, err := entryParams(params).typeName([]string{"type", "order", "filters", "script"}, d.String()+" interceptor")
+	if err != nil {
+		return nil, err
 	}
 	typ, ok := ParseInterceptorType(ts)
 	if !ok {
-		return nil, rtParamErr("type", "unknown interceptor type \""+strings.TrimSpace(ts)+"\" (use one of "+icTypeList(d)+")")
+		return nil, rtParamErr("type", "unknown interceptor type \""+ts+"\" (use one of "+icTypeList(d)+")")
 	}
 	if td := typ.Direction(); td != 0 && td != d {
 		return nil, rtParamErr("type", typ.String()+" is not an "+d.String()+" interceptor type (use one of "+icTypeList(d)+")")
 	}
 	ic := &Interceptor{Type: typ}
-	if ov, ok := get("order"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(ov))
-		if err != nil {
-			return nil, rtParamErr("order", "\""+strings.TrimSpace(ov)+"\" is not an integer")
-		}
-		ic.Order = n
-	} else if typ != InterceptorDefault {
-		return nil, rtParamErr("order", "missing")
+	if ic.Order, ic.Filters, err = entryParams(params).orderFilters(typ == InterceptorDefault, "DefaultInterceptor", fs); err != nil {
+		return nil, err
 	}
-	if typ != InterceptorDefault {
-		fv, ok := get("filters")
-		if !ok {
-			return nil, rtParamErr("filters", "missing")
-		}
-		if fs == nil {
-			return nil, rtParamErr("filters", "no filter registry")
-		}
-		fl, err := fs.Resolve(fv)
-		if err != nil {
-			return nil, err
-		}
-		ic.Filters = fl
-	} else if _, ok := get("filters"); ok {
-		return nil, rtParamErr("filters", "a DefaultInterceptor takes no filters")
-	}
-	sv, ok := get("script")
+	sv, ok := entryParams(params).raw("script")
 	if !ok {
 		return nil, rtParamErr("script", "missing")
 	}
@@ -434,6 +376,10 @@ func icScriptSource(v string) (string, error) {
 	return src, nil
 }
 
+// httpOK is the http_status of a Bypass whose script set none: the HTTP
+// API's 200 OK. Statuses are data here, the script's answer.
+const httpOK = 200
+
 // Verdict is what an interceptor's script decided (see the comment at the
 // top of this file for what the engine does with it). The zero Verdict
 // (neither Reject nor Bypass) means: route the message.
@@ -466,9 +412,10 @@ func (v Verdict) Refusal() Refusal {
 	return &InterceptRejection{SMPP: v.SMPPStatus, HTTP: v.HTTPStatus}
 }
 
-// InterceptRejection is a message an interceptor script rejected. HTTP
-// answers the script's http_status with `Error "Interception specific
-// error code <http_status>"` (Jasmin's text); SMPP answers its
+// InterceptRejection is a message an interceptor script rejected (Kind
+// RefusedIntercepted). The statuses are the script's choice, data the
+// front-ends answer with: HTTP its http_status with Text, Jasmin's
+// `Interception specific error code <http_status>`; SMPP its
 // smpp_status.
 type InterceptRejection struct {
 	SMPP smpp.Status
@@ -480,22 +427,19 @@ func (e *InterceptRejection) Error() string {
 		" (" + e.SMPP.String() + "), http_status " + strconv.Itoa(e.HTTP)
 }
 
-// HTTPStatus is the script's http_status.
-func (e *InterceptRejection) HTTPStatus() int { return e.HTTP }
+// Kind is RefusedIntercepted.
+func (e *InterceptRejection) Kind() RefusalKind { return RefusedIntercepted }
 
-// HTTPBody is Jasmin's text.
-func (e *InterceptRejection) HTTPBody() string {
+// Text is Jasmin's text.
+func (e *InterceptRejection) Text() string {
 	return "Interception specific error code " + strconv.Itoa(e.HTTP)
 }
 
-// SMPPStatus is the script's smpp_status.
-func (e *InterceptRejection) SMPPStatus() smpp.Status { return e.SMPP }
-
-// InterceptError is a failed interceptor run (interceptor_error): the
-// script raised a runtime error, hit its step or time limit, or left a
-// value gwd cannot use. HTTP answers 400 `Error "Failed running
-// interception script, check log for details"`, SMPP ESME_RSYSERR, as
-// Jasmin's InterceptorRunError; Error() has the details for the log.
+// InterceptError is a failed interceptor run (interceptor_error, Kind
+// RefusedInterceptFailed): the script raised a runtime error, hit its step
+// or time limit, or left a value gwd cannot use. Text is Jasmin's
+// InterceptorRunError text, `Failed running interception script, check
+// log for details`; Error() has the details for the log.
 type InterceptError struct {
 	Dir   Direction
 	Order int
@@ -509,16 +453,13 @@ func (e *InterceptError) Error() string {
 // Unwrap is the script's error.
 func (e *InterceptError) Unwrap() error { return e.Err }
 
-// HTTPStatus is 400.
-func (e *InterceptError) HTTPStatus() int { return http.StatusBadRequest }
+// Kind is RefusedInterceptFailed.
+func (e *InterceptError) Kind() RefusalKind { return RefusedInterceptFailed }
 
-// HTTPBody is Jasmin's text.
-func (e *InterceptError) HTTPBody() string {
+// Text is Jasmin's text.
+func (e *InterceptError) Text() string {
 	return "Failed running interception script, check log for details"
 }
-
-// SMPPStatus is ESME_RSYSERR.
-func (e *InterceptError) SMPPStatus() smpp.Status { return smpp.ESME_RSYSERR }
 
 // Run runs the interceptor's script on r. ch is the channel an MT message
 // came by (the verdict is read for it: ChannelHTTP reads http_status,
@@ -595,7 +536,7 @@ func icVerdict(s, h script.Assigned, smppAnswer bool) (Verdict, error) {
 	}
 	switch {
 	case h.V == 0:
-		v.Bypass, v.HTTPStatus = true, http.StatusOK
+		v.Bypass, v.HTTPStatus = true, httpOK
 	case h.V < 300:
 		v.Bypass = true
 	default:

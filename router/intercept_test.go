@@ -3,7 +3,6 @@ package router
 import (
 	"bytes"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -226,8 +225,8 @@ else:
 			t.Errorf("%s: %+v", tc.dst, v)
 		}
 		if !tc.bypass {
-			ref := v.Refusal()
-			if ref == nil || ref.SMPPStatus() != smpp.ESME_RDELIVERYFAILURE || ref.HTTPStatus() != 520 {
+			ref, ok := v.Refusal().(*InterceptRejection)
+			if !ok || ref.Kind() != RefusedIntercepted || ref.SMPP != smpp.ESME_RDELIVERYFAILURE || ref.HTTP != 520 {
 				t.Errorf("%s: refusal %v", tc.dst, ref)
 			}
 		}
@@ -300,11 +299,15 @@ func TestInterceptorVerdicts(t *testing.T) {
 			if ref == nil {
 				continue
 			}
-			if ch == ChannelSMPPS && ref.SMPPStatus() != tc.refSMPP {
-				t.Errorf("%q: SMPP %v, want %v", tc.src, ref.SMPPStatus(), tc.refSMPP)
+			rej, ok := ref.(*InterceptRejection)
+			if !ok || rej.Kind() != RefusedIntercepted {
+				t.Fatalf("%q: Refusal %T", tc.src, ref)
 			}
-			if ch == ChannelHTTP && (ref.HTTPStatus() != tc.refHTTP || ref.HTTPBody() != tc.refHTTPMsg) {
-				t.Errorf("%q: HTTP %d %q", tc.src, ref.HTTPStatus(), ref.HTTPBody())
+			if ch == ChannelSMPPS && rej.SMPP != tc.refSMPP {
+				t.Errorf("%q: SMPP %v, want %v", tc.src, rej.SMPP, tc.refSMPP)
+			}
+			if ch == ChannelHTTP && (rej.HTTP != tc.refHTTP || rej.Text() != tc.refHTTPMsg) {
+				t.Errorf("%q: HTTP %d %q", tc.src, rej.HTTP, rej.Text())
 			}
 		}
 		// MO answers with smpp_status, whatever the channel argument.
@@ -362,8 +365,8 @@ func TestInterceptorRunErrors(t *testing.T) {
 			t.Errorf("%q: verdict %+v err %v", tc.src, v, err)
 		}
 		var ref Refusal = ie
-		if ref.HTTPStatus() != http.StatusBadRequest || ref.HTTPBody() != "Failed running interception script, check log for details" || ref.SMPPStatus() != smpp.ESME_RSYSERR {
-			t.Errorf("%q: refusal %d %q %v", tc.src, ref.HTTPStatus(), ref.HTTPBody(), ref.SMPPStatus())
+		if ref.Kind() != RefusedInterceptFailed || ref.Text() != "Failed running interception script, check log for details" {
+			t.Errorf("%q: refusal %v %q", tc.src, ref.Kind(), ref.Text())
 		}
 		if !slices.Equal(r.Tags, []int64{3}) || string(r.PDU.Dest.Addr) != "33600000001" || !bytes.Equal(frame, before) {
 			t.Errorf("%q: message changed: tags %v dest %q", tc.src, r.Tags, r.PDU.Dest.Addr)

@@ -406,13 +406,9 @@ func pEvalPyFilter(fid string, params map[string]string) (Filter, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, rtParamErr("pyCode", "empty script")
 	}
-	prog, err := script.Compile("pyCode", src)
+	prog, err := compileScript("pyCode", src)
 	if err != nil {
-		var ce *script.CompileError
-		if errors.As(err, &ce) {
-			return nil, rtParamErr("pyCode", strings.TrimPrefix(ce.Error(), "pyCode: "))
-		}
-		return nil, rtParamErr("pyCode", err.Error())
+		return nil, err
 	}
 	return &EvalPyFilter{filterBase: filterBase{fid: fid, typ: EvalPyFilterType, mo: true, mt: true},
 		source: src, prog: prog}, nil
@@ -470,7 +466,7 @@ func EncodeRoute(rt *Route) ([]byte, error) {
 	p := pRoute{V: pVersion(), Order: &order, Type: rt.Type.String(), Filters: pFilterIDs(rt.Filters),
 		Connectors: slices.Clone(rt.Connectors)}
 	if rt.dir == MT {
-		p.Rate = rt.Rate.String()
+		p.Rate = rt.Rate.Decimal()
 	}
 	return json.Marshal(p)
 }

@@ -3,6 +3,7 @@ package router
 import (
 	"encoding/json"
 	"errors"
+	"github.com/gwd-project/gwd/router/ledger"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,7 +148,7 @@ func TestPersistUserSecretsAndCounters(t *testing.T) {
 	if back.Enabled || back.UID != "u1" || back.GID != "g1" || back.Username != "foo" {
 		t.Errorf("decoded %+v", back)
 	}
-	if c := back.Counters(); c.Balance.Set || c.SMSCount.Set {
+	if c := back.Counters(); c.HasBalance || c.HasSMS {
 		t.Errorf("counters came from the user object: %+v", c)
 	}
 
@@ -166,7 +167,7 @@ func TestPersistUserSecretsAndCounters(t *testing.T) {
 	if _, err := a.Authenticate("foo", "secret2"); !errors.As(err, &ae) || ae.Reason != AuthBadPassword {
 		t.Errorf("wrong password: %v", err)
 	}
-	if err := a.SetCounters("u1", Counters{Balance: Some(MustMoney("10"))}); err != nil || !a.User("u1").Counters().Balance.Set {
+	if err := a.SetCounters("u1", ledger.Counters{Balance: ledger.MustMoney("10"), HasBalance: true}); err != nil || !a.User("u1").Counters().HasBalance {
 		t.Errorf("SetCounters: %v", err)
 	}
 }
@@ -441,7 +442,7 @@ func TestPersistRoutes(t *testing.T) {
 	}
 }
 
-func pMustRate(t testing.TB, s string) RouteRate {
+func pMustRate(t testing.TB, s string) ledger.Money {
 	r, err := ParseRouteRate(s)
 	if err != nil {
 		t.Fatal(err)

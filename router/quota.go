@@ -1,6 +1,10 @@
 package router
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gwd-project/gwd/router/ledger"
+)
 
 // Quota changes against an external ledger.
 //
@@ -39,7 +43,7 @@ func (q *QuotaEdit) Replaces() bool {
 // Apply returns c after the edit, with the router's rules: +N / -N on an
 // unlimited counter starts from 0; a counter may not go below zero. On
 // error c is returned unchanged with a FieldError naming the counter.
-func (q *QuotaEdit) Apply(c Counters) (Counters, error) {
+func (q *QuotaEdit) Apply(c ledger.Counters) (ledger.Counters, error) {
 	if q.Empty() {
 		return c, nil
 	}

@@ -2,32 +2,33 @@ package router
 
 import (
 	"errors"
+	"github.com/gwd-project/gwd/router/ledger"
 	"testing"
 )
 
 func TestSplitQuota(t *testing.T) {
-	bal := func(v string) Optional[Money] {
-		m, err := ParseMoney(v)
+	bal := func(v string) ledger.Counters {
+		m, err := ledger.ParseMoney(v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Some(m)
+		return ledger.Counters{Balance: m, HasBalance: true}
 	}
 	for _, tc := range []struct {
 		name     string
 		lines    []string // mt_messaging_cred arguments
-		in       Counters
-		want     Counters
+		in       ledger.Counters
+		want     ledger.Counters
 		replaces bool
 		err      string
 	}{
-		{"add to a balance", []string{"quota balance +10"}, Counters{Balance: bal("2.5")}, Counters{Balance: bal("12.5")}, false, ""},
-		{"take from a balance", []string{"quota balance -22.4"}, Counters{Balance: bal("30")}, Counters{Balance: bal("7.6")}, false, ""},
-		{"add on unlimited starts from 0", []string{"quota sms_count +100"}, Counters{}, Counters{SMSCount: Some[int64](100)}, false, ""},
-		{"set outright", []string{"quota balance 44.2"}, Counters{Balance: bal("3")}, Counters{Balance: bal("44.2")}, true, ""},
-		{"unlimited", []string{"quota sms_count none"}, Counters{SMSCount: Some[int64](4)}, Counters{}, true, ""},
-		{"set then add folds", []string{"quota balance 10", "quota balance +5"}, Counters{Balance: bal("1")}, Counters{Balance: bal("15")}, true, ""},
-		{"below zero refused", []string{"quota balance -5"}, Counters{Balance: bal("3")}, Counters{Balance: bal("3")}, false, "mt_messaging_cred quota balance: would go below zero (current value 3.0)"},
+		{"add to a balance", []string{"quota balance +10"}, bal("2.5"), bal("12.5"), false, ""},
+		{"take from a balance", []string{"quota balance -22.4"}, bal("30"), bal("7.6"), false, ""},
+		{"add on unlimited starts from 0", []string{"quota sms_count +100"}, ledger.Counters{}, ledger.Counters{SMS: 100, HasSMS: true}, false, ""},
+		{"set outright", []string{"quota balance 44.2"}, bal("3"), bal("44.2"), true, ""},
+		{"unlimited", []string{"quota sms_count none"}, ledger.Counters{SMS: 4, HasSMS: true}, ledger.Counters{}, true, ""},
+		{"set then add folds", []string{"quota balance 10", "quota balance +5"}, bal("1"), bal("15"), true, ""},
+		{"below zero refused", []string{"quota balance -5"}, bal("3"), bal("3"), false, "mt_messaging_cred quota balance: would go below zero (current value 3.0)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			changes := []Change{{Key: "gid", Arg: "g1"}}

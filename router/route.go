@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/gwd-project/gwd/router/ledger"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -43,13 +44,7 @@ func (t RouteType) String() string {
 
 // ParseRouteType reads a route type name in any case.
 func ParseRouteType(s string) (RouteType, bool) {
-	s = strings.TrimSpace(s)
-	for t := RouteDefault; t <= RouteFailoverMO; t++ {
-		if strings.EqualFold(s, rtRouteTypeNames[t]) {
-			return t, true
-		}
-	}
-	return 0, false
+	return parseTypeName[RouteType](s, rtRouteTypeNames[:])
 }
 
 // Direction is the table the type belongs to; 0 for DefaultRoute (both).
@@ -84,20 +79,14 @@ func RouteTypesFor(d Direction) []RouteType {
 	return []RouteType{RouteDefault, RouteStaticMT, RouteRandomRoundrobinMT, RouteFailoverMT}
 }
 
-// RouteRate is an MT route's rate: the price of one message sent through
-// the route, in millionths of the currency unit (1.0 is 1_000_000), so
-// that it is exact: Jasmin's float rates (0.4 + 0.4 …) drift, gwd's do not.
-// Zero marks the route free ("NOT RATED").
-type RouteRate int64
-
-// RateUnit is a rate of 1.0.
-const RateUnit RouteRate = 1_000_000
-
-// ParseRouteRate reads a decimal rate ("0", "0.0", "1.25", "12.000001"):
-// non-negative, at most 6 decimals (trailing zeros beyond are fine).
-func ParseRouteRate(s string) (RouteRate, error) {
+// ParseRouteRate reads an MT route's rate, the price of one submit_sm
+// through the route, with jCli's messages: a decimal ("0", "0.0", "1.25",
+// "12.000001"), non-negative, at most 6 decimals (trailing zeros beyond
+// are fine). Rates are exact (Jasmin's float rates, 0.4 + 0.4 …, drift);
+// zero marks the route free ("NOT RATED").
+func ParseRouteRate(s string) (ledger.Money, error) {
 	s = strings.TrimSpace(s)
-	bad := func(why string) (RouteRate, error) {
+	bad := func(why string) (ledger.Money, error) {
 		return 0, rtParamErr("rate", "\""+s+"\" "+why)
 	}
 	if s == "" {
@@ -125,7 +114,7 @@ func ParseRouteRate(s string) (RouteRate, error) {
 	var whole int64
 	if ip != "" {
 		v, err := strconv.ParseInt(ip, 10, 64)
-		if err != nil || v > math.MaxInt64/int64(RateUnit)-1 {
+		if err != nil || v > math.MaxInt64/int64(ledger.MoneyUnit)-1 {
 			return bad("is too large")
 		}
 		whole = v
@@ -135,53 +124,8 @@ func ParseRouteRate(s string) (RouteRate, error) {
 		v, _ := strconv.ParseInt(fp+strings.Repeat("0", 6-len(fp)), 10, 64)
 		frac = v
 	}
-	return RouteRate(whole*int64(RateUnit) + frac), nil
+	return ledger.Money(whole*int64(ledger.MoneyUnit) + frac), nil
 }
-
-// String is the shortest exact decimal: "0", "0.4", "1.25".
-func (r RouteRate) String() string {
-	neg := r < 0
-	if neg {
-		r = -r
-	}
-	s := strconv.FormatInt(int64(r/RateUnit), 10)
-	if f := int64(r % RateUnit); f != 0 {
-		fs := strconv.FormatInt(f+int64(RateUnit), 10)[1:]
-		s += "." + strings.TrimRight(fs, "0")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// Format is the rate with exactly prec decimals (0 ≤ prec ≤ 6), rounded
-// half away from zero: Format(2) is Python's "%.2f" as in "rated 0.40".
-func (r RouteRate) Format(prec int) string {
-	prec = min(max(prec, 0), 6)
-	div := int64(1)
-	for i := 0; i < 6-prec; i++ {
-		div *= 10
-	}
-	v := int64(r)
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	v = (v + div/2) / div
-	unit := int64(RateUnit) / div
-	s := strconv.FormatInt(v/unit, 10)
-	if prec > 0 {
-		s += "." + strconv.FormatInt(v%unit+unit, 10)[1:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// Float64 is the rate as a float (for JSON answers such as /rate).
-func (r RouteRate) Float64() float64 { return float64(r) / float64(RateUnit) }
 
 // Connector kinds.
 const (
@@ -263,14 +207,14 @@ type Route struct {
 	// "smpps(uid)" targets (MO). Static and default routes have one.
 	Connectors []string
 	// Rate is the MT rate (0 for MO routes and free MT routes).
-	Rate RouteRate
+	Rate ledger.Money
 
 	dir  Direction
 	eval []Filter // Filters in evaluation order: cheap ones first
 }
 
 // NewMTRoute builds and validates an MT route.
-func NewMTRoute(typ RouteType, order int, filters []Filter, connectors []string, rate RouteRate) (*Route, error) {
+func NewMTRoute(typ RouteType, order int, filters []Filter, connectors []string, rate ledger.Money) (*Route, error) {
 	return rtNewRoute(MT, typ, order, filters, connectors, rate)
 }
 
@@ -279,7 +223,7 @@ func NewMORoute(typ RouteType, order int, filters []Filter, connectors []string)
 	return rtNewRoute(MO, typ, order, filters, connectors, 0)
 }
 
-func rtNewRoute(d Direction, typ RouteType, order int, filters []Filter, connectors []string, rate RouteRate) (*Route, error) {
+func rtNewRoute(d Direction, typ RouteType, order int, filters []Filter, connectors []string, rate ledger.Money) (*Route, error) {
 	r := &Route{Order: order, Type: typ, Filters: slices.Clone(filters), Connectors: slices.Clone(connectors), Rate: rate}
 	if err := r.prepare(d); err != nil {
 		return nil, err
@@ -349,13 +293,7 @@ func (rt *Route) prepare(d Direction) error {
 	return nil
 }
 
-func rtTypeList(d Direction) string {
-	var s []string
-	for _, t := range RouteTypesFor(d) {
-		s = append(s, t.String())
-	}
-	return strings.Join(s, ", ")
-}
+func rtTypeList(d Direction) string { return typeList(RouteTypesFor(d)) }
 
 // rtFilterCost orders a route's filters for evaluation: AND is
 // commutative, so cheap tests run first and scripts (which may have side
@@ -501,56 +439,22 @@ func (rt *Route) Show() string {
 // only, mandatory). A DefaultRoute's order may be left out (it is 0).
 // Errors name the key.
 func BuildRoute(d Direction, params map[string]string, fs *FilterSet) (*Route, error) {
-	get := func(k string) (string, bool) {
-		for pk, v := range params {
-			if strings.EqualFold(pk, k) {
-				return strings.TrimSpace(v), true
-			}
-		}
-		return "", false
-	}
+	get := entryParams(params).get
 	allowed := []string{"type", "order", "filters", "connector", "connectors"}
 	if d == MT {
 		allowed = append(allowed, "rate")
 	}
-	for k := range params {
-		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, k) }) {
-			return nil, rtParamErr(k, "unknown "+d.String()+" route key (keys: "+strings.Join(allowed, ", ")+")")
-		}
-	}
-	ts, ok := get("type")
-	if !ok {
-		return nil, rtParamErr("type", "missing")
+	ts, err := entryParams(params).typeName(allowed, d.String()+" route")
+	if err != nil {
+		return nil, err
 	}
 	typ, ok := ParseRouteType(ts)
 	if !ok {
 		return nil, rtParamErr("type", "unknown route type \""+ts+"\" (use one of "+rtTypeList(d)+")")
 	}
 	rt := &Route{Type: typ}
-	if ov, ok := get("order"); ok {
-		n, err := strconv.Atoi(ov)
-		if err != nil {
-			return nil, rtParamErr("order", "\""+ov+"\" is not an integer")
-		}
-		rt.Order = n
-	} else if typ != RouteDefault {
-		return nil, rtParamErr("order", "missing")
-	}
-	if typ != RouteDefault {
-		fv, ok := get("filters")
-		if !ok {
-			return nil, rtParamErr("filters", "missing")
-		}
-		if fs == nil {
-			return nil, rtParamErr("filters", "no filter registry")
-		}
-		fl, err := fs.Resolve(fv)
-		if err != nil {
-			return nil, err
-		}
-		rt.Filters = fl
-	} else if _, ok := get("filters"); ok {
-		return nil, rtParamErr("filters", "a DefaultRoute takes no filters")
+	if rt.Order, rt.Filters, err = entryParams(params).orderFilters(typ == RouteDefault, "DefaultRoute", fs); err != nil {
+		return nil, err
 	}
 	field, other := "connector", "connectors"
 	if typ.Multi() {
@@ -583,46 +487,4 @@ func BuildRoute(d Direction, params map[string]string, fs *FilterSet) (*Route, e
 		return nil, err
 	}
 	return rt, nil
-}
-
-// entryRules name what checkEntry checks, for its messages.
-type entryRules struct {
-	what    string // "route" or "interceptor"
-	def     string // "DefaultRoute" or "DefaultInterceptor"
-	usedFor string // suffix of "(X is for MO…)"
-}
-
-// checkEntry applies the rules routes and interceptors share (Jasmin's
-// RoutingTables and InterceptionTables): order 0 is the default entry's
-// and only its; the default entry takes no filters and the others at least
-// one; every filter fits direction d.
-func checkEntry(d Direction, r entryRules, isDefault bool, typ string, order int, filters []Filter) error {
-	switch {
-	case order < 0 || order > MaxRouteOrder:
-		return rtParamErr("order", "out of range: "+strconv.Itoa(order)+" (0 for the "+r.def+", 1 to "+strconv.Itoa(MaxRouteOrder)+" for the others)")
-	case isDefault && order != 0:
-		return rtParamErr("order", "a "+r.def+" can only be at order 0, not "+strconv.Itoa(order))
-	case !isDefault && order == 0:
-		return rtParamErr("order", "order 0 is for the "+r.def+" only; a "+typ+" needs an order of 1 or more")
-	}
-	if isDefault {
-		if len(filters) > 0 {
-			return rtParamErr("filters", "a "+r.def+" takes no filters")
-		}
-	} else if len(filters) == 0 {
-		return rtParamErr("filters", "a "+typ+" needs at least one filter")
-	}
-	for _, f := range filters {
-		if f == nil {
-			return rtParamErr("filters", "nil filter")
-		}
-		if !rtUsable(f, d) {
-			only := "MO"
-			if d == MO {
-				only = "MT"
-			}
-			return rtParamErr("filters", f.Type()+" "+f.ID()+" cannot be used in an "+d.String()+" "+r.what+" ("+f.Type()+" is for "+only+r.usedFor+")")
-		}
-	}
-	return nil
 }

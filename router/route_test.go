@@ -3,12 +3,14 @@ package router
 import (
 	"strings"
 	"testing"
+
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 func TestRouteRate(t *testing.T) {
 	good := []struct {
 		in   string
-		want RouteRate
+		want ledger.Money
 		str  string
 		f2   string
 	}{
@@ -25,8 +27,8 @@ func TestRouteRate(t *testing.T) {
 	}
 	for _, tc := range good {
 		r, err := ParseRouteRate(tc.in)
-		if err != nil || r != tc.want || r.String() != tc.str || r.Format(2) != tc.f2 {
-			t.Errorf("%q: %d %v %q %q", tc.in, r, err, r.String(), r.Format(2))
+		if err != nil || r != tc.want || r.Decimal() != tc.str || r.Format(2) != tc.f2 {
+			t.Errorf("%q: %d %v %q %q", tc.in, r, err, r.Decimal(), r.Format(2))
 		}
 	}
 	for _, bad := range []string{"", "-1", "abc", "1.2.3", "0.0000001", "1e3", ".", "99999999999999999999"} {
@@ -35,12 +37,12 @@ func TestRouteRate(t *testing.T) {
 		}
 	}
 	// Exact: ten 0.1s are 1.
-	var sum RouteRate
+	var sum ledger.Money
 	tenth, _ := ParseRouteRate("0.1")
 	for i := 0; i < 10; i++ {
 		sum += tenth
 	}
-	if sum != RateUnit {
+	if sum != ledger.MoneyUnit {
 		t.Errorf("sum %v", sum)
 	}
 }

@@ -3,7 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
-	"net/http"
+	"github.com/gwd-project/gwd/router/ledger"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -11,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Tests hash with a small iteration count; BenchmarkAuthenticateKDF measures
@@ -331,13 +329,12 @@ func TestAuthErrors(t *testing.T) {
 	for _, tc := range []struct {
 		user, pw string
 		reason   AuthReason
-		status   smpp.Status
 	}{
-		{"nobody", "bar", AuthUnknownUser, smpp.ESME_RINVPASWD}, // as a wrong password: no enumeration
-		{"foo", "bad", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "barbarbarbar", AuthBadPassword, smpp.ESME_RINVPASWD},
-		{"foo", "BAR", AuthBadPassword, smpp.ESME_RINVPASWD},
+		{"nobody", "bar", AuthUnknownUser},
+		{"foo", "bad", AuthBadPassword},
+		{"foo", "", AuthBadPassword},
+		{"foo", "barbarbarbar", AuthBadPassword},
+		{"foo", "BAR", AuthBadPassword},
 	} {
 		_, err := a.Authenticate(tc.user, tc.pw)
 		var ae *AuthError
@@ -346,9 +343,8 @@ func TestAuthErrors(t *testing.T) {
 		}
 		var r Refusal = ae
 		// jasmin-observed.md: 403 Error "Authentication failure for username:foo".
-		if r.HTTPStatus() != http.StatusForbidden || r.HTTPBody() != "Authentication failure for username:"+tc.user ||
-			r.SMPPStatus() != tc.status {
-			t.Errorf("%s/%s: %d %q %v", tc.user, tc.pw, r.HTTPStatus(), r.HTTPBody(), r.SMPPStatus())
+		if r.Kind() != RefusedAuth || r.Text() != "Authentication failure for username:"+tc.user {
+			t.Errorf("%s/%s: %v %q", tc.user, tc.pw, r.Kind(), r.Text())
 		}
 		if strings.Contains(err.Error(), tc.pw) && tc.pw != "" {
 			t.Errorf("error %q shows the password", err)
@@ -356,8 +352,8 @@ func TestAuthErrors(t *testing.T) {
 	}
 	_ = a.DisableUser("u1")
 	_, err := a.Authenticate("foo", "bar")
-	var r Refusal
-	if !errors.As(err, &r) || r.SMPPStatus() != smpp.ESME_RBINDFAIL {
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Reason != AuthUserDisabled {
 		t.Fatalf("disabled: %v", err)
 	}
 	if _, err := a.Authenticate("nobody", "x"); !errors.Is(err, ErrUnknownUser) {
@@ -380,7 +376,7 @@ func TestBind(t *testing.T) {
 	}
 	_, err = a.Bind("foo", "bar", lo)
 	var be *BindError
-	if !errors.As(err, &be) || be.SMPPStatus() != smpp.ESME_RBINDFAIL || !strings.Contains(err.Error(), "max_bindings") {
+	if !errors.As(err, &be) || be.Kind() != RefusedBind || !strings.Contains(err.Error(), "max_bindings") {
 		t.Fatalf("third bind: %v", err)
 	}
 	if a.User("u1").Bindings() != 2 {
@@ -469,7 +465,7 @@ func TestUpdateUser(t *testing.T) {
 	}
 	u := a.User("u1")
 	c := u.Counters()
-	if u.GID != "g2" || c.Balance.V != MustMoney("7.5") || c.SMSCount.V != 7 || u.MT.Authorization.HTTPSend ||
+	if u.GID != "g2" || c.Balance != ledger.MustMoney("7.5") || c.SMS != 7 || u.MT.Authorization.HTTPSend ||
 		u.MT.ValueFilter.Content.Pattern() != "^hello world" || u.MT.DefaultValue.SrcAddr.V != "JASMIN" {
 		t.Fatalf("after update: %+v %+v", u, c)
 	}
@@ -507,19 +503,19 @@ func TestLoad(t *testing.T) {
 	if a.User("u1") != nil || a.User("u2") == nil {
 		t.Fatal("Load did not replace")
 	}
-	if v, _ := a.User("u2").Balance(); v != MustMoney("3") {
+	if v := a.User("u2").Counters().Balance; v != ledger.MustMoney("3") {
 		t.Fatal(v)
 	}
 	if _, err := a.Authenticate("bar", "pw"); !errors.As(err, new(*AuthError)) {
 		t.Fatal("disabled group loaded enabled")
 	}
-	if err := a.SetCounters("u2", Counters{Balance: Some(MustMoney("-0.5")), SMSCount: Some(int64(4))}); err != nil {
+	if err := a.SetCounters("u2", ledger.Counters{Balance: ledger.MustMoney("-0.5"), HasBalance: true, SMS: 4, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	if c := a.User("u2").Counters(); c.Balance.V != MustMoney("-0.5") || c.SMSCount.V != 4 {
+	if c := a.User("u2").Counters(); c.Balance != ledger.MustMoney("-0.5") || c.SMS != 4 {
 		t.Fatal(c)
 	}
-	if err := a.SetCounters("zz", Counters{}); !errors.Is(err, ErrUnknownUser) {
+	if err := a.SetCounters("zz", ledger.Counters{}); !errors.Is(err, ErrUnknownUser) {
 		t.Fatal(err)
 	}
 }
@@ -532,7 +528,6 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 	}
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	var charged atomic.Int64
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func() {
@@ -549,10 +544,8 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 				}
 				mm := m
 				_ = u.CheckMT(ChannelHTTP, &mm)
-				b, _ := BillFor(u, MustMoney("0.5"), 1)
-				if u.Charge(&b) == nil {
-					charged.Add(1)
-					u.ChargeResp(&b)
+				if b, err := BillFor(u, ledger.MustMoney("0.5"), 1); err != nil || b.Total() != ledger.MustMoney("0.5") {
+					t.Error("bill", b, err)
 				}
 				_ = u.Allow(ChannelHTTP)
 				_ = a.UserListLines("")
@@ -577,10 +570,10 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
-	// Every successful charge took 0.5; the +1 updates added 40.
-	want := MustMoney("1000000") + 40*MoneyUnit - Money(charged.Load())*MustMoney("0.5")
-	if v, _ := a.User("u1").Balance(); v != want {
-		t.Fatalf("balance %s, want %s (%d charged)", v, want, charged.Load())
+	// The +1 updates added 40.
+	want := ledger.MustMoney("1000000") + 40*ledger.MoneyUnit
+	if v := a.User("u1").Counters().Balance; v != want {
+		t.Fatalf("balance %s, want %s", v, want)
 	}
 }
 

@@ -1,8 +1,11 @@
 package wal
 
-// Counters: each user's balance and sms_count quota, exact, and durable
-// with the very message that changes them (no persistence timer, nothing
-// to lose on a crash).
+// Counters: each user's balance and sms_count quota (ledger.Counters),
+// exact, and durable with the very message that changes them (no
+// persistence timer, nothing to lose on a crash). The billing rules —
+// what a message costs, what is taken at submit and what on
+// submit_sm_resp — are router's (router.Bill); the store takes what it is
+// told, atomically: ReserveCover at submit, Adjust on submit_sm_resp.
 //
 // One record per user: ksCounter | user → version 1 | flags | balance i64 |
 // sms i64 (big-endian; flags bit 0: balance limited, bit 1: sms_count
@@ -11,7 +14,7 @@ package wal
 // Memory is authoritative. Each user's counters are read from Pebble once
 // (lazily) and from then on kept in memory under the user's own mutex, so
 // the hot path neither reads the disk nor takes a lock shared by other
-// users. Reserve checks and deducts in memory at once; what it returns, a
+// users. ReserveCover checks and deducts in memory at once; what it returns, a
 // Reservation, adds the user's record to the caller's own Write (the one
 // that appends the message), so the charge and the message are one atomic
 // batch.
@@ -29,7 +32,7 @@ package wal
 // lost with the crash. Later writes supersede earlier ones and, being
 // written in commit order, are never older.
 //
-// Administrative changes (SetCounters, AddBalance, AddSMS, Refund) take
+// Administrative changes (SetCounters, UpdateCounters) take
 // effect when their own Write is applied, so a Write refused (store
 // closed, disk full) leaves nothing changed. SetCounters replaces the
 // value outright: reservations made before it are forgotten (their Apply
@@ -39,166 +42,24 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"math/bits"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
-// Amount is money in micro-units (one millionth), exact: 1.2 is 1_200_000.
-type Amount int64
-
-// AmountUnit is an amount of one.
-const AmountUnit Amount = 1_000_000
-
-const amountDecimals = 6
-
-// Errors from amounts and counters.
+// Errors from counters.
 var (
 	ErrBadAmount           = errors.New("wal: invalid amount")
 	ErrAmountRange         = errors.New("wal: amount out of range")
 	ErrInsufficientBalance = errors.New("wal: insufficient balance")
 	ErrQuotaExceeded       = errors.New("wal: sms_count quota exceeded")
-	ErrUnlimited           = errors.New("wal: quota is unlimited (ND): set a value first")
 )
 
-// ParseAmount reads a decimal amount: an optional sign, digits, and at
-// most 6 decimals ("1.2", "-22.4", "+10", ".5", "44.200000000"; decimals
-// past the sixth must be zeros). No exponents, spaces or "ND".
-func ParseAmount(s string) (Amount, error) {
-	orig := s
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" && frac == "" {
-		return 0, fmt.Errorf("%w %q: no digits", ErrBadAmount, orig)
-	}
-	if !allDigits(whole) || !allDigits(frac) {
-		return 0, fmt.Errorf("%w %q: want digits with an optional sign and decimal point", ErrBadAmount, orig)
-	}
-	if len(frac) > amountDecimals {
-		if strings.Trim(frac[amountDecimals:], "0") != "" {
-			return 0, fmt.Errorf("%w %q: more than %d decimals", ErrBadAmount, orig, amountDecimals)
-		}
-		frac = frac[:amountDecimals]
-	}
-	const maxWhole = math.MaxInt64 / uint64(AmountUnit)
-	var w uint64
-	for i := 0; i < len(whole); i++ {
-		w = w*10 + uint64(whole[i]-'0')
-		if w > maxWhole {
-			return 0, fmt.Errorf("%w: %q", ErrAmountRange, orig)
-		}
-	}
-	var f uint64
-	for i := 0; i < amountDecimals; i++ {
-		f *= 10
-		if i < len(frac) {
-			f += uint64(frac[i] - '0')
-		}
-	}
-	v := w*uint64(AmountUnit) + f
-	if v > math.MaxInt64 {
-		return 0, fmt.Errorf("%w: %q", ErrAmountRange, orig)
-	}
-	if neg {
-		return -Amount(v), nil
-	}
-	return Amount(v), nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// String formats a as a decimal without trailing zeros: "1.2", "-0.5",
-// "10", "0".
-func (a Amount) String() string {
-	return string(a.AppendText(nil))
-}
-
-// AppendText appends a's String to b.
-func (a Amount) AppendText(b []byte) []byte {
-	u := uint64(a)
-	if a < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	b = strconv.AppendUint(b, u/uint64(AmountUnit), 10)
-	f := u % uint64(AmountUnit)
-	if f == 0 {
-		return b
-	}
-	var d [amountDecimals]byte
-	for i := amountDecimals - 1; i >= 0; i-- {
-		d[i] = byte('0' + f%10)
-		f /= 10
-	}
-	n := amountDecimals
-	for d[n-1] == '0' {
-		n--
-	}
-	b = append(b, '.')
-	return append(b, d[:n]...)
-}
-
-// MarshalText makes an Amount a JSON / TOML string such as "1.2".
-func (a Amount) MarshalText() ([]byte, error) { return a.AppendText(nil), nil }
-
-// UnmarshalText reads what ParseAmount reads.
-func (a *Amount) UnmarshalText(b []byte) error {
-	v, err := ParseAmount(string(b))
-	if err != nil {
-		return err
-	}
-	*a = v
-	return nil
-}
-
-// Mul returns a × n (a route's rate times the message's parts), or
-// ErrAmountRange on overflow.
-func (a Amount) Mul(n int64) (Amount, error) {
-	if a == 0 || n == 0 {
-		return 0, nil
-	}
-	r := int64(a) * n
-	if r/n != int64(a) || (n == -1 && a == math.MinInt64) {
-		return 0, fmt.Errorf("%w: %s × %d", ErrAmountRange, a, n)
-	}
-	return Amount(r), nil
-}
-
-// Split divides a charge for asynchronous billing (early_percent): early
-// is percent% of a rounded to the nearest micro-unit (halves up), late the
-// rest, so early + late == a exactly. a must not be negative; percent is an
-// Amount from 0 to 100 (25 is 25 × AmountUnit; 12.5 works too).
-func (a Amount) Split(percent Amount) (early, late Amount, err error) {
-	if a < 0 || percent < 0 || percent > 100*AmountUnit {
-		return 0, 0, fmt.Errorf("%w: split %s by %s%%", ErrBadAmount, a, percent)
-	}
-	const den = 100 * uint64(AmountUnit)
-	hi, lo := bits.Mul64(uint64(a), uint64(percent))
-	q, r := bits.Div64(hi, lo, den) // hi < den: a < 2^63, percent ≤ den
-	if r*2 >= den {
-		q++
-	}
-	return Amount(q), a - Amount(q), nil
-}
-
-func addAmount(a, b Amount) (Amount, bool) {
+func addAmount(a, b ledger.Money) (ledger.Money, bool) {
 	s, ok := addInt(int64(a), int64(b))
-	return Amount(s), ok
+	return ledger.Money(s), ok
 }
 
 func addInt(a, b int64) (int64, bool) {
@@ -209,46 +70,9 @@ func addInt(a, b int64) (int64, bool) {
 	return s, true
 }
 
-// UserCounters is a user's balance and sms_count quota. The zero value is
-// a user without limits (Jasmin shows ND), as new users are.
-type UserCounters struct {
-	Balance    Amount // meaningful when HasBalance
-	HasBalance bool   // false: unlimited balance
-	SMS        int64  // sms_count left, meaningful when HasSMS
-	HasSMS     bool   // false: unlimited sms_count
-}
-
-// BalanceString is the balance as Jasmin's interfaces show it: "ND" when
-// unlimited.
-func (c UserCounters) BalanceString() string {
-	if !c.HasBalance {
-		return "ND"
-	}
-	return c.Balance.String()
-}
-
-// SMSString is the sms_count as Jasmin's interfaces show it: "ND" when
-// unlimited.
-func (c UserCounters) SMSString() string {
-	if !c.HasSMS {
-		return "ND"
-	}
-	return strconv.FormatInt(c.SMS, 10)
-}
-
-func (c UserCounters) normal() UserCounters {
-	if !c.HasBalance {
-		c.Balance = 0
-	}
-	if !c.HasSMS {
-		c.SMS = 0
-	}
-	return c
-}
-
 const counterRecordLen = 18
 
-func encodeCounters(c UserCounters) []byte {
+func encodeCounters(c ledger.Counters) []byte {
 	v := make([]byte, 2, counterRecordLen)
 	v[0] = 1
 	if c.HasBalance {
@@ -261,16 +85,16 @@ func encodeCounters(c UserCounters) []byte {
 	return binary.BigEndian.AppendUint64(v, uint64(c.SMS))
 }
 
-func decodeCounters(v []byte) (UserCounters, error) {
+func decodeCounters(v []byte) (ledger.Counters, error) {
 	if len(v) != counterRecordLen || v[0] != 1 || v[1]&^3 != 0 {
-		return UserCounters{}, fmt.Errorf("corrupt counter record %x", v)
+		return ledger.Counters{}, fmt.Errorf("corrupt counter record %x", v)
 	}
-	return UserCounters{
+	return ledger.Counters{
 		HasBalance: v[1]&1 != 0,
 		HasSMS:     v[1]&2 != 0,
-		Balance:    Amount(binary.BigEndian.Uint64(v[2:])),
+		Balance:    ledger.Money(binary.BigEndian.Uint64(v[2:])),
 		SMS:        int64(binary.BigEndian.Uint64(v[10:])),
-	}.normal(), nil
+	}.Normal(), nil
 }
 
 // userLedger is one user's counters in memory.
@@ -278,9 +102,9 @@ type userLedger struct {
 	mu     sync.Mutex
 	loaded bool
 	key    []byte
-	mem    UserCounters // every change made, pending ones included
+	mem    ledger.Counters // every change made, pending ones included
 	// Deltas in mem whose Writes have not been applied yet (this epoch).
-	pendBal Amount
+	pendBal ledger.Money
 	pendSMS int64
 	// epoch counts SetCounters: a reservation from an older epoch was
 	// superseded and changes nothing any more.
@@ -289,7 +113,7 @@ type userLedger struct {
 
 // applied is mem without the pending deltas: the effect of every change
 // whose Write has been applied, which is what the record must say.
-func (u *userLedger) applied() UserCounters {
+func (u *userLedger) applied() ledger.Counters {
 	c := u.mem
 	if c.HasBalance {
 		c.Balance -= u.pendBal
@@ -330,7 +154,7 @@ func (db *DB) lockUser(user string) (*userLedger, error) {
 		val, c, err := db.pdb.Get(key)
 		switch {
 		case errors.Is(err, pebble.ErrNotFound):
-			u.mem = UserCounters{}
+			u.mem = ledger.Counters{}
 		case err != nil:
 			u.mu.Unlock()
 			return nil, fmt.Errorf("counters %s: %w", user, err)
@@ -350,10 +174,10 @@ func (db *DB) lockUser(user string) (*userLedger, error) {
 
 // Counters returns user's balance and sms_count as of now, reservations
 // not yet durable included (what the user may still spend).
-func (db *DB) Counters(user string) (UserCounters, error) {
+func (db *DB) Counters(user string) (ledger.Counters, error) {
 	u, err := db.lockUser(user)
 	if err != nil {
-		return UserCounters{}, err
+		return ledger.Counters{}, err
 	}
 	defer u.mu.Unlock()
 	return u.mem, nil
@@ -367,8 +191,8 @@ func (db *DB) Counters(user string) (UserCounters, error) {
 type Reservation struct {
 	db    *DB
 	u     *userLedger
-	bal   Amount // delta made to mem.Balance (negative: a debit)
-	sms   int64  // delta made to mem.SMS
+	bal   ledger.Money // delta made to mem.Balance (negative: a debit)
+	sms   int64        // delta made to mem.SMS
 	epoch uint64
 	state uint8 // resPending, resApplied, resCancelled; guarded by u.mu
 }
@@ -379,28 +203,24 @@ const (
 	resCancelled
 )
 
-// Reserve checks that user can pay amount and send sms messages and, if
-// so, deducts both in memory at once and returns the Reservation to apply
-// in the same Write as the message:
+// ReserveCover checks that user can pay a message and, if so, deducts it
+// in memory at once and returns the Reservation to apply in the same
+// Write as the message:
 //
-//	res, err := db.Reserve(user, charge, parts)
+//	res, err := db.ReserveCover(user, bill.Total(), bill.Now(), parts)
 //	if err != nil { … reject … }
 //	q.Append(msgs, wal.Write{Apply: res.Apply}, func(_ []uint64, err error) {
 //		if err != nil { res.Cancel() }
 //		…
 //	})
 //
-// An unlimited counter passes and is not changed. ErrInsufficientBalance
-// and ErrQuotaExceeded deduct nothing.
-func (db *DB) Reserve(user string, amount Amount, sms int64) (*Reservation, error) {
-	return db.ReserveCover(user, amount, amount, sms)
-}
-
-// ReserveCover is Reserve for asynchronous billing (early_percent): a
-// limited balance must cover the whole bill, cover, as in Jasmin, but only
-// take (the early part, at most cover) is deducted now. The rest is
-// charged later with Adjust, when the SMSC acknowledges.
-func (db *DB) ReserveCover(user string, cover, take Amount, sms int64) (*Reservation, error) {
+// A limited balance must cover the whole bill, cover, as in Jasmin, but
+// only take (at most cover: the early part with early_percent) is
+// deducted now; the rest is charged later with Adjust, when the SMSC
+// acknowledges. A limited sms_count must cover sms and loses it. An
+// unlimited counter passes and is not changed. ErrInsufficientBalance
+// (checked first) and ErrQuotaExceeded deduct nothing.
+func (db *DB) ReserveCover(user string, cover, take ledger.Money, sms int64) (*Reservation, error) {
 	if take < 0 || cover < take || sms < 0 {
 		return nil, fmt.Errorf("%w: reserve %s (covering %s) and %d sms for %s: want 0 ≤ take ≤ cover and sms ≥ 0", ErrBadAmount, take, cover, sms, user)
 	}
@@ -409,7 +229,7 @@ func (db *DB) ReserveCover(user string, cover, take Amount, sms int64) (*Reserva
 		return nil, err
 	}
 	defer u.mu.Unlock()
-	var dBal Amount
+	var dBal ledger.Money
 	var dSMS int64
 	if u.mem.HasBalance && cover > 0 {
 		if u.mem.Balance < cover {
@@ -430,8 +250,8 @@ func (db *DB) ReserveCover(user string, cover, take Amount, sms int64) (*Reserva
 // check (the balance may go negative): for charges that must happen, such
 // as the rest of an early_percent charge when the SMSC acknowledges, or a
 // credit folded into some other Write. Unlimited counters stay unlimited.
-// Apply the result in a Write as with Reserve.
-func (db *DB) Adjust(user string, balance Amount, sms int64) (*Reservation, error) {
+// Apply the result in a Write as with ReserveCover.
+func (db *DB) Adjust(user string, balance ledger.Money, sms int64) (*Reservation, error) {
 	u, err := db.lockUser(user)
 	if err != nil {
 		return nil, err
@@ -447,7 +267,7 @@ func (db *DB) Adjust(user string, balance Amount, sms int64) (*Reservation, erro
 }
 
 // change adds the deltas to mem and pending; u.mu is held.
-func (db *DB) change(u *userLedger, dBal Amount, dSMS int64) (*Reservation, error) {
+func (db *DB) change(u *userLedger, dBal ledger.Money, dSMS int64) (*Reservation, error) {
 	if dBal == 0 && dSMS == 0 {
 		return nil, nil
 	}
@@ -526,14 +346,14 @@ func (r *Reservation) Cancel() {
 // adminChange runs f on user's counters when its Write is applied, writes
 // the result in that Write, and waits until it is durable. f's error
 // leaves the counters as they were (f must then change nothing).
-func (db *DB) adminChange(user string, f func(u *userLedger) error) (UserCounters, error) {
+func (db *DB) adminChange(user string, f func(u *userLedger) error) (ledger.Counters, error) {
 	u, err := db.lockUser(user)
 	if err != nil {
-		return UserCounters{}, err
+		return ledger.Counters{}, err
 	}
 	u.mu.Unlock()
 	var ferr error
-	var after UserCounters
+	var after ledger.Counters
 	err = db.Do(func(b *Batch) {
 		u.mu.Lock()
 		defer u.mu.Unlock()
@@ -543,7 +363,7 @@ func (db *DB) adminChange(user string, f func(u *userLedger) error) (UserCounter
 		after = u.mem
 	})
 	if err != nil {
-		return UserCounters{}, fmt.Errorf("counters %s: %w", user, err)
+		return ledger.Counters{}, fmt.Errorf("counters %s: %w", user, err)
 	}
 	if ferr != nil {
 		return after, fmt.Errorf("counters %s: %w", user, ferr)
@@ -553,10 +373,10 @@ func (db *DB) adminChange(user string, f func(u *userLedger) error) (UserCounter
 
 // SetCounters replaces user's balance and sms_count (jCli's quota balance
 // 44.2 / sms_count none) and returns once that is durable. Reservations
-// made before it no longer count. The zero UserCounters makes the user
+// made before it no longer count. The zero ledger.Counters makes the user
 // unlimited and removes the record.
-func (db *DB) SetCounters(user string, c UserCounters) error {
-	c = c.normal()
+func (db *DB) SetCounters(user string, c ledger.Counters) error {
+	c = c.Normal()
 	_, err := db.adminChange(user, func(u *userLedger) error {
 		u.epoch++
 		u.mem = c
@@ -573,77 +393,17 @@ func (db *DB) SetCounters(user string, c UserCounters) error {
 // rather than moved by +N / -N), reservations made before no longer
 // count, as with SetCounters. It returns the counters once durable; f's
 // error changes nothing and is returned.
-func (db *DB) UpdateCounters(user string, f func(UserCounters) (c UserCounters, replace bool, err error)) (UserCounters, error) {
+func (db *DB) UpdateCounters(user string, f func(ledger.Counters) (c ledger.Counters, replace bool, err error)) (ledger.Counters, error) {
 	return db.adminChange(user, func(u *userLedger) error {
 		c, replace, err := f(u.mem)
 		if err != nil {
 			return err
 		}
-		u.mem = c.normal()
+		u.mem = c.Normal()
 		if replace {
 			u.epoch++
 			u.pendBal, u.pendSMS = 0, 0
 		}
 		return nil
 	})
-}
-
-// AddBalance adds delta (negative: takes) to user's balance, jCli's
-// "quota balance +10" / "-22.4", and returns the counters once durable.
-// An unlimited balance is ErrUnlimited.
-func (db *DB) AddBalance(user string, delta Amount) (UserCounters, error) {
-	return db.adminChange(user, func(u *userLedger) error {
-		if !u.mem.HasBalance {
-			return fmt.Errorf("balance: %w", ErrUnlimited)
-		}
-		nb, ok := addAmount(u.mem.Balance, delta)
-		if !ok {
-			return fmt.Errorf("%w: balance %s changed by %s", ErrAmountRange, u.mem.Balance, delta)
-		}
-		u.mem.Balance = nb
-		return nil
-	})
-}
-
-// AddSMS adds delta (negative: takes) to user's sms_count, jCli's
-// "quota sms_count +100", and returns the counters once durable. An
-// unlimited sms_count is ErrUnlimited.
-func (db *DB) AddSMS(user string, delta int64) (UserCounters, error) {
-	return db.adminChange(user, func(u *userLedger) error {
-		if !u.mem.HasSMS {
-			return fmt.Errorf("sms_count: %w", ErrUnlimited)
-		}
-		ns, ok := addInt(u.mem.SMS, delta)
-		if !ok {
-			return fmt.Errorf("%w: sms_count %d changed by %d", ErrAmountRange, u.mem.SMS, delta)
-		}
-		u.mem.SMS = ns
-		return nil
-	})
-}
-
-// Refund credits amount and sms back to user's limited counters (an
-// unlimited counter is left alone) and returns once that is durable: a
-// failed submit, say. It blocks for an fsync; from an event loop use
-// Adjust with positive deltas and apply it in a Write instead.
-func (db *DB) Refund(user string, amount Amount, sms int64) error {
-	if amount < 0 || sms < 0 {
-		return fmt.Errorf("%w: refund %s and %d sms to %s: negative", ErrBadAmount, amount, sms, user)
-	}
-	_, err := db.adminChange(user, func(u *userLedger) error {
-		nb, ns := u.mem.Balance, u.mem.SMS
-		ok := true
-		if u.mem.HasBalance {
-			nb, ok = addAmount(nb, amount)
-		}
-		if ok && u.mem.HasSMS {
-			ns, ok = addInt(ns, sms)
-		}
-		if !ok {
-			return fmt.Errorf("%w: refund %s and %d sms", ErrAmountRange, amount, sms)
-		}
-		u.mem.Balance, u.mem.SMS = nb, ns
-		return nil
-	})
-	return err
 }

@@ -1,7 +1,6 @@
 package wal
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,128 +10,29 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
-func ctrAmt(t testing.TB, s string) Amount {
+func ctrAmt(t testing.TB, s string) ledger.Money {
 	t.Helper()
-	a, err := ParseAmount(s)
+	a, err := ledger.ParseMoney(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func TestAmountParseFormat(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want Amount
-		out  string
-	}{
-		{"0", 0, "0"},
-		{"1", AmountUnit, "1"},
-		{"1.2", 1_200_000, "1.2"},
-		{"1.0", AmountUnit, "1"},
-		{"10.230", 10_230_000, "10.23"},
-		{"0.000001", 1, "0.000001"},
-		{".5", 500_000, "0.5"},
-		{"5.", 5 * AmountUnit, "5"},
-		{"+10", 10 * AmountUnit, "10"},
-		{"-22.4", -22_400_000, "-22.4"},
-		{"-0.5", -500_000, "-0.5"},
-		{"-0", 0, "0"},
-		{"007.50", 7_500_000, "7.5"},
-		{"44.200000000", 44_200_000, "44.2"},
-		{"9223372036854.775807", 9223372036854775807, "9223372036854.775807"},
-		{"-9223372036854.775807", -9223372036854775807, "-9223372036854.775807"},
-	} {
-		got, err := ParseAmount(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("ParseAmount(%q) = %d, %v; want %d", c.in, got, err, c.want)
-			continue
-		}
-		if s := got.String(); s != c.out {
-			t.Errorf("String(%q) = %q, want %q", c.in, s, c.out)
-		}
-		if back, err := ParseAmount(got.String()); err != nil || back != got {
-			t.Errorf("round trip %q: %d %v", c.in, back, err)
-		}
-	}
-	for _, c := range []struct{ in, why string }{
-		{"", "no digits"},
-		{"+", "no digits"},
-		{".", "no digits"},
-		{"-.", "no digits"},
-		{"1.0000001", "decimals"},
-		{"0.1234567", "decimals"},
-		{"1e3", "digits"},
-		{" 1", "digits"},
-		{"1 ", "digits"},
-		{"1,5", "digits"},
-		{"1.2.3", "digits"},
-		{"ND", "digits"},
-		{"--1", "digits"},
-		{"0x10", "digits"},
-		{"9223372036854.775808", "range"},
-		{"9223372036855", "range"},
-		{"99999999999999999999999", "range"},
-	} {
-		_, err := ParseAmount(c.in)
-		if err == nil || !strings.Contains(err.Error(), c.why) {
-			t.Errorf("ParseAmount(%q): %v, want an error about %s", c.in, err, c.why)
-		}
-	}
-	if Amount(-9223372036854775808).String() != "-9223372036854.775808" {
-		t.Error("MinInt64 formatting")
-	}
-	// Exact where floats are not: two charges of 0.4 on 1.0 leave 0.2.
-	if b := ctrAmt(t, "1.0") - ctrAmt(t, "0.4") - ctrAmt(t, "0.4"); b.String() != "0.2" {
-		t.Fatalf("1.0 - 0.4 - 0.4 = %s", b)
-	}
-	// JSON as a string.
-	var v struct{ B Amount }
-	if err := json.Unmarshal([]byte(`{"B":"10.23"}`), &v); err != nil || v.B != 10_230_000 {
-		t.Fatalf("unmarshal: %v %d", err, v.B)
-	}
-	if out, _ := json.Marshal(v); string(out) != `{"B":"10.23"}` {
-		t.Fatalf("marshal: %s", out)
-	}
-}
-
-func TestAmountMulSplit(t *testing.T) {
-	if m, err := ctrAmt(t, "0.2").Mul(5); err != nil || m != AmountUnit {
-		t.Fatalf("0.2 × 5 = %s %v", m, err)
-	}
-	if _, err := Amount(1 << 62).Mul(4); !errors.Is(err, ErrAmountRange) {
-		t.Fatalf("overflow: %v", err)
-	}
-	for _, c := range []struct{ a, pct, early, late string }{
-		{"1.2", "25", "0.3", "0.9"},
-		{"1", "25", "0.25", "0.75"},
-		{"0.000001", "50", "0.000001", "0"}, // half rounds up
-		{"0.000003", "25", "0.000001", "0.000002"},
-		{"7", "0", "0", "7"},
-		{"7", "100", "7", "0"},
-		{"3", "12.5", "0.375", "2.625"},
-		{"9223372036854.775807", "100", "9223372036854.775807", "0"},
-	} {
-		e, l, err := ctrAmt(t, c.a).Split(ctrAmt(t, c.pct))
-		if err != nil || e.String() != c.early || l.String() != c.late {
-			t.Errorf("split %s by %s%% = %s + %s, %v; want %s + %s", c.a, c.pct, e, l, err, c.early, c.late)
-		}
-	}
-	if _, _, err := ctrAmt(t, "1").Split(ctrAmt(t, "101")); !errors.Is(err, ErrBadAmount) {
-		t.Errorf("101%%: %v", err)
-	}
-	if _, _, err := ctrAmt(t, "-1").Split(ctrAmt(t, "10")); !errors.Is(err, ErrBadAmount) {
-		t.Errorf("negative amount: %v", err)
-	}
+// reserve is ReserveCover without early_percent: the whole amount taken.
+func reserve(db *DB, user string, a ledger.Money, sms int64) (*Reservation, error) {
+	return db.ReserveCover(user, a, a, sms)
 }
 
 // charge reserves and applies in one Write, as the engine does with the
 // message append; it returns the Write's error.
-func ctrCharge(t testing.TB, db *DB, user string, a Amount, sms int64) error {
+func ctrCharge(t testing.TB, db *DB, user string, a ledger.Money, sms int64) error {
 	t.Helper()
-	res, err := db.Reserve(user, a, sms)
+	res, err := reserve(db, user, a, sms)
 	if err != nil {
 		return err
 	}
@@ -147,7 +47,7 @@ func ctrCharge(t testing.TB, db *DB, user string, a Amount, sms int64) error {
 	return err
 }
 
-func ctrGet(t testing.TB, db *DB, user string) UserCounters {
+func ctrGet(t testing.TB, db *DB, user string) ledger.Counters {
 	t.Helper()
 	c, err := db.Counters(user)
 	if err != nil {
@@ -157,11 +57,11 @@ func ctrGet(t testing.TB, db *DB, user string) UserCounters {
 }
 
 // durable reads the stored record, bypassing the ledger.
-func ctrDurable(t testing.TB, r pebble.Reader, user string) (UserCounters, bool) {
+func ctrDurable(t testing.TB, r pebble.Reader, user string) (ledger.Counters, bool) {
 	t.Helper()
 	v, c, err := r.Get(append([]byte{ksCounter}, user...))
 	if errors.Is(err, pebble.ErrNotFound) {
-		return UserCounters{}, false
+		return ledger.Counters{}, false
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +80,7 @@ func TestCountersBalanceChargesExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCounters("foo", UserCounters{Balance: ctrAmt(t, "1.0"), HasBalance: true}); err != nil {
+	if err := db.SetCounters("foo", ledger.Counters{Balance: ctrAmt(t, "1.0"), HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
@@ -218,24 +118,24 @@ func TestCountersBalanceChargesExact(t *testing.T) {
 func TestCountersQuotaAndUnlimited(t *testing.T) {
 	db := openTest(t, Options{})
 	// New users are unlimited: no record, nothing to apply.
-	if c := ctrGet(t, db, "free"); c != (UserCounters{}) || c.BalanceString() != "ND" {
+	if c := ctrGet(t, db, "free"); c != (ledger.Counters{}) || c.BalanceString() != "ND" {
 		t.Fatalf("new user: %+v", c)
 	}
-	res, err := db.Reserve("free", 1000*AmountUnit, 1000)
+	res, err := reserve(db, "free", 1000*ledger.MoneyUnit, 1000)
 	if err != nil || res != nil {
 		t.Fatalf("unlimited reserve: %v %v", res, err)
 	}
-	if err := ctrCharge(t, db, "free", 5*AmountUnit, 5); err != nil {
+	if err := ctrCharge(t, db, "free", 5*ledger.MoneyUnit, 5); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := ctrDurable(t, db.pdb, "free"); ok {
 		t.Fatal("a record was written for an unlimited user")
 	}
 	// sms_count only: the balance stays unlimited.
-	if err := db.SetCounters("q", UserCounters{SMS: 5, HasSMS: true}); err != nil {
+	if err := db.SetCounters("q", ledger.Counters{SMS: 5, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ctrCharge(t, db, "q", 100*AmountUnit, 3); err != nil {
+	if err := ctrCharge(t, db, "q", 100*ledger.MoneyUnit, 3); err != nil {
 		t.Fatal(err)
 	}
 	err = ctrCharge(t, db, "q", 0, 3)
@@ -252,23 +152,23 @@ func TestCountersQuotaAndUnlimited(t *testing.T) {
 		t.Fatalf("durable: %+v", d)
 	}
 	// Both limits: a refusal on either deducts nothing from the other.
-	if err := db.SetCounters("both", UserCounters{Balance: 10 * AmountUnit, HasBalance: true, SMS: 1, HasSMS: true}); err != nil {
+	if err := db.SetCounters("both", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true, SMS: 1, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Reserve("both", AmountUnit, 2); !errors.Is(err, ErrQuotaExceeded) {
+	if _, err := reserve(db, "both", ledger.MoneyUnit, 2); !errors.Is(err, ErrQuotaExceeded) {
 		t.Fatal(err)
 	}
-	if _, err := db.Reserve("both", 11*AmountUnit, 1); !errors.Is(err, ErrInsufficientBalance) {
+	if _, err := reserve(db, "both", 11*ledger.MoneyUnit, 1); !errors.Is(err, ErrInsufficientBalance) {
 		t.Fatal(err)
 	}
-	if c := ctrGet(t, db, "both"); c.Balance != 10*AmountUnit || c.SMS != 1 {
+	if c := ctrGet(t, db, "both"); c.Balance != 10*ledger.MoneyUnit || c.SMS != 1 {
 		t.Fatalf("refusals deducted: %+v", c)
 	}
-	if _, err := db.Reserve("both", -1, 0); !errors.Is(err, ErrBadAmount) {
+	if _, err := reserve(db, "both", -1, 0); !errors.Is(err, ErrBadAmount) {
 		t.Fatalf("negative reserve: %v", err)
 	}
 	// Making a user unlimited again removes the record.
-	if err := db.SetCounters("both", UserCounters{}); err != nil {
+	if err := db.SetCounters("both", ledger.Counters{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := ctrDurable(t, db.pdb, "both"); ok {
@@ -282,32 +182,32 @@ func TestCountersCancelAndRefund(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true, SMS: 10, HasSMS: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true, SMS: 10, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Cancelled before it was submitted.
-	res, err := db.Reserve("u", 4*AmountUnit, 4)
+	res, err := reserve(db, "u", 4*ledger.MoneyUnit, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := ctrGet(t, db, "u"); c.Balance != 6*AmountUnit || c.SMS != 6 {
+	if c := ctrGet(t, db, "u"); c.Balance != 6*ledger.MoneyUnit || c.SMS != 6 {
 		t.Fatalf("reserved: %+v", c)
 	}
 	res.Cancel()
 	res.Cancel() // twice: nothing more
-	if c := ctrGet(t, db, "u"); c.Balance != 10*AmountUnit || c.SMS != 10 {
+	if c := ctrGet(t, db, "u"); c.Balance != 10*ledger.MoneyUnit || c.SMS != 10 {
 		t.Fatalf("cancelled: %+v", c)
 	}
 	if err := db.Do(res.Apply); err != nil { // applied after cancel: nothing
 		t.Fatal(err)
 	}
-	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*AmountUnit {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*ledger.MoneyUnit {
 		t.Fatalf("apply after cancel wrote %+v", d)
 	}
 
 	// Applied to a batch that never committed, then cancelled: the
 	// correction is written.
-	res, _ = db.Reserve("u", 3*AmountUnit, 1)
+	res, _ = reserve(db, "u", 3*ledger.MoneyUnit, 1)
 	b := db.pdb.NewBatch()
 	res.Apply(&Batch{pb: b})
 	_ = b.Close()
@@ -315,48 +215,34 @@ func TestCountersCancelAndRefund(t *testing.T) {
 	if err := db.Do(func(*Batch) {}); err != nil { // after the correction
 		t.Fatal(err)
 	}
-	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*AmountUnit || d.SMS != 10 {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 10*ledger.MoneyUnit || d.SMS != 10 {
 		t.Fatalf("durable after a failed batch and cancel: %+v", d)
 	}
 
-	// Refund credits limited counters.
-	if err := ctrCharge(t, db, "u", 2*AmountUnit, 2); err != nil {
+	// A credit is an Adjust with positive deltas, applied in a Write.
+	if err := ctrCharge(t, db, "u", 2*ledger.MoneyUnit, 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Refund("u", ctrAmt(t, "1.5"), 1); err != nil {
+	res, err = db.Adjust("u", ctrAmt(t, "1.5"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Do(res.Apply); err != nil {
 		t.Fatal(err)
 	}
 	if c := ctrGet(t, db, "u"); c.Balance.String() != "9.5" || c.SMS != 9 {
-		t.Fatalf("refunded: %+v", c)
+		t.Fatalf("credited: %+v", c)
 	}
-	if err := db.Refund("u", -1, 0); !errors.Is(err, ErrBadAmount) {
-		t.Fatalf("negative refund: %v", err)
-	}
-	if err := db.Refund("nolimit", AmountUnit, 1); err != nil {
-		t.Fatal(err)
-	}
-	if c := ctrGet(t, db, "nolimit"); c != (UserCounters{}) {
-		t.Fatalf("refund to an unlimited user: %+v", c)
-	}
-
-	// jCli's +N / -N.
-	if c, err := db.AddBalance("u", ctrAmt(t, "+10")); err != nil || c.Balance.String() != "19.5" {
-		t.Fatalf("+10: %+v %v", c, err)
-	}
-	if c, err := db.AddBalance("u", ctrAmt(t, "-22.4")); err != nil || c.Balance.String() != "-2.9" {
-		t.Fatalf("-22.4: %+v %v", c, err)
-	}
-	if c, err := db.AddSMS("u", 100); err != nil || c.SMS != 109 {
-		t.Fatalf("+100 sms: %+v %v", c, err)
-	}
-	if _, err := db.AddBalance("nolimit", AmountUnit); !errors.Is(err, ErrUnlimited) {
-		t.Fatalf("+1 on ND: %v", err)
-	}
-	if _, err := db.AddSMS("nolimit", 1); !errors.Is(err, ErrUnlimited) {
-		t.Fatalf("+1 sms on ND: %v", err)
+	// Unlimited counters stay unlimited: a balance made unlimited between
+	// a submit and its submit_sm_resp is not charged the rest.
+	if res, err := db.Adjust("nolimit", -ledger.MoneyUnit, -1); err != nil || res != nil {
+		t.Fatalf("adjust on ND: %v %v", res, err)
 	}
 	if _, ok := ctrDurable(t, db.pdb, "nolimit"); ok {
-		t.Fatal("refused change wrote a record")
+		t.Fatal("an adjust of an unlimited user wrote a record")
+	}
+	if err := db.SetCounters("u", ledger.Counters{Balance: ctrAmt(t, "-2.9"), HasBalance: true, SMS: 109, HasSMS: true}); err != nil {
+		t.Fatal(err)
 	}
 	// With a negative balance nothing is charged, but Adjust still debits.
 	if err := ctrCharge(t, db, "u", ctrAmt(t, "0.000001"), 0); !errors.Is(err, ErrInsufficientBalance) {
@@ -370,7 +256,7 @@ func TestCountersCancelAndRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ctrGet(t, db, "u")
-	if want.Balance.String() != "-3" || want.SMS != 109 {
+	if want.Balance.String() != "-3.0" || want.SMS != 109 {
 		t.Fatalf("after adjust: %+v", want)
 	}
 	if err := db.Close(); err != nil {
@@ -388,10 +274,10 @@ func TestCountersCancelAndRefund(t *testing.T) {
 
 func TestCountersWriteRefusedLeavesNothing(t *testing.T) {
 	db := openTest(t, Options{})
-	if err := db.SetCounters("u", UserCounters{Balance: 5 * AmountUnit, HasBalance: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Reserve("u", 2*AmountUnit, 0)
+	res, err := reserve(db, "u", 2*ledger.MoneyUnit, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,16 +294,19 @@ func TestCountersWriteRefusedLeavesNothing(t *testing.T) {
 	if werr := <-done; !errors.Is(werr, ErrClosed) {
 		t.Fatalf("write on a closed store: %v", werr)
 	}
-	if c := ctrGet(t, db, "u"); c.Balance != 5*AmountUnit {
+	if c := ctrGet(t, db, "u"); c.Balance != 5*ledger.MoneyUnit {
 		t.Fatalf("after a refused write: %s", c.Balance)
 	}
-	if err := db.SetCounters("u", UserCounters{}); !errors.Is(err, ErrClosed) {
+	if err := db.SetCounters("u", ledger.Counters{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("set on a closed store: %v", err)
 	}
-	if _, err := db.AddBalance("u", AmountUnit); !errors.Is(err, ErrClosed) {
-		t.Fatalf("add on a closed store: %v", err)
+	if _, err := db.UpdateCounters("u", func(c ledger.Counters) (ledger.Counters, bool, error) {
+		c.Balance += ledger.MoneyUnit
+		return c, false, nil
+	}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("update on a closed store: %v", err)
 	}
-	if c := ctrGet(t, db, "u"); c.Balance != 5*AmountUnit || !c.HasBalance {
+	if c := ctrGet(t, db, "u"); c.Balance != 5*ledger.MoneyUnit || !c.HasBalance {
 		t.Fatalf("refused admin changes changed memory: %+v", c)
 	}
 }
@@ -427,14 +316,11 @@ func TestCountersWriteRefusedLeavesNothing(t *testing.T) {
 // 0.9 rest when the SMSC acknowledges (unconditionally).
 func TestCountersReserveCoverEarlyPercent(t *testing.T) {
 	db := openTest(t, Options{})
-	if err := db.SetCounters("u", UserCounters{Balance: ctrAmt(t, "1.5"), HasBalance: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: ctrAmt(t, "1.5"), HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	bill := ctrAmt(t, "1.2")
-	early, rest, err := bill.Split(25 * AmountUnit)
-	if err != nil || early.String() != "0.3" || rest.String() != "0.9" {
-		t.Fatalf("split: %s %s %v", early, rest, err)
-	}
+	early, rest := ctrAmt(t, "0.3"), ctrAmt(t, "0.9") // router.NewBill's split
 	res, err := db.ReserveCover("u", bill, early, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +344,7 @@ func TestCountersReserveCoverEarlyPercent(t *testing.T) {
 	if err := db.Do(func(b *Batch) { res2.Apply(b); adj.Apply(b) }); err != nil {
 		t.Fatal(err)
 	}
-	if c := ctrGet(t, db, "u"); c.Balance.String() != "0" {
+	if c := ctrGet(t, db, "u"); c.Balance.String() != "0.0" {
 		t.Fatalf("after the second submit and the first ack: %s", c.Balance)
 	}
 	// A third cannot be covered.
@@ -482,32 +368,32 @@ func TestCountersReserveCoverEarlyPercent(t *testing.T) {
 // after it, changes nothing and its Cancel gives nothing back.
 func TestCountersSetSupersedesPending(t *testing.T) {
 	db := openTest(t, Options{})
-	if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	old1, _ := db.Reserve("u", 3*AmountUnit, 0)
-	old2, _ := db.Reserve("u", 2*AmountUnit, 0)
-	if err := db.SetCounters("u", UserCounters{Balance: 100 * AmountUnit, HasBalance: true}); err != nil {
+	old1, _ := reserve(db, "u", 3*ledger.MoneyUnit, 0)
+	old2, _ := reserve(db, "u", 2*ledger.MoneyUnit, 0)
+	if err := db.SetCounters("u", ledger.Counters{Balance: 100 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := db.Reserve("u", 1*AmountUnit, 0)
+	fresh, _ := reserve(db, "u", 1*ledger.MoneyUnit, 0)
 	if err := db.Do(old1.Apply); err != nil {
 		t.Fatal(err)
 	}
 	// old1 was superseded; fresh is still pending: the record says 100.
-	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 100*AmountUnit {
+	if d, _ := ctrDurable(t, db.pdb, "u"); d.Balance != 100*ledger.MoneyUnit {
 		t.Fatalf("durable %s, want 100 (fresh not applied yet)", d.Balance)
 	}
 	old2.Cancel()
 	if err := db.Do(fresh.Apply); err != nil {
 		t.Fatal(err)
 	}
-	if c, d := ctrGet(t, db, "u"), ctrDurableOf(t, db, "u"); c.Balance != 99*AmountUnit || d.Balance != 99*AmountUnit {
+	if c, d := ctrGet(t, db, "u"), ctrDurableOf(t, db, "u"); c.Balance != 99*ledger.MoneyUnit || d.Balance != 99*ledger.MoneyUnit {
 		t.Fatalf("memory %s durable %s, want 99", c.Balance, d.Balance)
 	}
 }
 
-func ctrDurableOf(t testing.TB, db *DB, user string) UserCounters {
+func ctrDurableOf(t testing.TB, db *DB, user string) ledger.Counters {
 	t.Helper()
 	d, _ := ctrDurable(t, db.pdb, user)
 	return d
@@ -517,23 +403,23 @@ func ctrDurableOf(t testing.TB, db *DB, user string) UserCounters {
 // reservations still on their way.
 func TestCountersDurableExcludesPending(t *testing.T) {
 	db := openTest(t, Options{})
-	if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true, SMS: 100, HasSMS: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true, SMS: 100, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := db.Reserve("u", 1*AmountUnit, 1)
-	bres, _ := db.Reserve("u", 2*AmountUnit, 1)
-	c, _ := db.Reserve("u", 4*AmountUnit, 1)
+	a, _ := reserve(db, "u", 1*ledger.MoneyUnit, 1)
+	bres, _ := reserve(db, "u", 2*ledger.MoneyUnit, 1)
+	c, _ := reserve(db, "u", 4*ledger.MoneyUnit, 1)
 	// Submitted in another order than reserved.
 	if err := db.Do(c.Apply); err != nil {
 		t.Fatal(err)
 	}
-	if d := ctrDurableOf(t, db, "u"); d.Balance != 6*AmountUnit || d.SMS != 99 {
+	if d := ctrDurableOf(t, db, "u"); d.Balance != 6*ledger.MoneyUnit || d.SMS != 99 {
 		t.Fatalf("after c: %+v", d)
 	}
 	if err := db.Do(func(b *Batch) { a.Apply(b); bres.Apply(b) }); err != nil {
 		t.Fatal(err)
 	}
-	if d := ctrDurableOf(t, db, "u"); d.Balance != 3*AmountUnit || d.SMS != 97 {
+	if d := ctrDurableOf(t, db, "u"); d.Balance != 3*ledger.MoneyUnit || d.SMS != 97 {
 		t.Fatalf("after all: %+v", d)
 	}
 	if m := ctrGet(t, db, "u"); m != ctrDurableOf(t, db, "u") {
@@ -547,9 +433,9 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := 10 * AmountUnit
+	start := 10 * ledger.MoneyUnit
 	price := ctrAmt(t, "0.3")
-	if err := db.SetCounters("u", UserCounters{Balance: start, HasBalance: true, SMS: 1000, HasSMS: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: start, HasBalance: true, SMS: 1000, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -563,7 +449,7 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				res, err := db.Reserve("u", price, 1)
+				res, err := reserve(db, "u", price, 1)
 				if errors.Is(err, ErrInsufficientBalance) {
 					refused.Add(1)
 					continue
@@ -590,7 +476,7 @@ func TestCountersConcurrentReserveNeverOverdraws(t *testing.T) {
 						if gerr == nil {
 							d, _ := decodeCounters(v)
 							c.Close()
-							if d.Balance > start-Amount(n)*price {
+							if d.Balance > start-ledger.Money(n)*price {
 								bad.Store(d.Balance.String())
 							}
 						}
@@ -664,7 +550,7 @@ func TestCountersCrashKeepsAcknowledgedCharges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.SetCounters("u", UserCounters{Balance: ctrAmt(t, "5"), HasBalance: true, SMS: 50, HasSMS: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: ctrAmt(t, "5"), HasBalance: true, SMS: 50, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 7; i++ {
@@ -673,7 +559,7 @@ func TestCountersCrashKeepsAcknowledgedCharges(t *testing.T) {
 		}
 	}
 	// A reservation still in flight at the crash is not on disk.
-	pending, err := db.Reserve("u", AmountUnit, 1)
+	pending, err := reserve(db, "u", ledger.MoneyUnit, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -697,10 +583,10 @@ func TestCountersCrashKeepsAcknowledgedCharges(t *testing.T) {
 func TestCountersInvalidUser(t *testing.T) {
 	db := openTest(t, Options{})
 	for _, u := range []string{"", "a\x00b", strings.Repeat("u", MaxObjectName+1)} {
-		if _, err := db.Reserve(u, AmountUnit, 1); !errors.Is(err, ErrInvalidName) || !strings.Contains(err.Error(), "user") {
+		if _, err := reserve(db, u, ledger.MoneyUnit, 1); !errors.Is(err, ErrInvalidName) || !strings.Contains(err.Error(), "user") {
 			t.Errorf("reserve for %q: %v", u, err)
 		}
-		if err := db.SetCounters(u, UserCounters{HasSMS: true}); !errors.Is(err, ErrInvalidName) {
+		if err := db.SetCounters(u, ledger.Counters{HasSMS: true}); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("set for %q: %v", u, err)
 		}
 		if _, err := db.Counters(u); !errors.Is(err, ErrInvalidName) {
@@ -716,7 +602,7 @@ func TestCountersInvalidUser(t *testing.T) {
 
 func BenchmarkReserveApply(b *testing.B) {
 	db := openTest(b, Options{NoSync: true})
-	if err := db.SetCounters("u", UserCounters{Balance: 1 << 60, HasBalance: true, SMS: 1 << 60, HasSMS: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 1 << 60, HasBalance: true, SMS: 1 << 60, HasSMS: true}); err != nil {
 		b.Fatal(err)
 	}
 	batch := db.pdb.NewBatch()
@@ -724,7 +610,7 @@ func BenchmarkReserveApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := db.Reserve("u", 1, 1)
+		res, err := reserve(db, "u", 1, 1)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -740,7 +626,7 @@ func BenchmarkReserveUnlimited(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := db.Reserve("free", AmountUnit, 1); err != nil {
+			if _, err := reserve(db, "free", ledger.MoneyUnit, 1); err != nil {
 				b.Error(err)
 				return
 			}
@@ -753,31 +639,31 @@ func BenchmarkReserveUnlimited(b *testing.B) {
 // the charge lands and at 15 when it is cancelled. A value set outright
 // (replace) supersedes the reservation either way.
 func TestCountersUpdateKeepsChargesInFlight(t *testing.T) {
-	plus5 := func(c UserCounters) (UserCounters, bool, error) {
-		c.Balance += 5 * AmountUnit
+	plus5 := func(c ledger.Counters) (ledger.Counters, bool, error) {
+		c.Balance += 5 * ledger.MoneyUnit
 		return c, false, nil
 	}
-	set20 := func(c UserCounters) (UserCounters, bool, error) {
-		c.Balance = 20 * AmountUnit
+	set20 := func(c ledger.Counters) (ledger.Counters, bool, error) {
+		c.Balance = 20 * ledger.MoneyUnit
 		return c, true, nil
 	}
 	for _, tc := range []struct {
 		name   string
-		f      func(UserCounters) (UserCounters, bool, error)
+		f      func(ledger.Counters) (ledger.Counters, bool, error)
 		cancel bool
 		want   string
 	}{
-		{"relative, charge lands", plus5, false, "12"},
-		{"relative, charge cancelled", plus5, true, "15"},
-		{"replace, charge lands", set20, false, "20"},
-		{"replace, charge cancelled", set20, true, "20"},
+		{"relative, charge lands", plus5, false, "12.0"},
+		{"relative, charge cancelled", plus5, true, "15.0"},
+		{"replace, charge lands", set20, false, "20.0"},
+		{"replace, charge cancelled", set20, true, "20.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openTest(t, Options{})
-			if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true}); err != nil {
+			if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := db.Reserve("u", 3*AmountUnit, 0)
+			res, err := reserve(db, "u", 3*ledger.MoneyUnit, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -800,16 +686,76 @@ func TestCountersUpdateKeepsChargesInFlight(t *testing.T) {
 	}
 	// f's refusal changes nothing.
 	db := openTest(t, Options{})
-	if err := db.SetCounters("u", UserCounters{Balance: 10 * AmountUnit, HasBalance: true}); err != nil {
+	if err := db.SetCounters("u", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("below zero")
-	if _, err := db.UpdateCounters("u", func(c UserCounters) (UserCounters, bool, error) {
-		return UserCounters{}, true, boom
+	if _, err := db.UpdateCounters("u", func(c ledger.Counters) (ledger.Counters, bool, error) {
+		return ledger.Counters{}, true, boom
 	}); !errors.Is(err, boom) {
 		t.Fatalf("refusal: %v", err)
 	}
-	if c := ctrGet(t, db, "u"); c.Balance.String() != "10" {
+	if c := ctrGet(t, db, "u"); c.Balance.String() != "10.0" {
 		t.Fatalf("refused change changed the balance: %s", c.Balance)
+	}
+}
+
+// What ReserveCover takes and refuses, case by case (router's billing
+// rules hand it a bill's Total() to cover, its Now() to take and its
+// Parts): the cases router's former in-memory ledger was tested with.
+func TestCountersReserveRules(t *testing.T) {
+	bal := func(s string) ledger.Counters { return ledger.Counters{Balance: ctrAmt(t, s), HasBalance: true} }
+	sms := func(n int64) ledger.Counters { return ledger.Counters{SMS: n, HasSMS: true} }
+	both := func(s string, n int64) ledger.Counters {
+		c := bal(s)
+		c.SMS, c.HasSMS = n, true
+		return c
+	}
+	for _, tc := range []struct {
+		name             string
+		start            ledger.Counters
+		cover, take      string
+		parts            int64
+		want             error
+		wantBal, wantSMS string // after
+	}{
+		{"unlimited passes", ledger.Counters{}, "5000", "5000", 5, nil, "ND", "ND"},
+		{"unrated route, zero balance", bal("0"), "0", "0", 1, nil, "0.0", "ND"},
+		{"balance exactly enough", bal("1.2"), "1.2", "1.2", 1, nil, "0.0", "ND"},
+		{"balance short", bal("1.0"), "1.2", "1.2", 1, ErrInsufficientBalance, "1.0", "ND"},
+		{"balance short for the parts", bal("1.0"), "1.2", "1.2", 4, ErrInsufficientBalance, "1.0", "ND"},
+		// Jasmin checks the whole bill even when only 25% is taken now.
+		{"early: whole bill required", bal("1.0"), "1.2", "0.3", 1, ErrInsufficientBalance, "1.0", "ND"},
+		{"early: enough", bal("1.2"), "1.2", "0.3", 1, nil, "0.9", "ND"},
+		{"sms_count short", sms(4), "0", "0", 5, ErrQuotaExceeded, "ND", "4"},
+		{"sms_count zero", sms(0), "0", "0", 1, ErrQuotaExceeded, "ND", "0"},
+		{"sms_count exact", sms(5), "0", "0", 5, nil, "ND", "0"},
+		{"sms_count, rated route", sms(10), "1.2", "1.2", 1, nil, "ND", "9"},
+		{"balance refuses, sms untouched", both("0.1", 10), "1", "1", 1, ErrInsufficientBalance, "0.1", "10"},
+		{"sms refuses, balance untouched", both("10", 0), "1", "1", 1, ErrQuotaExceeded, "10.0", "0"},
+		{"both taken", both("10", 10), "2", "2", 2, nil, "8.0", "8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTest(t, Options{})
+			if err := db.SetCounters("u", tc.start); err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.ReserveCover("u", ctrAmt(t, tc.cover), ctrAmt(t, tc.take), tc.parts)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("reserve: %v, want %v", err, tc.want)
+			}
+			if err == nil {
+				if err := db.Do(res.Apply); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := ctrGet(t, db, "u")
+			if c.BalanceString() != tc.wantBal || c.SMSString() != tc.wantSMS {
+				t.Errorf("after: balance %s sms_count %s, want %s %s", c.BalanceString(), c.SMSString(), tc.wantBal, tc.wantSMS)
+			}
+			if d := ctrDurableOf(t, db, "u"); d != c {
+				t.Errorf("stored %+v, memory %+v", d, c)
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // The decoders of what the store keeps (a queue record, a DLR mapping, a
@@ -13,7 +15,7 @@ import (
 // wrote.
 func FuzzStoredValues(f *testing.F) {
 	f.Add(encodeRecord(12345, []byte("payload")))
-	f.Add(encodeCounters(UserCounters{Balance: 5 * AmountUnit, HasBalance: true, SMS: 3, HasSMS: true}))
+	f.Add(encodeCounters(ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true, SMS: 3, HasSMS: true}))
 	dv := []byte{dlrVersion}
 	dv = appendU64(dv, 1)
 	dv = appendU64(dv, 2)

@@ -94,7 +94,7 @@ func (r *routeAPI) view(rt *router.Route) routeView {
 	v := routeView{Order: rt.Order, Type: rt.Type.String(), Connectors: rt.ConnectorLabels(),
 		Filters: filterIDs(rt.Filters), Description: rt.Show()}
 	if r.d == router.MT {
-		v.Rate = json.Number(rt.Rate.String())
+		v.Rate = json.Number(rt.Rate.Decimal())
 	}
 	return v
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // userView is a user as the API shows it: never its password.
@@ -47,9 +47,9 @@ func credValue(section, key, v string) any {
 	return v
 }
 
-func countersView(c wal.UserCounters) (balance, sms any) {
+func countersView(c ledger.Counters) (balance, sms any) {
 	if c.HasBalance {
-		balance = json.Number(router.Money(c.Balance).String())
+		balance = json.Number(c.Balance.String())
 	}
 	if c.HasSMS {
 		sms = json.Number(fmt.Sprint(c.SMS))
@@ -93,15 +93,6 @@ func (s *Server) viewUser(u *router.User) (*userView, error) {
 		q["balance"], q["sms_count"] = countersView(c)
 	}
 	return v, nil
-}
-
-func toWal(c router.Counters) wal.UserCounters {
-	return wal.UserCounters{Balance: wal.Amount(c.Balance.V), HasBalance: c.Balance.Set, SMS: c.SMSCount.V, HasSMS: c.SMSCount.Set}
-}
-
-func toRouter(c wal.UserCounters) router.Counters {
-	return router.Counters{Balance: router.Optional[router.Money]{V: router.Money(c.Balance), Set: c.HasBalance},
-		SMSCount: router.Optional[int64]{V: c.SMS, Set: c.HasSMS}}
 }
 
 // credChange is one credential key a body sets.
@@ -261,7 +252,7 @@ func (s *Server) createUser(ctx *fasthttp.RequestCtx, _ []string) (int, any, err
 	}
 	// The ledger starts from what the body set (unlimited by default),
 	// replacing whatever a removed user of that uid left.
-	if err := s.b.SetCounters(u.UID, toWal(u.Counters())); err != nil {
+	if err := s.b.SetCounters(u.UID, u.Counters()); err != nil {
 		_ = acc.RemoveUser(u.UID)
 		return 0, nil, err
 	}
@@ -307,7 +298,7 @@ func (s *Server) updateUser(ctx *fasthttp.RequestCtx, a []string) (int, any, err
 		if err != nil {
 			return 0, nil, fmt.Errorf("counters of %s: %w", uid, err)
 		}
-		if _, err := quota.Apply(toRouter(c)); err != nil {
+		if _, err := quota.Apply(c); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -373,7 +364,7 @@ func (s *Server) deleteUser(_ *fasthttp.RequestCtx, a []string) (int, any, error
 		return 0, nil, err
 	}
 	s.b.SMPPServer().Unbind(uid)
-	if err := s.b.SetCounters(uid, wal.UserCounters{}); err != nil {
+	if err := s.b.SetCounters(uid, ledger.Counters{}); err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusNoContent, nil, nil

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/netio"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
 )
 
 func TestGroups(t *testing.T) {
@@ -196,14 +196,14 @@ func TestUserUpdateAndQuotas(t *testing.T) {
 	}
 	// Messages spend from the store's ledger; +N / -N apply to what is
 	// left there, not to what the router last saw.
-	if err := e.g.SetCounters("foo", wal.UserCounters{Balance: 5 * wal.AmountUnit, HasBalance: true, SMS: 7, HasSMS: true}); err != nil {
+	if err := e.g.SetCounters("foo", ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true, SMS: 7, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
 	r = e.must(http.StatusOK, "PATCH", "/admin/users/foo", quota(map[string]any{"balance": "+10", "sms_count": "-2"}))
 	if jget(t, r.body, "mt_messaging_cred", "quota", "balance") != 15.0 || jget(t, r.body, "mt_messaging_cred", "quota", "sms_count") != 5.0 {
 		t.Fatalf("after +10/-2 on the ledger's 5/7: %s", r.raw)
 	}
-	if c, _ := e.g.Counters("foo"); c.Balance != 15*wal.AmountUnit || c.SMS != 5 {
+	if c, _ := e.g.Counters("foo"); c.Balance != 15*ledger.MoneyUnit || c.SMS != 5 {
 		t.Fatalf("store counters = %+v", c)
 	}
 
@@ -237,7 +237,7 @@ func TestUserUpdateAndQuotas(t *testing.T) {
 	if _, err := e.g.Accounts().Authenticate("foo", "newpw"); err != nil {
 		t.Fatalf("new password refused: %v", err)
 	}
-	if c, _ := e.g.Counters("foo"); c.Balance != 15*wal.AmountUnit {
+	if c, _ := e.g.Counters("foo"); c.Balance != 15*ledger.MoneyUnit {
 		t.Fatalf("an update without quotas changed the balance: %+v", c)
 	}
 	// Unlimited again.

@@ -3,7 +3,6 @@ package authguard
 import (
 	"errors"
 	"hash/maphash"
-	"net/http"
 	"net/netip"
 	"runtime"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/smpp"
 )
 
 // Config sizes a Guard. Zero values mean the defaults.
@@ -334,14 +332,11 @@ func (e *Refused) Error() string {
 // Is makes errors.Is(err, ErrRefused) true.
 func (e *Refused) Is(target error) bool { return target == ErrRefused }
 
-// HTTPStatus is 429 Too Many Requests.
-func (e *Refused) HTTPStatus() int { return http.StatusTooManyRequests }
+// Kind is router.RefusedBackoff.
+func (e *Refused) Kind() router.RefusalKind { return router.RefusedBackoff }
 
-// HTTPBody is RefusedBody.
-func (e *Refused) HTTPBody() string { return RefusedBody }
-
-// SMPPStatus is ESME_RBINDFAIL.
-func (e *Refused) SMPPStatus() smpp.Status { return smpp.ESME_RBINDFAIL }
+// Text is RefusedBody.
+func (e *Refused) Text() string { return RefusedBody }
 
 // RetryAfterHeader is the Retry-After value: whole seconds, at least 1.
 func (e *Refused) RetryAfterHeader() string {

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
-	"github.com/gwd-project/gwd/wal"
 )
 
 func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
@@ -19,7 +19,7 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 	if err := e.g.Filters().Add(f); err != nil {
 		t.Fatal(err)
 	}
-	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, router.RouteRate(2*router.RateUnit))
+	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, 2*ledger.MoneyUnit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.MTTable().Len(), g.MOTable().Len())
 	}
 	got, ok := g.MTTable().Get(10)
-	if !ok || got.Rate != router.RouteRate(2*router.RateUnit) || got.FilterList() != rt.FilterList() {
+	if !ok || got.Rate != 2*ledger.MoneyUnit || got.FilterList() != rt.FilterList() {
 		t.Fatalf("route 10 after restart: %+v", got)
 	}
 	if g.Connector("sim") == nil || !g.Connector("sim").Running() {
@@ -128,11 +128,11 @@ else:
 func TestChargingContinuesAfterRestart(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.g.MTTable().Flush()
-	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(500_000))
+	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(500_000))
 	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: 10 * wal.AmountUnit, HasBalance: true}); err != nil {
+	if err := e.g.SetCounters("u1", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.g.Save(); err != nil {
@@ -150,8 +150,8 @@ func TestChargingContinuesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.g = g
-	if b, ok := g.Accounts().User("u1").Balance(); !ok || b != router.Money(10*router.MoneyUnit) {
-		t.Fatalf("router's view of the balance after load: %v %v, want the ledger's 10", b, ok)
+	if c := g.Accounts().User("u1").Counters(); !c.HasBalance || c.Balance != 10*ledger.MoneyUnit {
+		t.Fatalf("router's view of the balance after load: %+v, want the ledger's 10", c)
 	}
 	e.waitUp()
 	s, a := e.mustBind(smpp.BindTransmitter)

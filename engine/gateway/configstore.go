@@ -189,14 +189,7 @@ func (g *Gateway) loadRouting() error {
 		if err != nil {
 			return fmt.Errorf("load counters of %s: %w", u.UID, err)
 		}
-		var rc router.Counters
-		if c.HasBalance {
-			rc.Balance = router.Some(router.Money(c.Balance))
-		}
-		if c.HasSMS {
-			rc.SMSCount = router.Some(c.SMS)
-		}
-		if err := g.acc.SetCounters(u.UID, rc); err != nil {
+		if err := g.acc.SetCounters(u.UID, c); err != nil {
 			return fmt.Errorf("load counters of %s: %w", u.UID, err)
 		}
 	}

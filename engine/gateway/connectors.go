@@ -9,6 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -337,7 +338,7 @@ func (g *Gateway) RemoveHTTPConnector(cid string) error {
 // SetCounters sets a user's balance and sms_count in the store's ledger
 // (jCli quota changes). The ledger is authoritative: views of a user's
 // balance must read Counters, not the router's User.
-func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
+func (g *Gateway) SetCounters(uid string, c ledger.Counters) error {
 	if err := g.db.SetCounters(uid, c); err != nil {
 		return fmt.Errorf("set counters of %s: %w", uid, err)
 	}
@@ -350,13 +351,13 @@ func (g *Gateway) SetCounters(uid string, c wal.UserCounters) error {
 // lost, then copies the result into the router's view of the user. It
 // returns the ledger before and after. A refusal by the router's rules
 // (below zero) is returned as the router words it and changes nothing.
-func (g *Gateway) ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal.UserCounters, err error) {
+func (g *Gateway) ApplyQuota(uid string, q *router.QuotaEdit) (before, after ledger.Counters, err error) {
 	var qerr error
-	after, err = g.db.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
+	after, err = g.db.UpdateCounters(uid, func(c ledger.Counters) (ledger.Counters, bool, error) {
 		before = c
-		n, err := q.Apply(ledgerToRouter(c))
+		n, err := q.Apply(c)
 		qerr = err
-		return routerToLedger(n), q.Replaces(), err
+		return n, q.Replaces(), err
 	})
 	if qerr != nil {
 		return before, before, qerr
@@ -364,28 +365,8 @@ func (g *Gateway) ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal
 	if err != nil {
 		return before, after, fmt.Errorf("quota of %s: %w", uid, err)
 	}
-	if err := g.acc.SetCounters(uid, ledgerToRouter(after)); err != nil {
+	if err := g.acc.SetCounters(uid, after); err != nil {
 		return before, after, err
 	}
 	return before, after, nil
-}
-
-func routerToLedger(c router.Counters) wal.UserCounters {
-	return wal.UserCounters{Balance: wal.Amount(c.Balance.V), HasBalance: c.Balance.Set, SMS: c.SMSCount.V, HasSMS: c.SMSCount.Set}
-}
-
-func ledgerToRouter(c wal.UserCounters) router.Counters {
-	return router.Counters{Balance: router.Optional[router.Money]{V: router.Money(c.Balance), Set: c.HasBalance},
-		SMSCount: router.Optional[int64]{V: c.SMS, Set: c.HasSMS}}
-}
-
-// AddBalance changes a user's balance by delta atomically in the ledger
-// (quota "+N" / "-N" without a read-modify-write race with charges).
-func (g *Gateway) AddBalance(uid string, delta wal.Amount) (wal.UserCounters, error) {
-	return g.db.AddBalance(uid, delta)
-}
-
-// AddSMS changes a user's sms_count by delta atomically in the ledger.
-func (g *Gateway) AddSMS(uid string, delta int64) (wal.UserCounters, error) {
-	return g.db.AddSMS(uid, delta)
 }

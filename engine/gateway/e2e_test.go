@@ -15,6 +15,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
 	"github.com/gwd-project/gwd/wal"
@@ -497,7 +498,7 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
 	e.g.MTTable().Flush()
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(1_200_000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +511,7 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: 2 * wal.AmountUnit, HasBalance: true}); err != nil {
+	if err := e.g.SetCounters("u1", ledger.Counters{Balance: 2 * ledger.MoneyUnit, HasBalance: true}); err != nil {
 		t.Fatal(err)
 	}
 	s, a := e.mustBind(smpp.BindTransmitter)

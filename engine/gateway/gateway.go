@@ -21,6 +21,7 @@ import (
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -310,7 +311,7 @@ func (g *Gateway) SMPPServer() *smpps.Server { return g.smpps }
 func (g *Gateway) Config() config.Config { return g.cfg }
 
 // Counters returns a user's balance and sms_count as the store keeps them.
-func (g *Gateway) Counters(uid string) (wal.UserCounters, error) { return g.db.Counters(uid) }
+func (g *Gateway) Counters(uid string) (ledger.Counters, error) { return g.db.Counters(uid) }
 
 // Dialer implements smppc.Dialers: one shared set of event loops for
 // plain links, and one dialer for TLS links, which run on goroutines of

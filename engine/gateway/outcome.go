@@ -8,6 +8,7 @@ import (
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -25,7 +26,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 	case smppc.Accepted:
 		var resv *wal.Reservation
 		if rec.RespCharge > 0 {
-			r, err := g.db.Adjust(rec.UID, -wal.Amount(rec.RespCharge), 0)
+			r, err := g.db.Adjust(rec.UID, -ledger.Money(rec.RespCharge), 0)
 			if err != nil {
 				g.log.Warn("submit_sm_resp charge failed", "uid", rec.UID, "id", id, "err", err)
 			}

@@ -3,35 +3,32 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
 
 // RouteError is a message no MT route takes: Jasmin's "No route found"
-// (HTTP 412). On SMPP gwd answers ESME_RINVDSTADR: the destination is
-// the part of the message gwd cannot serve.
+// (router.RefusedNoRoute).
 type RouteError struct{ Reason string }
 
-func (e *RouteError) Error() string           { return "no route found: " + e.Reason }
-func (e *RouteError) HTTPStatus() int         { return http.StatusPreconditionFailed }
-func (e *RouteError) HTTPBody() string        { return "No route found" }
-func (e *RouteError) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+func (e *RouteError) Error() string            { return "no route found: " + e.Reason }
+func (e *RouteError) Kind() router.RefusalKind { return router.RefusedNoRoute }
+func (e *RouteError) Text() string             { return "No route found" }
 
-// StoreError is a message the store could not take (disk full, closing):
-// HTTP 500, ESME_RSYSERR — the sender may retry; nothing was kept.
+// StoreError is a message the store could not take (disk full, closing;
+// router.RefusedStore): the sender may retry; nothing was kept.
 type StoreError struct{ Err error }
 
-func (e *StoreError) Error() string           { return "store: " + e.Err.Error() }
-func (e *StoreError) Unwrap() error           { return e.Err }
-func (e *StoreError) HTTPStatus() int         { return http.StatusInternalServerError }
-func (e *StoreError) HTTPBody() string        { return "Internal error" }
-func (e *StoreError) SMPPStatus() smpp.Status { return smpp.ESME_RSYSERR }
+func (e *StoreError) Error() string            { return "store: " + e.Err.Error() }
+func (e *StoreError) Unwrap() error            { return e.Err }
+func (e *StoreError) Kind() router.RefusalKind { return router.RefusedStore }
+func (e *StoreError) Text() string             { return "Internal error" }
 
 var (
 	_ router.Refusal = (*RouteError)(nil)
@@ -66,12 +63,12 @@ func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
 
 // RateMT is what /rate answers: the rate per submit_sm of the route the
 // message would take (nothing queued, nothing charged).
-func (g *Gateway) RateMT(s *mt.Submit) (router.Money, error) {
+func (g *Gateway) RateMT(s *mt.Submit) (ledger.Money, error) {
 	rt, _, err := g.route(s)
 	if err != nil {
 		return 0, err
 	}
-	return router.Money(rt.Rate), nil
+	return rt.Rate, nil
 }
 
 // SubmitMT runs the MT interceptors, routes, charges and queues a
@@ -88,7 +85,7 @@ func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
 }
 
 func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
-	var rate router.RouteRate
+	var rate ledger.Money
 	order := -1
 	cid := s.Connector
 	if cid == "" {
@@ -122,12 +119,12 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		// The store's counters are the ledger, and the only place that
 		// knows whether the user is limited at all: a user with neither
 		// limit gets a nil reservation at the cost of its own mutex.
-		bill, err := router.BillFor(u, router.Money(rate), parts)
+		bill, err := router.BillFor(u, rate, parts)
 		if err != nil {
 			done("", err)
 			return
 		}
-		res, err = g.db.ReserveCover(u.UID, wal.Amount(bill.Total()), wal.Amount(bill.Now()), int64(parts))
+		res, err = g.db.ReserveCover(u.UID, bill.Total(), bill.Now(), int64(parts))
 		switch {
 		case errors.Is(err, wal.ErrInsufficientBalance):
 			g.Stats.ChargeErrors.Add(1)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // /balance and /rate: what a user may ask about its account before
@@ -18,13 +18,13 @@ import (
 
 // balanceOf answers the user's balance and sms_count as the store keeps
 // them.
-func (s *Server) balanceOf(uid string) (wal.UserCounters, outcome) {
+func (s *Server) balanceOf(uid string) (ledger.Counters, outcome) {
 	u, err := s.acc.Current(uid)
 	if err != nil {
-		return wal.UserCounters{}, refused(err)
+		return ledger.Counters{}, refused(err)
 	}
 	if err := u.CheckHTTPBalance(); err != nil {
-		return wal.UserCounters{}, refused(err)
+		return ledger.Counters{}, refused(err)
 	}
 	c, err := s.b.Counters(uid)
 	if err != nil {
@@ -35,7 +35,7 @@ func (s *Server) balanceOf(uid string) (wal.UserCounters, outcome) {
 
 // rateOf answers the route's rate and the submit_sm count for j's
 // (validated) request.
-func (s *Server) rateOf(j *sendJob, uid string) (router.Money, int, outcome) {
+func (s *Server) rateOf(j *sendJob, uid string) (ledger.Money, int, outcome) {
 	u, err := s.acc.Current(uid)
 	if err != nil {
 		return 0, 0, refused(err)
@@ -97,17 +97,17 @@ func (s *Server) serveBalance(ctx *fasthttp.RequestCtx) {
 // as a number (Jasmin: {"balance": 100.0, …}), the REST API as a string
 // ({"balance": "10.23", …}), each as its manual shows; "ND" when
 // unlimited.
-func appendBalance(b []byte, c wal.UserCounters, balanceString bool) []byte {
+func appendBalance(b []byte, c ledger.Counters, balanceString bool) []byte {
 	b = append(b, `{"balance": `...)
 	switch {
 	case !c.HasBalance:
 		b = append(b, `"ND"`...)
 	case balanceString:
 		b = append(b, '"')
-		b = router.Money(c.Balance).Append(b)
+		b = c.Balance.Append(b)
 		b = append(b, '"')
 	default:
-		b = router.Money(c.Balance).Append(b)
+		b = c.Balance.Append(b)
 	}
 	b = append(b, `, "sms_count": `...)
 	if c.HasSMS {
@@ -119,7 +119,7 @@ func appendBalance(b []byte, c wal.UserCounters, balanceString bool) []byte {
 }
 
 // appendRate writes {"submit_sm_count": 2, "unit_rate": 2.8}.
-func appendRate(b []byte, rate router.Money, count int) []byte {
+func appendRate(b []byte, rate ledger.Money, count int) []byte {
 	b = append(b, `{"submit_sm_count": `...)
 	b = strconv.AppendInt(b, int64(count), 10)
 	b = append(b, `, "unit_rate": `...)

@@ -7,7 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // benchServer is a Server whose gateway answers at once without
@@ -16,7 +16,7 @@ import (
 // submit_sm parts, the answer).
 func benchServer(b *testing.B) (*Server, *fakeBackend) {
 	b.Helper()
-	f := &fakeBackend{acc: newAccounts(b), noCopy: true, counters: map[string]wal.UserCounters{}}
+	f := &fakeBackend{acc: newAccounts(b), noCopy: true, counters: map[string]ledger.Counters{}}
 	s := New(config.HTTPAPI{}, f, Options{})
 	b.Cleanup(func() { s.Close() })
 	return s, f

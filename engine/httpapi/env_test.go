@@ -19,6 +19,7 @@ import (
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
@@ -28,10 +29,11 @@ func init() { router.PasswordIterations = 1000 }
 // routeRefusal is the gateway's "No route found" as a Refusal.
 type routeRefusal struct{}
 
-func (routeRefusal) Error() string           { return "no route found" }
-func (routeRefusal) HTTPStatus() int         { return http.StatusPreconditionFailed }
-func (routeRefusal) HTTPBody() string        { return "No route found" }
-func (routeRefusal) SMPPStatus() smpp.Status { return smpp.ESME_RINVDSTADR }
+func (routeRefusal) Error() string            { return "no route found" }
+func (routeRefusal) Kind() router.RefusalKind { return router.RefusedNoRoute }
+func (routeRefusal) Text() string             { return "No route found" }
+
+var _ router.Refusal = routeRefusal{}
 
 // submitted is one Submit the fake gateway accepted, deep-copied: its
 // parts as they would go on the wire.
@@ -57,10 +59,10 @@ type fakeBackend struct {
 	subs     []submitted
 	refuse   error            // answer to SubmitMT when set
 	refuseTo map[string]error // per destination
-	rate     router.Money
+	rate     ledger.Money
 	rateErr  error
 	rated    []submitted
-	counters map[string]wal.UserCounters
+	counters map[string]ledger.Counters
 	async    bool          // answer on another goroutine
 	hold     chan struct{} // when set, answers wait for it to close
 	noCopy   bool          // benchmarks: do not record
@@ -83,7 +85,7 @@ func (f *fakeBackend) AuthGuard() *authguard.Guard {
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }
 func (f *fakeBackend) Store() *wal.DB             { return f.db }
 
-func (f *fakeBackend) Counters(uid string) (wal.UserCounters, error) {
+func (f *fakeBackend) Counters(uid string) (ledger.Counters, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.counters[uid], nil
@@ -104,7 +106,7 @@ func copySubmit(s *mt.Submit, id string) submitted {
 	return r
 }
 
-func (f *fakeBackend) RateMT(s *mt.Submit) (router.Money, error) {
+func (f *fakeBackend) RateMT(s *mt.Submit) (ledger.Money, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.panicMsg != "" {
@@ -162,24 +164,24 @@ func (f *fakeBackend) rates() []submitted {
 	return append([]submitted(nil), f.rated...)
 }
 
-func (f *fakeBackend) setRate(r router.Money, err error) {
+func (f *fakeBackend) setRate(r ledger.Money, err error) {
 	f.mu.Lock()
 	f.rate, f.rateErr = r, err
 	f.mu.Unlock()
 }
 
-func (f *fakeBackend) setCounters(uid string, c wal.UserCounters) {
+func (f *fakeBackend) setCounters(uid string, c ledger.Counters) {
 	f.mu.Lock()
 	f.counters[uid] = c
 	f.mu.Unlock()
 }
 
-func walCounters(balance string, hasBalance bool, sms int64, hasSMS bool) wal.UserCounters {
-	a, err := wal.ParseAmount(balance)
+func walCounters(balance string, hasBalance bool, sms int64, hasSMS bool) ledger.Counters {
+	a, err := ledger.ParseMoney(balance)
 	if err != nil {
 		panic(err)
 	}
-	return wal.UserCounters{Balance: a, HasBalance: hasBalance, SMS: sms, HasSMS: hasSMS}
+	return ledger.Counters{Balance: a, HasBalance: hasBalance, SMS: sms, HasSMS: hasSMS}
 }
 
 func (f *fakeBackend) setRefuse(err error) {
@@ -237,7 +239,7 @@ func newEnvKeys(t *testing.T, cfg config.HTTPAPI, opts Options, keys *durableKey
 		t.Fatal(err)
 	}
 	e := &env{t: t, acc: newAccounts(t), dir: dir, cfg: cfg, opts: opts, keys: keys}
-	e.b = &fakeBackend{acc: e.acc, db: db, counters: map[string]wal.UserCounters{}}
+	e.b = &fakeBackend{acc: e.acc, db: db, counters: map[string]ledger.Counters{}}
 	e.start()
 	t.Cleanup(func() {
 		e.stop()

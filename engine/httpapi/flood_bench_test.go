@@ -12,7 +12,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // BenchmarkSendUnderFlood measures legitimate /send throughput over
@@ -40,7 +40,7 @@ func benchFlood(b *testing.B, manySources bool) {
 	saved := router.PasswordIterations
 	router.PasswordIterations = 100_000 // the real cost of a wrong password (and of an unknown user's dummy check)
 	defer func() { router.PasswordIterations = saved }()
-	f := &fakeBackend{acc: newAccounts(b), noCopy: true, counters: map[string]wal.UserCounters{}}
+	f := &fakeBackend{acc: newAccounts(b), noCopy: true, counters: map[string]ledger.Counters{}}
 	s := New(config.HTTPAPI{}, f, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -42,17 +41,15 @@ var (
 	mIdemMismatches = metrics.GetOrCreateCounter("httpapi_idempotency_mismatch_count")
 )
 
-// countRefusal counts a refused request under Jasmin's error counters.
-func countRefusal(err error, status int) {
-	var ae *router.AuthError
-	var te *router.ThroughputError
-	var ce *router.ChargeError
+// countRefusal counts a refusal answered status under Jasmin's error
+// counters.
+func countRefusal(r router.Refusal, status int) {
 	switch {
-	case errors.As(err, &ae):
+	case r.Kind() == router.RefusedAuth:
 		mAuthErrors.Inc()
-	case errors.As(err, &te):
+	case r.Kind() == router.RefusedThroughput:
 		mThroughputErrors.Inc()
-	case errors.As(err, &ce):
+	case r.Kind() == router.RefusedCharge:
 		mChargingErrors.Inc()
 	case status == http.StatusPreconditionFailed:
 		mRouteErrors.Inc()

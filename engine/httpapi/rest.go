@@ -130,14 +130,14 @@ func (s *Server) restUser(ctx *fasthttp.RequestCtx) *router.User {
 	if errors.As(err, &rf) {
 		mAuthErrors.Inc()
 		ctx.Response.Header.Set("Retry-After", rf.RetryAfterHeader())
-		writeJSONMessage(ctx, rf.HTTPStatus(), rf.HTTPBody())
+		writeJSONMessage(ctx, refusalStatus(rf), rf.Text())
 		return nil
 	}
 	if err != nil {
 		msg := "Authentication failure"
 		var ae *router.AuthError
 		if errors.As(err, &ae) {
-			msg = ae.HTTPBody()
+			msg = ae.Text()
 		}
 		mAuthErrors.Inc()
 		ctx.Response.Header.Set("WWW-Authenticate", restRealm)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 func TestRESTAuth(t *testing.T) {
@@ -146,7 +146,7 @@ func TestRESTBalanceRate(t *testing.T) {
 	if st != 200 || body != `{"data": {"balance": "10.23", "sms_count": "ND"}}` {
 		t.Errorf("balance: %d %s", st, body)
 	}
-	e.b.setRate(router.MustMoney("0.02"), nil)
+	e.b.setRate(ledger.MustMoney("0.02"), nil)
 	st, body, _ = e.rest("GET", "/secure/rate?to=19012233451", "foo", "bar", "")
 	if st != 200 || body != `{"data": {"submit_sm_count": 1, "unit_rate": 0.02}}` {
 		t.Errorf("rate: %d %s", st, body)

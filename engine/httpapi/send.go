@@ -62,9 +62,9 @@ func refused(err error) outcome {
 	}
 	var rf router.Refusal
 	if errors.As(err, &rf) {
-		st := rf.HTTPStatus()
-		countRefusal(err, st)
-		return outcome{status: st, msg: rf.HTTPBody(), err: err}
+		st := refusalStatus(rf)
+		countRefusal(rf, st)
+		return outcome{status: st, msg: rf.Text(), err: err}
 	}
 	mServerErrors.Inc()
 	return outcome{status: http.StatusInternalServerError, msg: fallbackError, err: err}

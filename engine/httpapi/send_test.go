@@ -11,6 +11,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 )
 
@@ -504,7 +505,7 @@ func TestBalanceAndRate(t *testing.T) {
 		t.Errorf("http_balance False: %d %q", st, body)
 	}
 
-	e.b.setRate(router.MustMoney("2.8"), nil)
+	e.b.setRate(ledger.MustMoney("2.8"), nil)
 	st, body = e.get("/rate", url.Values{"username": {"foo"}, "password": {"bar"}, "to": {"06222172"},
 		"content": {strings.Repeat("x", 200)}})
 	if st != 200 || body != `{"submit_sm_count": 2, "unit_rate": 2.8}` {

@@ -20,6 +20,7 @@ import (
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -30,10 +31,10 @@ type Backend interface {
 	// RateMT routes s as SubmitMT would (interceptors, MT table) without
 	// queueing or charging and returns the route's rate per submit_sm (0:
 	// free) — /rate's answer is rate and submit_sm_count (len(s.Parts)).
-	RateMT(s *mt.Submit) (router.Money, error)
+	RateMT(s *mt.Submit) (ledger.Money, error)
 	// Counters returns the user's live balance and sms_count as the store
 	// keeps them (unlimited when not set).
-	Counters(uid string) (wal.UserCounters, error)
+	Counters(uid string) (ledger.Counters, error)
 	// Store holds batches (sendbatch) durably.
 	Store() *wal.DB
 	// AuthGuard runs the password checks the cache cannot decide, and

@@ -6,7 +6,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // Backend is what the console manages; *gateway.Gateway satisfies it.
@@ -35,12 +35,12 @@ type Backend interface {
 	Persist(profile string) error
 	Load(profile string) error
 
-	Counters(uid string) (wal.UserCounters, error)
-	SetCounters(uid string, c wal.UserCounters) error
+	Counters(uid string) (ledger.Counters, error)
+	SetCounters(uid string, c ledger.Counters) error
 	// ApplyQuota applies quota balance/sms_count lines to the ledger
 	// under its lock (no charge made meanwhile is lost) and to the
 	// router's view of the user; it returns the ledger before and after.
-	ApplyQuota(uid string, q *router.QuotaEdit) (before, after wal.UserCounters, err error)
+	ApplyQuota(uid string, q *router.QuotaEdit) (before, after ledger.Counters, err error)
 
 	Connectors() []*smppc.Connector
 	Connector(cid string) *smppc.Connector

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // userKeys are the keys of a user session, in Jasmin's order.
@@ -162,7 +163,7 @@ func checkUserLine(scratch *router.User, key, arg string) error {
 	if key == router.CredMT || key == router.CredSMPPS {
 		f := strings.Fields(arg)
 		if len(f) >= 3 && strings.EqualFold(f[0], "quota") && (f[2][0] == '+' || f[2][0] == '-') {
-			if _, err := router.ParseMoney(f[2]); err != nil {
+			if _, err := ledger.ParseMoney(f[2]); err != nil {
 				return &router.FieldError{Field: key + " quota " + strings.ToLower(f[1]), Msg: "invalid value " + f[2]}
 			}
 			return nil
@@ -266,7 +267,7 @@ func (a *userAdd) save(s *session) bool {
 		// The ledger starts from what the session set (unlimited
 		// unless balance or sms_count were given), whatever a former
 		// user of that uid left there.
-		return b.SetCounters(uid, toWal(u.Counters()))
+		return b.SetCounters(uid, u.Counters())
 	})
 	if err != nil {
 		s.errLine(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 var persistLines = func(verb, profile string) string {
@@ -140,7 +140,7 @@ jcli : user -l
 Total Users: 1
 `)
 	ct, err := e.g.Counters("u1")
-	if err != nil || !ct.HasBalance || ct.Balance != 19*wal.AmountUnit || !ct.HasSMS || ct.SMS != 1 {
+	if err != nil || !ct.HasBalance || ct.Balance != 19*ledger.MoneyUnit || !ct.HasSMS || ct.SMS != 1 {
 		t.Fatalf("ledger: %+v %v", ct, err)
 	}
 	show := c.cmd("user -s u1")
@@ -156,7 +156,7 @@ Total Users: 1
 	}
 	c.ok("Successfully updated User [u1]", "user -u u1", "mt_messaging_cred quota sms_count none", "mt_messaging_cred quota balance 1", "ok")
 	ct, _ = e.g.Counters("u1")
-	if ct.HasSMS || !ct.HasBalance || ct.Balance != wal.AmountUnit {
+	if ct.HasSMS || !ct.HasBalance || ct.Balance != ledger.MoneyUnit {
 		t.Fatalf("ledger after absolute values: %+v", ct)
 	}
 	// stats see the traffic.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/gateway"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 func TestWrongPasswordAndLockout(t *testing.T) {
@@ -276,7 +276,7 @@ jcli : httpccm -l
 Total Httpccs: 0
 `)
 	// The refused update changed nothing: the balance is still 10.
-	if ct, _ := e.g.Counters("u1"); !ct.HasBalance || ct.Balance != 10*wal.AmountUnit {
+	if ct, _ := e.g.Counters("u1"); !ct.HasBalance || ct.Balance != 10*ledger.MoneyUnit {
 		t.Fatalf("balance after a refused update: %s", ct.BalanceString())
 	}
 }
@@ -450,12 +450,12 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	if after := listings(c); after != before {
 		t.Fatalf("after failed saves:\n%s\nbefore:\n%s", after, before)
 	}
-	if ct, _ := e.g.Counters("u1"); ct.Balance != 10*wal.AmountUnit {
+	if ct, _ := e.g.Counters("u1"); ct.Balance != 10*ledger.MoneyUnit {
 		t.Fatalf("ledger changed by a failed update: %+v", ct)
 	}
 	fs.fail.Store(false)
 	c.ok("Successfully updated User [u1]", "user -u u1", "mt_messaging_cred quota balance +5", "ok")
-	if ct, _ := e.g.Counters("u1"); ct.Balance != 15*wal.AmountUnit {
+	if ct, _ := e.g.Counters("u1"); ct.Balance != 15*ledger.MoneyUnit {
 		t.Fatalf("ledger after the update: %+v", ct)
 	}
 }

@@ -299,8 +299,10 @@ func submitError(err error) *apiError {
 			"the channel's connector is missing: restart the channel")
 	}
 	var rf router.Refusal
-	if errors.As(err, &rf) && rf.HTTPStatus() < 500 {
-		return newError(rf.HTTPStatus(), "message not submitted", errInvalidBody, err.Error())
+	if errors.As(err, &rf) {
+		if st := refusalStatus(rf); st > 0 && st < 500 {
+			return newError(st, "message not submitted", errInvalidBody, err.Error())
+		}
 	}
 	return newError(http.StatusInternalServerError, "message not submitted", errInternal, err.Error())
 }

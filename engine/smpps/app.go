@@ -1,7 +1,6 @@
 package smpps
 
 import (
-	"errors"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/content"
@@ -202,7 +201,7 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 	u, err := acc.CheckMT(st.uid, router.ChannelSMPPS, &m)
 	if err != nil {
 		s.Stats.OtherSubmitErrorCount.Add(1)
-		_ = ss.Respond(cmd, seq, refusalStatus(err), nil)
+		_ = ss.Respond(cmd, seq, submitStatus(err), nil)
 		return
 	}
 	if !acc.Allow(st.uid, router.ChannelSMPPS) {
@@ -223,7 +222,7 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 	s.b.SubmitMT(sub, func(id string, err error) {
 		if err != nil {
 			s.Stats.OtherSubmitErrorCount.Add(1)
-			_ = ss.Respond(cmd, seq, refusalStatus(err), nil)
+			_ = ss.Respond(cmd, seq, submitStatus(err), nil)
 			return
 		}
 		s.Stats.SubmitSMCount.Add(1)
@@ -238,17 +237,6 @@ func isBinary(dc byte) bool {
 		return true
 	}
 	return dc&0xF4 == 0xF4 // GSM message class, 8-bit data
-}
-
-func refusalStatus(err error) smpp.Status {
-	var r router.Refusal
-	if errors.As(err, &r) {
-		return r.SMPPStatus()
-	}
-	if st := smpp.StatusOf(err); st != smpp.ESME_ROK {
-		return st
-	}
-	return smpp.ESME_RSYSERR
 }
 
 // query answers query_sm from the message's last event (ENROUTE for a

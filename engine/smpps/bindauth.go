@@ -6,7 +6,6 @@ import (
 
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/session"
-	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
 )
 
@@ -52,9 +51,5 @@ func (a *app) startCheck(ss *session.Session, username, password string, from ne
 // refuse counts a refused bind and returns its status.
 func (a *app) refuse(err error) smpp.Status {
 	a.s.Stats.BindErrorCount.Add(1)
-	var r router.Refusal
-	if errors.As(err, &r) {
-		return r.SMPPStatus()
-	}
-	return smpp.ESME_RBINDFAIL
+	return bindStatus(err)
 }
