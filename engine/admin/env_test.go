@@ -3,18 +3,22 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -28,9 +32,11 @@ const (
 // env is a real gateway on a temporary store with the admin API in front
 // of it, served on 127.0.0.1.
 type env struct {
-	t      *testing.T
-	dir    string
-	g      *gateway.Gateway
+	t   *testing.T
+	dir string
+	g   *gateway.Gateway
+	// store is the configuration store, with faults to inject.
+	store  *hookStore
 	logs   *logring.Handler
 	log    *slog.Logger
 	srv    *Server
@@ -58,7 +64,9 @@ func (e *env) open() {
 	cfg.Auth.KDFFailurePercent = 100
 	e.logs = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	e.log = slog.New(e.logs)
-	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log})
+	e.store = &hookStore{}
+	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log,
+		ConfigStore: func(st manage.Store) manage.Store { e.store.Store = st; return e.store }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +74,7 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.g = g
-	e.srv = New(g, Options{Logs: e.logs})
+	e.srv = New(g.Parts().Manager, deps(g.Parts()), Options{Logs: e.logs})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +87,27 @@ func (e *env) open() {
 		_ = g.Close()
 	})
 }
+
+// hookStore is the store configuration changes are written to, with
+// faults to inject.
+type hookStore struct {
+	manage.Store
+	fail atomic.Bool // writes fail (a full disk)
+	boom atomic.Bool // writes panic
+}
+
+func (h *hookStore) PutObjects(changes []wal.ObjectChange) error {
+	if h.boom.Load() {
+		panic("injected fault")
+	}
+	if h.fail.Load() {
+		return errors.New("disk full")
+	}
+	return h.Store.PutObjects(changes)
+}
+
+// deps are the admin API's pieces of a gateway.
+func deps(p gateway.Parts) Deps { return Deps{Admin: p.Admin, SMPP: p.SMPP} }
 
 // reopen closes the gateway and the API and opens them again on the same
 // store, as a restart does.

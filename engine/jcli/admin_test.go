@@ -22,7 +22,8 @@ func TestJCliConfigurationVisibleThroughAdminAPI(t *testing.T) {
 	c.ok("Successfully added MTRoute [DefaultRoute] with order:0", "mtrouter -a", "type DefaultRoute", "connector smppc(smsc1)", "rate 0.25", "ok")
 
 	e.reopen()
-	srv := admin.New(e.g, admin.Options{})
+	p := e.g.Parts()
+	srv := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP}, admin.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

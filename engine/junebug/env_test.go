@@ -154,7 +154,7 @@ func (e *env) open() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(g, Options{Log: log, Logs: e.ring, ThrottleCheck: 50 * time.Millisecond})
+	s, err := New(deps(g), Options{Log: log, Logs: e.ring, ThrottleCheck: 50 * time.Millisecond})
 	if err != nil {
 		_ = g.Close()
 		t.Fatal(err)
@@ -172,6 +172,13 @@ func (e *env) open() {
 	go func() { _ = s.Serve(ln) }()
 	e.g, e.s, e.base = g, s, "http://"+ln.Addr().String()
 	t.Cleanup(e.close)
+}
+
+// deps are the channel API's pieces of g, as gwd wires them.
+func deps(g *gateway.Gateway) Deps {
+	p := g.Parts()
+	return Deps{Manager: p.Manager, Gateway: g, Index: p.Index, Store: p.Store, Thrower: p.Thrower,
+		Admin: p.Admin, Config: g.Config(), Observe: func(o Observer) { g.SetObserver(o) }}
 }
 
 // close stops the API and the gateway (idempotent).

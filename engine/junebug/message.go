@@ -14,7 +14,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/content"
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
@@ -236,7 +235,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 			from = rc.To
 		}
 	}
-	c := s.g.Connector(ch.cid)
+	c := s.m.Connector(ch.cid)
 	if c == nil {
 		writeError(ctx, newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
 			"the channel's connector is missing: restart the channel"))
@@ -254,7 +253,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	eventURL := req.EventURL
 	nparts := len(parts)
 	res := make(chan submitResult, 1)
-	s.g.SubmitMT(sub, func(id string, err error) {
+	s.gw.SubmitMT(sub, func(id string, err error) {
 		if err == nil {
 			// Known before any of its events can be reported.
 			s.cache.put(id, &msgRef{channelID: ch.id, eventURL: eventURL, parts: uint8(nparts)})
@@ -293,22 +292,23 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	writeJSON(ctx, http.StatusCreated, "message submitted", &v)
 }
 
-// submitError maps the gateway's refusal of a message to the answer.
+// submitError maps the gateway's refusal of a message to the answer. The
+// gateway's refusals are told apart by their HTTP status: 500 is the
+// store's (gateway.StoreError), 412 a missing route (gateway.RouteError:
+// the channel's connector is gone).
 func submitError(err error) *apiError {
-	var se *gateway.StoreError
-	var re *gateway.RouteError
-	switch {
-	case errors.As(err, &se):
+	var rf router.Refusal
+	if !errors.As(err, &rf) {
+		return newError(http.StatusInternalServerError, "message not submitted", errInternal, err.Error())
+	}
+	switch st := rf.HTTPStatus(); {
+	case st >= 500:
 		return newError(http.StatusServiceUnavailable, "message not submitted", errUnavailable, err.Error())
-	case errors.As(err, &re):
+	case st == http.StatusPreconditionFailed:
 		return newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
 			"the channel's connector is missing: restart the channel")
 	}
-	var rf router.Refusal
-	if errors.As(err, &rf) && rf.HTTPStatus() < 500 {
-		return newError(rf.HTTPStatus(), "message not submitted", errInvalidBody, err.Error())
-	}
-	return newError(http.StatusInternalServerError, "message not submitted", errInternal, err.Error())
+	return newError(rf.HTTPStatus(), "message not submitted", errInvalidBody, err.Error())
 }
 
 // buildParts encodes the content (GSM 03.38 when every character has a

@@ -8,13 +8,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
 
-var _ gateway.Observer = (*Server)(nil)
+var _ Observer = (*Server)(nil)
 
 // recordType is the type of the event that holds a message's record in
 // the store's message index.
@@ -93,7 +92,7 @@ func (c *msgCache) put(id string, r *msgRef) {
 	s.mu.Unlock()
 }
 
-// MessageEvent implements gateway.Observer: an event of a message of one
+// MessageEvent implements Observer: an event of a message of one
 // of the server's channels is counted and forwarded to the message's
 // event_url. Events of other connectors' messages cost two map lookups.
 func (s *Server) MessageEvent(id string, ev wal.Event) {
@@ -213,7 +212,7 @@ func (s *Server) resolve() {
 	}
 }
 
-// MO implements gateway.Observer: the MO of a channel's connector goes to
+// MO implements Observer: the MO of a channel's connector goes to
 // the channel's mo_url.
 func (s *Server) MO(cid string, p *smpp.PDU, done func(error)) bool {
 	ch := s.maps.Load().byCID[cid]
@@ -228,7 +227,7 @@ func (s *Server) MO(cid string, p *smpp.PDU, done func(error)) bool {
 	return true
 }
 
-// ConnectorState implements gateway.Observer: bind changes of a channel's
+// ConnectorState implements Observer: bind changes of a channel's
 // connector become its smpp component's status.
 func (s *Server) ConnectorState(cid string, bind int, state string, err error) {
 	ch := s.maps.Load().byCID[cid]

@@ -1,0 +1,104 @@
+package manage
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gwd-project/gwd/router"
+	"github.com/gwd-project/gwd/wal"
+)
+
+// Users' balance and sms_count live in the store's counters: the ledger
+// that charging debits. The router keeps a view of them for listings,
+// refreshed from the ledger.
+
+func toLedger(c router.Counters) wal.UserCounters {
+	return wal.UserCounters{Balance: wal.Amount(c.Balance.V), HasBalance: c.Balance.Set,
+		SMS: c.SMSCount.V, HasSMS: c.SMSCount.Set}
+}
+
+func fromLedger(c wal.UserCounters) router.Counters {
+	return router.Counters{Balance: router.Optional[router.Money]{V: router.Money(c.Balance), Set: c.HasBalance},
+		SMSCount: router.Optional[int64]{V: c.SMS, Set: c.HasSMS}}
+}
+
+// Counters returns a user's balance and sms_count as the ledger keeps
+// them.
+func (m *Manager) Counters(uid string) (wal.UserCounters, error) {
+	c, err := m.st.Counters(uid)
+	if err != nil {
+		return c, fmt.Errorf("counters of %s: %w", uid, err)
+	}
+	return c, nil
+}
+
+// RefreshCounters copies users' balance and sms_count from the ledger
+// into the router's view, so that listings show them as charging left
+// them.
+func (m *Manager) RefreshCounters(users []*router.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.refreshCounters(users)
+}
+
+func (m *Manager) refreshCounters(users []*router.User) error {
+	var errs []error
+	for _, u := range users {
+		c, err := m.Counters(u.UID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := m.r.Accounts.SetCounters(u.UID, fromLedger(c)); err != nil {
+			errs = append(errs, fmt.Errorf("counters of %s: %w", u.UID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetCounters replaces a user's balance and sms_count in the ledger (the
+// zero value: unlimited) and in the router's view.
+func (tx *Tx) SetCounters(uid string, c wal.UserCounters) error {
+	m := tx.m
+	old, err := m.Counters(uid)
+	if err != nil {
+		return err
+	}
+	if err := m.st.SetCounters(uid, c); err != nil {
+		return fmt.Errorf("set counters of %s: %w", uid, err)
+	}
+	tx.onUndo(func() error { return m.st.SetCounters(uid, old) })
+	if m.r.Accounts.User(uid) != nil {
+		return m.r.Accounts.SetCounters(uid, fromLedger(c))
+	}
+	return nil
+}
+
+// applyQuota applies a user update's balance and sms_count lines (+N / -N
+// included) to the ledger, computed against its value under its lock so
+// that no charge made meanwhile is lost, then copies the result into the
+// router's view. A refusal by the router's rules (below zero) is returned
+// as the router words it and changes nothing.
+func (tx *Tx) applyQuota(uid string, q *router.QuotaEdit) error {
+	m := tx.m
+	acc := m.r.Accounts
+	var before wal.UserCounters
+	var qerr error
+	after, err := m.st.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
+		before = c
+		n, err := q.Apply(fromLedger(c))
+		qerr = err
+		return toLedger(n), q.Replaces(), err
+	})
+	if qerr != nil {
+		return qerr
+	}
+	if err != nil {
+		return fmt.Errorf("quota of %s: %w", uid, err)
+	}
+	was := acc.User(uid).Counters()
+	tx.onUndo(func() error {
+		return errors.Join(m.st.SetCounters(uid, before), acc.SetCounters(uid, was))
+	})
+	return acc.SetCounters(uid, fromLedger(after))
+}
