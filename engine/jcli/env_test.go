@@ -41,14 +41,17 @@ type env struct {
 // faults to inject.
 type hookStore struct {
 	manage.Store
-	fail atomic.Bool            // writes fail (a full disk)
-	hold atomic.Pointer[func()] // runs before each write
-	boom atomic.Bool            // writes panic
+	fail atomic.Bool // writes fail (a full disk)
+	boom atomic.Bool // writes panic
+	// hold runs before each write; an error fails that write.
+	hold atomic.Pointer[func() error]
 }
 
 func (h *hookStore) PutObjects(changes []wal.ObjectChange) error {
 	if f := h.hold.Load(); f != nil {
-		(*f)()
+		if err := (*f)(); err != nil {
+			return err
+		}
 	}
 	if h.boom.Load() {
 		panic("injected fault")
