@@ -3,22 +3,19 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
-	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -36,7 +33,7 @@ type env struct {
 	dir string
 	g   *gateway.Gateway
 	// store is the configuration store, with faults to inject.
-	store  *hookStore
+	store  *managetest.Store
 	logs   *logring.Handler
 	log    *slog.Logger
 	srv    *Server
@@ -64,9 +61,9 @@ func (e *env) open() {
 	cfg.Auth.KDFFailurePercent = 100
 	e.logs = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	e.log = slog.New(e.logs)
-	e.store = &hookStore{}
+	e.store = &managetest.Store{}
 	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log,
-		ConfigStore: func(st manage.Store) manage.Store { e.store.Store = st; return e.store }})
+		ConfigStore: e.store.Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,24 +83,6 @@ func (e *env) open() {
 		_ = srv.Close()
 		_ = g.Close()
 	})
-}
-
-// hookStore is the store configuration changes are written to, with
-// faults to inject.
-type hookStore struct {
-	manage.Store
-	fail atomic.Bool // writes fail (a full disk)
-	boom atomic.Bool // writes panic
-}
-
-func (h *hookStore) PutObjects(changes []wal.ObjectChange) error {
-	if h.boom.Load() {
-		panic("injected fault")
-	}
-	if h.fail.Load() {
-		return errors.New("disk full")
-	}
-	return h.Store.PutObjects(changes)
 }
 
 // deps are the admin API's pieces of a gateway.

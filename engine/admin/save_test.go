@@ -10,7 +10,7 @@ import (
 func TestChangeNotSavedIsUndoneAndReported(t *testing.T) {
 	e := newEnv(t)
 	e.must(http.StatusCreated, "POST", "/admin/groups", map[string]any{"gid": "g1"})
-	e.store.fail.Store(true)
+	e.store.Fail(true)
 	srv := e.srv
 
 	r := e.must(http.StatusInternalServerError, "POST", "/admin/groups", map[string]any{"gid": "g2"})

@@ -74,7 +74,7 @@ func TestHandlerPanicAnswers500(t *testing.T) {
 	e := newEnv(t)
 	// The change's write panics (the test hook): the change is undone and
 	// the manager's lock released on the way out.
-	e.store.boom.Store(true)
+	e.store.Panic(true)
 	before := panics.Counter("admin").Get()
 	r := e.call("POST", "/admin/groups", map[string]any{"gid": "g1"})
 	if r.status != http.StatusInternalServerError || r.body["error"] != "internal error" {
@@ -86,7 +86,7 @@ func TestHandlerPanicAnswers500(t *testing.T) {
 	if r := e.call("GET", "/admin/users", nil); r.status != http.StatusOK {
 		t.Errorf("after the panic: %d %s", r.status, r.raw)
 	}
-	e.store.boom.Store(false)
+	e.store.Panic(false)
 	if r := e.call("GET", "/admin/groups", nil); r.body["total"] != 0.0 {
 		t.Errorf("the change that panicked was not undone: %s", r.raw)
 	}

@@ -2,22 +2,19 @@ package jcli
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
-	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/script"
-	"github.com/gwd-project/gwd/wal"
 )
 
 func TestMain(m *testing.M) {
@@ -32,34 +29,9 @@ type env struct {
 	dir  string
 	g    *gateway.Gateway
 	// store is the configuration store, with faults to inject.
-	store *hookStore
+	store *managetest.Store
 	srv   *Server
 	addr  string
-}
-
-// hookStore is the store configuration changes are written to, with
-// faults to inject.
-type hookStore struct {
-	manage.Store
-	fail atomic.Bool // writes fail (a full disk)
-	boom atomic.Bool // writes panic
-	// hold runs before each write; an error fails that write.
-	hold atomic.Pointer[func() error]
-}
-
-func (h *hookStore) PutObjects(changes []wal.ObjectChange) error {
-	if f := h.hold.Load(); f != nil {
-		if err := (*f)(); err != nil {
-			return err
-		}
-	}
-	if h.boom.Load() {
-		panic("injected fault")
-	}
-	if h.fail.Load() {
-		return errors.New("disk full")
-	}
-	return h.Store.PutObjects(changes)
 }
 
 // deps are the console's pieces of a gateway.
@@ -85,9 +57,9 @@ func (e *env) open() {
 	cfg.Store.Path = e.dir
 	cfg.Store.Sync = false
 	cfg.Auth.KDFFailurePercent = 100 // no failure budget: slow KDFs under -race would spend it
-	e.store = &hookStore{}
+	e.store = &managetest.Store{}
 	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: quietLog(),
-		ConfigStore: func(st manage.Store) manage.Store { e.store.Store = st; return e.store }})
+		ConfigStore: e.store.Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -416,7 +416,7 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	c.ok("Successfully added MTInterceptor [DefaultInterceptor] with order:0", "mtinterceptor -a",
 		"type DefaultInterceptor", "script python3("+script+")", "ok")
 	before := listings(c)
-	e.store.fail.Store(true)
+	e.store.Fail(true)
 	for _, lines := range [][]string{
 		{"group -a", "gid g2", "ok"},
 		{"user -u u1", "mt_messaging_cred quota balance +5", "mt_messaging_cred valuefilter dst_addr ^33", "ok"},
@@ -442,7 +442,7 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	if ct, _ := e.g.Counters("u1"); ct.Balance != 10*wal.AmountUnit {
 		t.Fatalf("ledger changed by a failed update: %+v", ct)
 	}
-	e.store.fail.Store(false)
+	e.store.Fail(false)
 	c.ok("Successfully updated User [u1]", "user -u u1", "mt_messaging_cred quota balance +5", "ok")
 	if ct, _ := e.g.Counters("u1"); ct.Balance != 15*wal.AmountUnit {
 		t.Fatalf("ledger after the update: %+v", ct)

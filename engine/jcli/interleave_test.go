@@ -3,14 +3,13 @@ package jcli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/admin"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 )
 
 // adminAPI serves the admin API on e's gateway; it answers requests with
@@ -58,24 +57,6 @@ func (a *adminAPI) call(method, path string, body any) (int, string, error) {
 	return resp.StatusCode, b.String(), nil
 }
 
-// holdFirstWrite makes the next configuration write wait until release
-// is closed and then fail with err (nil: succeed); later writes go
-// through. entered is closed when the write is held.
-func holdFirstWrite(e *env, err error) (entered, release chan struct{}) {
-	entered, release = make(chan struct{}), make(chan struct{})
-	var n atomic.Int32
-	hold := func() error {
-		if n.Add(1) != 1 {
-			return nil
-		}
-		close(entered)
-		<-release
-		return err
-	}
-	e.store.hold.Store(&hold)
-	return entered, release
-}
-
 // TestRollbackKeepsConcurrentAdminChange: a jCli change whose write
 // fails is undone while an admin API change is made in between; the
 // admin API's change stays, live and after a restart, and the jCli change
@@ -89,7 +70,7 @@ func TestRollbackKeepsConcurrentAdminChange(t *testing.T) {
 	c := e.login()
 	c.ok("Successfully added Group [g1]", "group -a", "gid g1", "ok")
 
-	entered, release := holdFirstWrite(e, errors.New("disk full"))
+	entered, release := e.store.HoldNext(managetest.ErrDiskFull)
 	c.cmd("group -a")
 	c.cmd("gid g2")
 	c.send("ok")
@@ -162,7 +143,7 @@ func TestAdminRollbackKeepsConcurrentJCliChange(t *testing.T) {
 	// jCli's change to u2 is held in its write while the admin API's
 	// change to u1 waits; the admin change's valuefilter applies, then
 	// its balance -20 is refused by the ledger (10 - 20 < 0).
-	entered, release := holdFirstWrite(e, nil)
+	entered, release := e.store.HoldNext(nil)
 	c.cmd("user -u u2")
 	c.cmd("mt_messaging_cred valuefilter dst_addr ^44")
 	c.send("ok")

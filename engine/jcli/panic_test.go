@@ -17,7 +17,7 @@ func TestCommandPanicEndsOnlyThatSession(t *testing.T) {
 	c := e.login()
 	// The change's write panics (the test hook): the change is undone
 	// and the manager's lock released on the way out.
-	e.store.boom.Store(true)
+	e.store.Panic(true)
 	c.send("group -a")
 	c.send("gid g1")
 	c.send("ok")
@@ -30,7 +30,7 @@ func TestCommandPanicEndsOnlyThatSession(t *testing.T) {
 	if out := other.cmd("help"); !strings.Contains(out, "Available commands") {
 		t.Errorf("another session after the panic: %q", out)
 	}
-	e.store.boom.Store(false)
+	e.store.Panic(false)
 	if out := e.login().cmd("filter -l"); !strings.Contains(out, "Total Filters") {
 		t.Errorf("a new session after the panic: %q", out)
 	}

@@ -13,17 +13,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
-	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smsc"
-	"github.com/gwd-project/gwd/wal"
 )
 
 // waitLimit bounds each wait; generous, since some waits span a metric
@@ -115,7 +113,7 @@ type env struct {
 	g   *gateway.Gateway
 	s   *Server
 	// store is the configuration store, with a hook before each write.
-	store *hookStore
+	store *managetest.Store
 	ring  *logring.Handler
 	base  string
 
@@ -152,9 +150,9 @@ func (e *env) open() {
 	t := e.t
 	e.ring = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	log := slog.New(e.ring)
-	e.store = &hookStore{}
+	e.store = &managetest.Store{}
 	g, err := gateway.Open(e.cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: log,
-		ConfigStore: func(st manage.Store) manage.Store { e.store.Store = st; return e.store },
+		ConfigStore: e.store.Wrap,
 		ThrowerPolicies: map[thrower.Kind]thrower.Policy{
 			thrower.Event: {Timeout: 2 * time.Second, RetryDelay: 50 * time.Millisecond, MaxRetries: 20},
 		}})
@@ -179,23 +177,6 @@ func (e *env) open() {
 	go func() { _ = s.Serve(ln) }()
 	e.g, e.s, e.base = g, s, "http://"+ln.Addr().String()
 	t.Cleanup(e.close)
-}
-
-// hookStore is the store configuration changes are written to, with a
-// hook to hold or fail a write.
-type hookStore struct {
-	manage.Store
-	// hold runs before each write; an error fails that write.
-	hold atomic.Pointer[func() error]
-}
-
-func (h *hookStore) PutObjects(changes []wal.ObjectChange) error {
-	if f := h.hold.Load(); f != nil {
-		if err := (*f)(); err != nil {
-			return err
-		}
-	}
-	return h.Store.PutObjects(changes)
 }
 
 // deps are the channel API's pieces of g, as gwd wires them.

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/admin"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/smsc"
 )
 
@@ -30,24 +29,6 @@ func post(url string, body any) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-// holdFirstWrite makes the next configuration write wait until release
-// is closed and then fail with err (nil: succeed); later writes go
-// through. entered is closed when the write is held.
-func (e *env) holdFirstWrite(err error) (entered, release chan struct{}) {
-	entered, release = make(chan struct{}), make(chan struct{})
-	var n atomic.Int32
-	hold := func() error {
-		if n.Add(1) != 1 {
-			return nil
-		}
-		close(entered)
-		<-release
-		return err
-	}
-	e.store.hold.Store(&hold)
-	return entered, release
 }
 
 // TestChannelChangesShareTheOneWriter: creating a channel is a change of
@@ -73,7 +54,7 @@ func TestChannelChangesShareTheOneWriter(t *testing.T) {
 	channel := map[string]any{"type": "smpp", "config": e.simConfig(), "mo_url": e.mos.url() + "/mo"}
 
 	// An admin API change is being written: a channel creation waits.
-	entered, release := e.holdFirstWrite(nil)
+	entered, release := e.store.HoldNext(nil)
 	group := make(chan int, 1)
 	go func() { group <- post(adm+"/admin/groups", map[string]any{"gid": "g1"}) }()
 	<-entered
@@ -94,7 +75,7 @@ func TestChannelChangesShareTheOneWriter(t *testing.T) {
 
 	// A channel creation whose write fails while the admin API changes
 	// something: the channel goes whole, the admin API's change stays.
-	entered, release = e.holdFirstWrite(errors.New("disk full"))
+	entered, release = e.store.HoldNext(managetest.ErrDiskFull)
 	go func() { created <- post(e.base+"/channels/", channel) }()
 	<-entered
 	go func() { group <- post(adm+"/admin/groups", map[string]any{"gid": "g2"}) }()
