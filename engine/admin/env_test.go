@@ -14,6 +14,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/router"
 )
@@ -84,6 +85,9 @@ func (e *env) open() {
 		_ = g.Close()
 	})
 }
+
+// m is the gateway's configuration writer.
+func (e *env) m() *manage.Manager { return e.g.Parts().Manager }
 
 // deps are the admin API's pieces of a gateway.
 func deps(p gateway.Parts) Deps { return Deps{Admin: p.Admin, SMPP: p.SMPP} }

@@ -25,7 +25,7 @@ func TestChangeNotSavedIsUndoneAndReported(t *testing.T) {
 		t.Fatal("an unsaved user stayed")
 	}
 	e.must(http.StatusInternalServerError, "POST", "/admin/filters", map[string]any{"type": "TransparentFilter", "fid": "TF"})
-	if e.g.Filters().Len() != 0 {
+	if e.m().Filters().Len() != 0 {
 		t.Fatal("an unsaved filter stayed")
 	}
 	if srv.Stats.SaveErrors.Load() != 3 {

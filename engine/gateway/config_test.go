@@ -42,10 +42,10 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 	if u := g.Accounts().UserByUsername("user1"); u == nil || !router.VerifyPassword(u.PasswordHash, "pass1") {
 		t.Fatal("user1 did not survive the restart with its password")
 	}
-	if g.MTTable().Len() != 2 || g.MOTable().Len() != 1 {
-		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.MTTable().Len(), g.MOTable().Len())
+	if g.mtTable.Len() != 2 || g.moTable.Len() != 1 {
+		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.mtTable.Len(), g.moTable.Len())
 	}
-	got, ok := g.MTTable().Get(10)
+	got, ok := g.mtTable.Get(10)
 	if !ok || got.Rate != router.RouteRate(2*router.RateUnit) || got.FilterList() != rt.FilterList() {
 		t.Fatalf("route 10 after restart: %+v", got)
 	}
@@ -63,13 +63,13 @@ func TestProfilesPersistAndLoad(t *testing.T) {
 	if err := e.g.mgr.Load("snap"); err != nil {
 		t.Fatal(err)
 	}
-	if e.g.MTTable().Len() != 1 {
-		t.Fatalf("MT routes after load: %d", e.g.MTTable().Len())
+	if e.g.mtTable.Len() != 1 {
+		t.Fatalf("MT routes after load: %d", e.g.mtTable.Len())
 	}
 	if err := e.g.mgr.Load("missing"); err == nil {
 		t.Fatal("loading a profile never persisted succeeded")
 	}
-	if e.g.MTTable().Len() != 1 {
+	if e.g.mtTable.Len() != 1 {
 		t.Fatal("a failed load changed the configuration")
 	}
 }
@@ -90,7 +90,7 @@ else:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MTInterceptors().Add(ic); err != nil {
+	if err := e.g.mtICs.Add(ic); err != nil {
 		t.Fatal(err)
 	}
 	s, a := e.mustBind(smpp.BindTransmitter)

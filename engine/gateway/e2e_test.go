@@ -303,7 +303,7 @@ func TestSubmitOnReceiverBindRefused(t *testing.T) {
 
 func TestNoRouteRefused(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
-	e.g.MTTable().Flush()
+	e.g.mtTable.Flush()
 	s, a := e.mustBind(smpp.BindTransmitter)
 	p := submit("33600000000", 0, "x")
 	if _, err := s.Send(&p, nil); err != nil {
@@ -468,12 +468,12 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
-	e.g.MTTable().Flush()
+	e.g.mtTable.Flush()
 	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+	if err := e.g.mtTable.Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}
 	acc := e.g.Accounts()

@@ -285,21 +285,6 @@ func (g *Gateway) closeStore() error {
 // Accounts are the users and groups.
 func (g *Gateway) Accounts() *router.Accounts { return g.acc }
 
-// Filters are the routing filters.
-func (g *Gateway) Filters() *router.FilterSet { return g.filters }
-
-// MTTable is the MT routing table.
-func (g *Gateway) MTTable() *router.MTTable { return g.mtTable }
-
-// MOTable is the MO routing table.
-func (g *Gateway) MOTable() *router.MOTable { return g.moTable }
-
-// MTInterceptors is the MT interception table.
-func (g *Gateway) MTInterceptors() *router.MTInterceptorTable { return g.mtICs }
-
-// MOInterceptors is the MO interception table.
-func (g *Gateway) MOInterceptors() *router.MOInterceptorTable { return g.moICs }
-
 // Parts returns the pieces front-ends are wired to (cmd/gwd, tests).
 func (g *Gateway) Parts() Parts {
 	return Parts{Manager: g.mgr, Store: g.db, Index: g.idx, Thrower: g.th, SMPP: g.smpps, Admin: g.admin}

@@ -19,6 +19,7 @@ import (
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/thrower"
+	"github.com/gwd-project/gwd/router"
 )
 
 // sink is an application's receiver on 127.0.0.1 that counts requests.
@@ -137,7 +138,7 @@ func TestDLRURLCredentialsCannotReachAdminAPI(t *testing.T) {
 		t.Fatalf("/send: %d %s\nwant 400 %s", code, body, want)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if n := g.MTTable().Len(); n != 1 {
+	if n := len(g.Parts().Manager.Routes(router.MT)); n != 1 {
 		t.Fatalf("%d MT routes left, want 1", n)
 	}
 	if n := sim.Stats().Total.SubmitOK; n != 0 {

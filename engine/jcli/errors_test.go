@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -376,7 +377,7 @@ Invalid syntax for script, must be python3(/path/to/script).
 		t.Fatalf("missing script: %q", got)
 	}
 	c.cmd("ko")
-	if e.g.MTTable().Len() != 1 || e.g.MOTable().Len() != 0 || e.g.MOInterceptors().Len() != 0 || e.g.Connector("smsc1") == nil {
+	if m := e.g.Parts().Manager; len(m.Routes(router.MT)) != 1 || len(m.Routes(router.MO)) != 0 || len(m.Interceptors(router.MO)) != 0 || m.Connector("smsc1") == nil {
 		t.Fatal("refused changes changed something")
 	}
 }
