@@ -162,16 +162,26 @@ func (s *Server) setPrivacy(cid string, on bool) {
 	}
 }
 
-// updateConnector changes parameters (smppccm -u).
-func (s *Server) updateConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
+// updateBody reads the body of an update of connector cid: a cid in it
+// must be cid.
+func updateBody(ctx *fasthttp.RequestCtx, cid string) (object, error) {
 	o, err := decodeObject(ctx.PostBody(), "")
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if raw, ok := o.get("cid"); ok {
-		if v, err := scalar(raw, "cid"); err != nil || v != a[0] {
-			return 0, nil, badField("cid", "a connector's cid cannot change")
+		if v, err := scalar(raw, "cid"); err != nil || v != cid {
+			return nil, badField("cid", "a connector's cid cannot change")
 		}
+	}
+	return o, nil
+}
+
+// updateConnector changes parameters (smppccm -u).
+func (s *Server) updateConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
+	o, err := updateBody(ctx, a[0])
+	if err != nil {
+		return 0, nil, err
 	}
 	var c *smppc.Connector
 	var old, cfg smppc.Config
@@ -389,14 +399,9 @@ func (s *Server) createHTTPConnector(ctx *fasthttp.RequestCtx, _ []string) (int,
 }
 
 func (s *Server) updateHTTPConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
-	o, err := decodeObject(ctx.PostBody(), "")
+	o, err := updateBody(ctx, a[0])
 	if err != nil {
 		return 0, nil, err
-	}
-	if raw, ok := o.get("cid"); ok {
-		if v, err := scalar(raw, "cid"); err != nil || v != a[0] {
-			return 0, nil, badField("cid", "a connector's cid cannot change")
-		}
 	}
 	var h manage.HTTPConnector
 	err = s.m.Do(func(tx *manage.Tx) error {

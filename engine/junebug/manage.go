@@ -72,6 +72,20 @@ func (s *Server) serveGet(ctx *fasthttp.RequestCtx, ch *channel) {
 	writeJSON(ctx, http.StatusOK, "channel status", s.view(ch))
 }
 
+// record applies p over base (see apply) and encodes the record to
+// store.
+func (p *channelPatch) record(base *channelRecord, id, cid string) (*channelRecord, smppc.Config, []byte, *apiError) {
+	rec, cfg, aerr := p.apply(base, id, cid)
+	if aerr != nil {
+		return nil, cfg, nil, aerr
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, cfg, nil, internalError("encode channel", err)
+	}
+	return rec, cfg, b, nil
+}
+
 // changeError is the answer to a channel change the manager refused: the
 // store's refusal (503) or another failure (500), naming what failed.
 func changeError(what string, err error) *apiError {
@@ -99,18 +113,13 @@ func (s *Server) serveCreate(ctx *fasthttp.RequestCtx) {
 		id = newChannelID()
 		cid = cidOf(id)
 	}
-	rec, cfg, aerr := p.apply(nil, id, cid)
+	rec, cfg, b, aerr := p.record(nil, id, cid)
 	if aerr != nil {
 		writeError(ctx, aerr)
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		writeError(ctx, internalError("encode channel", err))
-		return
-	}
 	ch := s.newChannel(rec)
-	err = s.m.Do(func(tx *manage.Tx) error {
+	err := s.m.Do(func(tx *manage.Tx) error {
 		tx.PutRecord(kindChannel, id, b)
 		if err := tx.AddConnector(cfg); err != nil {
 			return fmt.Errorf("add connector %s: %w", cid, err)
@@ -167,18 +176,13 @@ func (s *Server) serveUpdate(ctx *fasthttp.RequestCtx, ch *channel) {
 		writeError(ctx, channelNotFound(ch.id))
 		return
 	}
-	rec, cfg, aerr := p.apply(ch.rec.Load(), ch.id, ch.cid)
+	rec, cfg, b, aerr := p.record(ch.rec.Load(), ch.id, ch.cid)
 	if aerr != nil {
 		writeError(ctx, aerr)
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		writeError(ctx, internalError("encode channel", err))
-		return
-	}
 	missing := s.m.Connector(ch.cid) == nil
-	err = s.m.Do(func(tx *manage.Tx) error {
+	err := s.m.Do(func(tx *manage.Tx) error {
 		tx.PutRecord(kindChannel, ch.id, b)
 		c := s.m.Connector(ch.cid)
 		if c == nil {
