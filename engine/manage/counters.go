@@ -67,11 +67,16 @@ func (tx *Tx) SetCounters(uid string, c wal.UserCounters) error {
 	if err := m.st.SetCounters(uid, c); err != nil {
 		return fmt.Errorf("set counters of %s: %w", uid, err)
 	}
-	tx.onUndo(func() error { return m.st.SetCounters(uid, old) })
-	if m.r.Accounts.User(uid) != nil {
-		return m.r.Accounts.SetCounters(uid, fromLedger(c))
+	tx.onUndo(func() error { return errors.Join(m.st.SetCounters(uid, old), m.setView(uid, old)) })
+	return m.setView(uid, c)
+}
+
+// setView copies c into the router's view of user uid, if it exists.
+func (m *Manager) setView(uid string, c wal.UserCounters) error {
+	if m.r.Accounts.User(uid) == nil {
+		return nil
 	}
-	return nil
+	return m.r.Accounts.SetCounters(uid, fromLedger(c))
 }
 
 // applyQuota applies a user update's balance and sms_count lines (+N / -N
@@ -82,6 +87,7 @@ func (tx *Tx) SetCounters(uid string, c wal.UserCounters) error {
 func (tx *Tx) applyQuota(uid string, q *router.QuotaEdit) error {
 	m := tx.m
 	acc := m.r.Accounts
+	was := acc.User(uid).Counters()
 	var before wal.UserCounters
 	var qerr error
 	after, err := m.st.UpdateCounters(uid, func(c wal.UserCounters) (wal.UserCounters, bool, error) {
@@ -96,7 +102,6 @@ func (tx *Tx) applyQuota(uid string, q *router.QuotaEdit) error {
 	if err != nil {
 		return fmt.Errorf("quota of %s: %w", uid, err)
 	}
-	was := acc.User(uid).Counters()
 	tx.onUndo(func() error {
 		return errors.Join(m.st.SetCounters(uid, before), acc.SetCounters(uid, was))
 	})

@@ -182,14 +182,14 @@ func copyUsers(us []*router.User) []*router.User {
 	return out
 }
 
-// keepUser records how to put user uid back as it is now (or remove it
-// when it does not exist), leaving every other user as it will then be.
+// keepUser records how to put user uid back as it is now, in its place,
+// leaving every other user as it will then be. Nothing is recorded for a
+// user that does not exist: only AddUser makes one, and undoes that.
 func (tx *Tx) keepUser(uid string) {
 	acc := tx.m.r.Accounts
 	users := acc.Users("")
 	i := slices.IndexFunc(users, func(u *router.User) bool { return u.UID == uid })
 	if i < 0 {
-		tx.onUndo(func() error { return acc.RemoveUser(uid) })
 		return
 	}
 	old := users[i]
