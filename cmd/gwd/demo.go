@@ -8,8 +8,8 @@ import (
 	"os"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
@@ -39,57 +39,60 @@ func demoConfig(cfg config.Config) (config.Config, error) {
 	return cfg, nil
 }
 
-// setupDemo adds what is missing of the demo configuration.
-func setupDemo(g *gateway.Gateway) error {
-	if g.Connector(demoCID) == nil {
-		cfg := smppc.DefaultConfig(demoCID)
-		cfg.Host, cfg.Port = "127.0.0.1", 2776
-		cfg.SubmitThroughput = 0
-		cfg.ConFailDelay, cfg.ConLossDelay = 2, 2
-		cfg.Window = 500
-		if err := g.AddConnector(cfg); err != nil {
-			return err
+// setupDemo adds what is missing of the demo configuration, as one
+// change through the manager.
+func setupDemo(m *manage.Manager) error {
+	return m.Do(func(tx *manage.Tx) error {
+		if m.Connector(demoCID) == nil {
+			cfg := smppc.DefaultConfig(demoCID)
+			cfg.Host, cfg.Port = "127.0.0.1", 2776
+			cfg.SubmitThroughput = 0
+			cfg.ConFailDelay, cfg.ConLossDelay = 2, 2
+			cfg.Window = 500
+			if err := tx.AddConnector(cfg); err != nil {
+				return err
+			}
 		}
-	}
-	if c := g.Connector(demoCID); !c.Running() {
-		if err := g.StartConnector(demoCID); err != nil {
-			return err
+		if !m.Connector(demoCID).Running() {
+			if err := tx.StartConnector(demoCID); err != nil {
+				return err
+			}
 		}
-	}
-	acc := g.Accounts()
-	if _, ok := acc.Group(demoUser); !ok {
-		if err := acc.AddGroup(demoUser); err != nil {
-			return err
+		acc := m.Accounts()
+		if _, ok := acc.Group(demoUser); !ok {
+			if err := tx.AddGroup(demoUser); err != nil {
+				return err
+			}
 		}
-	}
-	if acc.User(demoUser) == nil {
-		u, err := router.NewUser(demoUser, demoUser, demoUser, demoPassword)
-		if err != nil {
-			return err
+		if acc.User(demoUser) == nil {
+			u, err := router.NewUser(demoUser, demoUser, demoUser, demoPassword)
+			if err != nil {
+				return err
+			}
+			if err := tx.AddUser(u); err != nil {
+				return err
+			}
 		}
-		if err := acc.AddUser(u); err != nil {
-			return err
+		if len(m.Routes(router.MT)) == 0 {
+			rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{demoCID}, 0)
+			if err != nil {
+				return err
+			}
+			if err := tx.PutRoute(router.MT, rt); err != nil {
+				return err
+			}
 		}
-	}
-	if g.MTTable().Len() == 0 {
-		rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{demoCID}, 0)
-		if err != nil {
-			return err
+		if len(m.Routes(router.MO)) == 0 {
+			rt, err := router.NewMORoute(router.RouteDefault, 0, nil, []string{"smpps(" + demoUser + ")"})
+			if err != nil {
+				return err
+			}
+			if err := tx.PutRoute(router.MO, rt); err != nil {
+				return err
+			}
 		}
-		if err := g.MTTable().Add(rt, g.Known); err != nil {
-			return err
-		}
-	}
-	if g.MOTable().Len() == 0 {
-		rt, err := router.NewMORoute(router.RouteDefault, 0, nil, []string{"smpps(" + demoUser + ")"})
-		if err != nil {
-			return err
-		}
-		if err := g.MOTable().Add(rt, g.Known); err != nil {
-			return err
-		}
-	}
-	return g.Save()
+		return nil
+	})
 }
 
 func printDemo(w io.Writer, cfg config.Config) {

@@ -48,6 +48,9 @@ import (
 	"github.com/gwd-project/gwd/router/script"
 )
 
+// Junebug's channel API observes the gateway.
+var _ gateway.Observer = (*junebug.Server)(nil)
+
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
@@ -195,15 +198,19 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// The pieces front-ends are wired to; each takes what it uses.
+	p := g.Parts()
 	if demo {
-		if err := setupDemo(g); err != nil {
+		if err := setupDemo(p.Manager); err != nil {
 			_ = g.Close()
 			return fmt.Errorf("demo setup: %w", err)
 		}
 	}
 	// Junebug's channel API observes the gateway: it must be in place
 	// before Start brings the connectors up.
-	jb, err := junebug.New(g, junebug.Options{Log: logger, Logs: ring})
+	jb, err := junebug.New(junebug.Deps{Manager: p.Manager, Gateway: g, Index: p.Index, Store: p.Store,
+		Thrower: p.Thrower, Admin: p.Admin, Config: cfg,
+		Observe: func(o junebug.Observer) { g.SetObserver(o) }}, junebug.Options{Log: logger, Logs: ring})
 	if err != nil {
 		_ = g.Close()
 		return fmt.Errorf("junebug: %w", err)
@@ -233,7 +240,8 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		_ = g.Close()
 		return err
 	}
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard()})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard(),
+		Store: p.Store})
 	closers = append(closers, api.Close)
 	ln, scheme, err := rl.listen("http-api", cfg.HTTPAPI.Addr(), cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey)
 	if err != nil {
@@ -255,10 +263,10 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		}
 	}()
 	fmt.Fprintf(stderr, "gwd: Junebug channel API on %s://%s\n", jscheme, jln2.Addr())
-	for _, c := range g.Connectors() {
+	for _, c := range p.Manager.Connectors() {
 		ring.SetPrivacy(c.CID(), c.Config().LogPrivacy)
 	}
-	con := jcli.New(cfg.JCli, g, logger)
+	con := jcli.New(cfg.JCli, p.Manager, jcli.Deps{Admin: p.Admin, SMPP: p.SMPP}, logger)
 	jln, err := net.Listen("tcp", cfg.JCli.Addr())
 	if err != nil {
 		return fail(fmt.Errorf("jcli: %w", err))
@@ -271,7 +279,8 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	closers = append(closers, con.Close)
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
-		adm := admin.New(g, admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
+		adm := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP},
+			admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {
 			return fail(fmt.Errorf("admin api: %w", err))

@@ -14,7 +14,7 @@ import (
 // Authentication
 //
 // Every request carries HTTP Basic credentials, checked against [jcli]'s
-// admin account (Backend.Admin): credentials verified before are
+// admin account (Deps.Admin): credentials verified before are
 // recognised from a keyed MAC at once; others go through the gateway's
 // shared password-check pool, whose back-off refuses, at once and without
 // checking, further attempts from a source address or for a username that
@@ -40,7 +40,7 @@ func (s *Server) check(ctx *fasthttp.RequestCtx) (res authResult, retry string) 
 		return authFailed, ""
 	}
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	err := s.b.Admin().Check(src, user, pass)
+	err := s.d.Admin.Check(src, user, pass)
 	var rf *authguard.Refused
 	switch {
 	case err == nil:

@@ -1,14 +1,13 @@
 package admin
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/thrower"
@@ -72,12 +71,12 @@ type httpConnectorView struct {
 	Method string `json:"method"`
 }
 
-func viewHTTPConnector(h gateway.HTTPConnector) httpConnectorView {
+func viewHTTPConnector(h manage.HTTPConnector) httpConnectorView {
 	return httpConnectorView{CID: h.CID, URL: redact.URL(h.URL), Method: h.Method}
 }
 
 func (s *Server) connector(cid string) (*smppc.Connector, error) {
-	c := s.b.Connector(cid)
+	c := s.m.Connector(cid)
 	if c == nil {
 		return nil, notFound("unknown connector " + cid)
 	}
@@ -86,7 +85,7 @@ func (s *Server) connector(cid string) (*smppc.Connector, error) {
 
 func (s *Server) listConnectors(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	out := []connectorView{}
-	for _, c := range s.b.Connectors() {
+	for _, c := range s.m.Connectors() {
 		out = append(out, viewConnector(c, false))
 	}
 	return fasthttp.StatusOK, map[string]any{"connectors": out, "total": len(out)}, nil
@@ -140,12 +139,13 @@ func (s *Server) createConnector(ctx *fasthttp.RequestCtx, _ []string) (int, any
 	if err := applyParams(&cfg, o); err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Connector(cid) != nil {
-		return 0, nil, conflict("cid", "connector "+cid+" already exists")
-	}
-	if err := s.b.AddConnector(cfg); err != nil {
+	err = s.m.Do(func(tx *manage.Tx) error {
+		if s.m.Connector(cid) != nil {
+			return conflict("cid", "connector "+cid+" already exists")
+		}
+		return tx.AddConnector(cfg)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	s.setPrivacy(cid, cfg.LogPrivacy)
@@ -162,29 +162,42 @@ func (s *Server) setPrivacy(cid string, on bool) {
 	}
 }
 
-// updateConnector changes parameters (smppccm -u).
-func (s *Server) updateConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
+// updateBody reads the body of an update of connector cid: a cid in it
+// must be cid.
+func updateBody(ctx *fasthttp.RequestCtx, cid string) (object, error) {
 	o, err := decodeObject(ctx.PostBody(), "")
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.connector(a[0])
+	if raw, ok := o.get("cid"); ok {
+		if v, err := scalar(raw, "cid"); err != nil || v != cid {
+			return nil, badField("cid", "a connector's cid cannot change")
+		}
+	}
+	return o, nil
+}
+
+// updateConnector changes parameters (smppccm -u).
+func (s *Server) updateConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
+	o, err := updateBody(ctx, a[0])
 	if err != nil {
 		return 0, nil, err
 	}
-	if raw, ok := o.get("cid"); ok {
-		if v, err := scalar(raw, "cid"); err != nil || v != a[0] {
-			return 0, nil, badField("cid", "a connector's cid cannot change")
+	var c *smppc.Connector
+	var old, cfg smppc.Config
+	err = s.m.Do(func(tx *manage.Tx) error {
+		var err error
+		if c, err = s.connector(a[0]); err != nil {
+			return err
 		}
-	}
-	old := c.Config()
-	cfg := old
-	if err := applyParams(&cfg, o); err != nil {
-		return 0, nil, err
-	}
-	if err := s.b.UpdateConnector(cfg); err != nil {
+		old = c.Config()
+		cfg = old
+		if err := applyParams(&cfg, o); err != nil {
+			return err
+		}
+		return tx.UpdateConnector(cfg)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	s.setPrivacy(cfg.CID, cfg.LogPrivacy)
@@ -200,64 +213,59 @@ func (s *Server) updateConnector(ctx *fasthttp.RequestCtx, a []string) (int, any
 	return fasthttp.StatusOK, v, nil
 }
 
-// mtRoutesTo names the MT routes that send to connector cid.
-func (s *Server) mtRoutesTo(cid string) []string {
-	var used []string
-	for _, rt := range s.b.MTTable().Routes() {
-		for _, c := range rt.Connectors {
-			if _, id := router.SplitConnector(c); id == cid {
-				used = append(used, fmt.Sprintf("MT route %d", rt.Order))
-				break
-			}
+// removeUnused removes what remove removes unless direction d's routes
+// send to target (a route to a connector that no longer exists would not
+// load at restart); what names it in the refusal.
+func (s *Server) removeUnused(d router.Direction, target, what string, exists func() error, remove func(tx *manage.Tx) error) (int, any, error) {
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if err := exists(); err != nil {
+			return err
 		}
-	}
-	return used
-}
-
-// deleteConnector stops and removes a connector no MT route sends to (a
-// route to a connector that no longer exists would not load at restart).
-func (s *Server) deleteConnector(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.connector(a[0]); err != nil {
-		return 0, nil, err
-	}
-	if used := s.mtRoutesTo(a[0]); len(used) > 0 {
-		return 0, nil, conflict("cid", "connector "+a[0]+" is used by "+strings.Join(used, ", "))
-	}
-	if err := s.b.RemoveConnector(a[0]); err != nil {
+		if used := s.m.RoutesTo(d, target); len(used) > 0 {
+			return conflict("cid", what+" is used by "+strings.Join(used, ", "))
+		}
+		return remove(tx)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusNoContent, nil, nil
 }
 
+// deleteConnector stops and removes a connector no MT route sends to.
+func (s *Server) deleteConnector(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
+	cid := a[0]
+	return s.removeUnused(router.MT, router.ConnectorSMPPClient+"("+cid+")", "connector "+cid,
+		func() error { _, err := s.connector(cid); return err },
+		func(tx *manage.Tx) error { return tx.RemoveConnector(cid) })
+}
+
 func (s *Server) startConnector(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.connector(a[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	if c.Running() {
-		return 0, nil, conflict("cid", "connector "+a[0]+" is already started")
-	}
-	if err := s.b.StartConnector(a[0]); err != nil {
-		return 0, nil, err
-	}
-	return fasthttp.StatusOK, viewConnector(c, false), nil
+	return s.startStop(a[0], true)
 }
 
 func (s *Server) stopConnector(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.connector(a[0])
+	return s.startStop(a[0], false)
+}
+
+func (s *Server) startStop(cid string, start bool) (int, any, error) {
+	var c *smppc.Connector
+	err := s.m.Do(func(tx *manage.Tx) error {
+		var err error
+		if c, err = s.connector(cid); err != nil {
+			return err
+		}
+		switch {
+		case start && c.Running():
+			return conflict("cid", "connector "+cid+" is already started")
+		case !start && !c.Running():
+			return conflict("cid", "connector "+cid+" is already stopped")
+		case start:
+			return tx.StartConnector(cid)
+		}
+		return tx.StopConnector(cid)
+	})
 	if err != nil {
-		return 0, nil, err
-	}
-	if !c.Running() {
-		return 0, nil, conflict("cid", "connector "+a[0]+" is already stopped")
-	}
-	if err := s.b.StopConnector(a[0]); err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusOK, viewConnector(c, false), nil
@@ -300,8 +308,8 @@ func (s *Server) connectorLogs(ctx *fasthttp.RequestCtx, a []string) (int, any, 
 
 // HTTP client connectors (httpccm).
 
-func (s *Server) httpConnector(cid string) (gateway.HTTPConnector, error) {
-	h, ok := s.b.HTTPConnector(cid)
+func (s *Server) httpConnector(cid string) (manage.HTTPConnector, error) {
+	h, ok := s.m.HTTPConnector(cid)
 	if !ok {
 		return h, notFound("unknown HTTP connector " + cid)
 	}
@@ -309,7 +317,7 @@ func (s *Server) httpConnector(cid string) (gateway.HTTPConnector, error) {
 }
 
 func (s *Server) listHTTPConnectors(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	hs := s.b.HTTPConnectors()
+	hs := s.m.HTTPConnectors()
 	out := make([]httpConnectorView, len(hs))
 	for i, h := range hs {
 		out[i] = viewHTTPConnector(h)
@@ -326,7 +334,7 @@ func (s *Server) getHTTPConnector(_ *fasthttp.RequestCtx, a []string) (int, any,
 }
 
 // applyHTTP sets a body's url and method on h, checking them.
-func applyHTTP(h *gateway.HTTPConnector, o object) error {
+func applyHTTP(h *manage.HTTPConnector, o object) error {
 	for _, m := range o {
 		switch m.key {
 		case "cid":
@@ -374,41 +382,39 @@ func (s *Server) createHTTPConnector(ctx *fasthttp.RequestCtx, _ []string) (int,
 	if !smppc.ValidCID(cid) {
 		return 0, nil, badField("cid", "must be 3 to 25 characters of A-Z a-z 0-9 _ -, not "+strconv.Quote(cid))
 	}
-	h := gateway.HTTPConnector{CID: cid}
+	h := manage.HTTPConnector{CID: cid}
 	if err := applyHTTP(&h, o); err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, exists := s.b.HTTPConnector(cid); exists {
-		return 0, nil, conflict("cid", "HTTP connector "+cid+" already exists")
-	}
-	if err := s.b.AddHTTPConnector(h); err != nil {
+	err = s.m.Do(func(tx *manage.Tx) error {
+		if _, exists := s.m.HTTPConnector(cid); exists {
+			return conflict("cid", "HTTP connector "+cid+" already exists")
+		}
+		return tx.PutHTTPConnector(h)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusCreated, viewHTTPConnector(h), nil
 }
 
 func (s *Server) updateHTTPConnector(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
-	o, err := decodeObject(ctx.PostBody(), "")
+	o, err := updateBody(ctx, a[0])
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h, err := s.httpConnector(a[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	if raw, ok := o.get("cid"); ok {
-		if v, err := scalar(raw, "cid"); err != nil || v != a[0] {
-			return 0, nil, badField("cid", "a connector's cid cannot change")
+	var h manage.HTTPConnector
+	err = s.m.Do(func(tx *manage.Tx) error {
+		var err error
+		if h, err = s.httpConnector(a[0]); err != nil {
+			return err
 		}
-	}
-	if err := applyHTTP(&h, o); err != nil {
-		return 0, nil, err
-	}
-	if err := s.b.AddHTTPConnector(h); err != nil {
+		if err := applyHTTP(&h, o); err != nil {
+			return err
+		}
+		return tx.PutHTTPConnector(h)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusOK, viewHTTPConnector(h), nil
@@ -416,16 +422,8 @@ func (s *Server) updateHTTPConnector(ctx *fasthttp.RequestCtx, a []string) (int,
 
 // deleteHTTPConnector removes an HTTP connector no MO route targets.
 func (s *Server) deleteHTTPConnector(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.httpConnector(a[0]); err != nil {
-		return 0, nil, err
-	}
-	if used := s.moRoutesTo(router.ConnectorHTTP + "(" + a[0] + ")"); len(used) > 0 {
-		return 0, nil, conflict("cid", "HTTP connector "+a[0]+" is used by "+strings.Join(used, ", "))
-	}
-	if err := s.b.RemoveHTTPConnector(a[0]); err != nil {
-		return 0, nil, err
-	}
-	return fasthttp.StatusNoContent, nil, nil
+	cid := a[0]
+	return s.removeUnused(router.MO, router.ConnectorHTTP+"("+cid+")", "HTTP connector "+cid,
+		func() error { _, err := s.httpConnector(cid); return err },
+		func(tx *manage.Tx) error { return tx.RemoveHTTPConnector(cid) })
 }

@@ -5,9 +5,10 @@
 //
 // Every request authenticates with HTTP Basic, as [jcli]'s admin_username
 // and admin_password (the MD5 digest, as jasmin.cfg keeps it); repeated
-// failures from one address make its next attempts wait. Every accepted
-// change to the routing configuration is saved to the store before the
-// answer (Backend.Save): there is no unsaved state for persist to rescue.
+// failures from one address make its next attempts wait. Every change
+// goes through the configuration's one writer (package engine/manage),
+// shared with jCli and Junebug, and is saved to the store before the
+// answer: there is no unsaved state for persist to rescue.
 //
 // Answers are JSON. A refused change answers 400 with
 // {"error": "...", "field": "..."} naming the field at fault, 404 for an

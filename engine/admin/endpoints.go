@@ -60,14 +60,14 @@ func (s *Server) endpoints() []endpoint {
 		ep("load", map[string]handler{"POST": s.load}),
 	}
 	for _, d := range []router.Direction{router.MT, router.MO} {
-		rt := &routeAPI{s: s, d: d}
+		rt := routeAPI(s, d)
 		name := strings.ToLower(d.String()) + "routes"
 		eps = append(eps,
 			ep(name, map[string]handler{"GET": rt.list, "POST": rt.create}),
 			ep(name+"/flush", map[string]handler{"POST": rt.flush}),
 			ep(name+"/*", map[string]handler{"GET": rt.get, "PUT": rt.put, "DELETE": rt.remove}),
 		)
-		ic := &interceptorAPI{s: s, d: d}
+		ic := interceptorAPI(s, d)
 		name = strings.ToLower(d.String()) + "interceptors"
 		eps = append(eps,
 			ep(name, map[string]handler{"GET": ic.list, "POST": ic.create}),

@@ -14,6 +14,8 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -28,9 +30,11 @@ const (
 // env is a real gateway on a temporary store with the admin API in front
 // of it, served on 127.0.0.1.
 type env struct {
-	t      *testing.T
-	dir    string
-	g      *gateway.Gateway
+	t   *testing.T
+	dir string
+	g   *gateway.Gateway
+	// store is the configuration store, with faults to inject.
+	store  *managetest.Store
 	logs   *logring.Handler
 	log    *slog.Logger
 	srv    *Server
@@ -58,7 +62,9 @@ func (e *env) open() {
 	cfg.Auth.KDFFailurePercent = 100
 	e.logs = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	e.log = slog.New(e.logs)
-	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log})
+	e.store = &managetest.Store{}
+	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log,
+		ConfigStore: e.store.Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.g = g
-	e.srv = New(g, Options{Logs: e.logs})
+	e.srv = New(g.Parts().Manager, deps(g.Parts()), Options{Logs: e.logs})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +85,12 @@ func (e *env) open() {
 		_ = g.Close()
 	})
 }
+
+// m is the gateway's configuration writer.
+func (e *env) m() *manage.Manager { return e.g.Parts().Manager }
+
+// deps are the admin API's pieces of a gateway.
+func deps(p gateway.Parts) Deps { return Deps{Admin: p.Admin, SMPP: p.SMPP} }
 
 // reopen closes the gateway and the API and opens them again on the same
 // store, as a restart does.

@@ -3,6 +3,7 @@ package admin
 import (
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -31,7 +32,7 @@ func viewFilter(f router.Filter) filterView {
 }
 
 func (s *Server) filter(fid string) (router.Filter, error) {
-	f, ok := s.b.Filters().Get(fid)
+	f, ok := s.m.Filters().Get(fid)
 	if !ok {
 		return nil, notFound("unknown filter " + fid)
 	}
@@ -40,7 +41,7 @@ func (s *Server) filter(fid string) (router.Filter, error) {
 
 func (s *Server) listFilters(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	out := []filterView{}
-	for _, f := range s.b.Filters().All() {
+	for _, f := range s.m.Filters().All() {
 		out = append(out, viewFilter(f))
 	}
 	return fasthttp.StatusOK, map[string]any{"filters": out, "total": len(out)}, nil
@@ -75,20 +76,21 @@ func (s *Server) createFilter(ctx *fasthttp.RequestCtx, _ []string) (int, any, e
 	}
 	delete(p, "type")
 	delete(p, "fid")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, exists := s.b.Filters().Get(fid); exists {
-		return 0, nil, conflict("fid", "filter "+fid+" already exists")
-	}
-	f, err := router.NewFilter(typ, fid, p)
+	var f router.Filter
+	err = s.m.Do(func(tx *manage.Tx) error {
+		if _, exists := s.m.Filters().Get(fid); exists {
+			return conflict("fid", "filter "+fid+" already exists")
+		}
+		var err error
+		if f, err = router.NewFilter(typ, fid, p); err != nil {
+			return err
+		}
+		if err := tx.AddFilter(f); err != nil {
+			return conflict("fid", err.Error())
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, nil, err
-	}
-	if err := s.b.Filters().Add(f); err != nil {
-		return 0, nil, conflict("fid", err.Error())
-	}
-	if err := s.save(); err != nil {
-		_ = s.b.Filters().Remove(fid)
 		return 0, nil, err
 	}
 	return fasthttp.StatusCreated, viewFilter(f), nil
@@ -96,16 +98,16 @@ func (s *Server) createFilter(ctx *fasthttp.RequestCtx, _ []string) (int, any, e
 
 // deleteFilter removes a filter no route or interceptor uses.
 func (s *Server) deleteFilter(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.filter(a[0]); err != nil {
-		return 0, nil, err
-	}
-	err := s.b.Filters().Remove(a[0], s.b.MTTable(), s.b.MOTable(), s.b.MTInterceptors(), s.b.MOInterceptors())
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.filter(a[0]); err != nil {
+			return err
+		}
+		if err := tx.RemoveFilter(a[0]); err != nil {
+			return conflict("fid", toAPIError(err).msg)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, nil, conflict("fid", toAPIError(err).msg)
-	}
-	if err := s.save(); err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusNoContent, nil, nil

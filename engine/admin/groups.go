@@ -3,6 +3,7 @@ package admin
 import (
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -13,11 +14,11 @@ type groupView struct {
 }
 
 func (s *Server) viewGroup(g router.Group) groupView {
-	return groupView{GID: g.GID, Enabled: g.Enabled, Users: len(s.b.Accounts().Users(g.GID))}
+	return groupView{GID: g.GID, Enabled: g.Enabled, Users: len(s.m.Accounts().Users(g.GID))}
 }
 
 func (s *Server) group(gid string) (router.Group, error) {
-	g, ok := s.b.Accounts().Group(gid)
+	g, ok := s.m.Accounts().Group(gid)
 	if !ok {
 		return g, notFound("unknown group " + gid)
 	}
@@ -26,7 +27,7 @@ func (s *Server) group(gid string) (router.Group, error) {
 
 func (s *Server) listGroups(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	out := []groupView{}
-	for _, g := range s.b.Accounts().Groups() {
+	for _, g := range s.m.Accounts().Groups() {
 		out = append(out, s.viewGroup(g))
 	}
 	return fasthttp.StatusOK, map[string]any{"groups": out, "total": len(out)}, nil
@@ -62,35 +63,30 @@ func (s *Server) createGroup(ctx *fasthttp.RequestCtx, _ []string) (int, any, er
 			return 0, nil, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	acc := s.b.Accounts()
-	if err := acc.AddGroup(gid); err != nil {
-		return 0, nil, err
-	}
-	if !enabled {
-		if err := acc.DisableGroup(gid); err != nil {
-			return 0, nil, err
+	err = s.m.Do(func(tx *manage.Tx) error {
+		if err := tx.AddGroup(gid); err != nil {
+			return err
 		}
-	}
-	if err := s.save(); err != nil {
-		_ = acc.RemoveGroup(gid)
+		if !enabled {
+			return tx.SetGroupEnabled(gid, false)
+		}
+		return nil
+	})
+	if err != nil {
 		return 0, nil, err
 	}
-	g, _ := acc.Group(gid)
+	g, _ := s.m.Accounts().Group(gid)
 	return fasthttp.StatusCreated, s.viewGroup(g), nil
 }
 
 func (s *Server) deleteGroup(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.group(a[0]); err != nil {
-		return 0, nil, err
-	}
-	if err := s.b.Accounts().RemoveGroup(a[0]); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.group(a[0]); err != nil {
+			return err
+		}
+		return tx.RemoveGroup(a[0])
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusNoContent, nil, nil
@@ -105,24 +101,15 @@ func (s *Server) disableGroup(_ *fasthttp.RequestCtx, a []string) (int, any, err
 }
 
 func (s *Server) toggleGroup(gid string, on bool) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.group(gid); err != nil {
-		return 0, nil, err
-	}
-	acc := s.b.Accounts()
-	var err error
-	if on {
-		err = acc.EnableGroup(gid)
-	} else {
-		err = acc.DisableGroup(gid)
-	}
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.group(gid); err != nil {
+			return err
+		}
+		return tx.SetGroupEnabled(gid, on)
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	g, _ := acc.Group(gid)
+	g, _ := s.m.Accounts().Group(gid)
 	return fasthttp.StatusOK, s.viewGroup(g), nil
 }

@@ -60,7 +60,7 @@ func TestChangesSurviveRestart(t *testing.T) {
 	if r.body["service"] != "started" {
 		t.Fatalf("a started connector came back %v", r.body["service"])
 	}
-	if _, ok := e.g.Filters().Get("gone"); ok {
+	if _, ok := e.m().Filters().Get("gone"); ok {
 		t.Fatal("a removed filter came back")
 	}
 }

@@ -44,9 +44,7 @@ func (s *Server) persist(ctx *fasthttp.RequestCtx, _ []string) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.b.Persist(p); err != nil {
+	if err := s.m.Persist(p); err != nil {
 		return 0, nil, profileError(err)
 	}
 	return fasthttp.StatusOK, map[string]any{"profile": p, "persisted": true}, nil
@@ -57,9 +55,7 @@ func (s *Server) load(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.b.Load(p); err != nil {
+	if err := s.m.Load(p); err != nil {
 		return 0, nil, profileError(err)
 	}
 	s.syncPrivacy()

@@ -8,26 +8,9 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 )
-
-// routeTable is MTTable or MOTable.
-type routeTable interface {
-	Add(route *router.Route, known router.KnownConnector) error
-	Get(order int) (*router.Route, bool)
-	Remove(order int) error
-	Flush()
-	Routes() []*router.Route
-}
-
-// interceptorTable is MTInterceptorTable or MOInterceptorTable.
-type interceptorTable interface {
-	Add(ic *router.Interceptor) error
-	Get(order int) (*router.Interceptor, bool)
-	Remove(order int) error
-	Flush()
-	Interceptors() []*router.Interceptor
-}
 
 func filterIDs(fs []router.Filter) []string {
 	out := make([]string, len(fs))
@@ -68,10 +51,23 @@ func orderedBody(body []byte, pathOrder *int, lists ...string) (map[string]strin
 	return p, nil
 }
 
-// routeAPI serves /admin/mtroutes or /admin/moroutes.
-type routeAPI struct {
-	s *Server
-	d router.Direction
+// tableAPI serves one direction's routes (/admin/mtroutes …) or
+// interceptors (/admin/mointerceptors …): ordered tables with the same
+// endpoints.
+type tableAPI struct {
+	s     *Server
+	d     router.Direction
+	noun  string   // route, interceptor
+	lists []string // body keys that take lists
+	// views are the table's objects as the API shows them.
+	views func() []any
+	// view is the object at order.
+	view func(order int) (any, bool)
+	// build makes the object a body describes: its order, and the change
+	// that puts it in the table.
+	build    func(p map[string]string) (int, func(tx *manage.Tx) error, error)
+	removeAt func(tx *manage.Tx, order int) error
+	flushTx  func(tx *manage.Tx) int
 }
 
 type routeView struct {
@@ -83,130 +79,41 @@ type routeView struct {
 	Description string      `json:"description"`
 }
 
-func (r *routeAPI) table() routeTable {
-	if r.d == router.MT {
-		return r.s.b.MTTable()
-	}
-	return r.s.b.MOTable()
-}
-
-func (r *routeAPI) view(rt *router.Route) routeView {
-	v := routeView{Order: rt.Order, Type: rt.Type.String(), Connectors: rt.ConnectorLabels(),
-		Filters: filterIDs(rt.Filters), Description: rt.Show()}
-	if r.d == router.MT {
-		v.Rate = json.Number(rt.Rate.Decimal())
-	}
-	return v
-}
-
-func (r *routeAPI) list(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	out := []routeView{}
-	for _, rt := range r.table().Routes() {
-		out = append(out, r.view(rt))
-	}
-	return fasthttp.StatusOK, map[string]any{"routes": out, "total": len(out)}, nil
-}
-
-func (r *routeAPI) get(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	order, err := parseOrder(a[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	rt, ok := r.table().Get(order)
-	if !ok {
-		return 0, nil, notFound(fmt.Sprintf("no %s route at order %d", r.d, order))
-	}
-	return fasthttp.StatusOK, r.view(rt), nil
-}
-
-func (r *routeAPI) create(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	return r.add(ctx.PostBody(), nil)
-}
-
-// put adds or replaces the route at the path's order.
-func (r *routeAPI) put(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
-	order, err := parseOrder(a[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.add(ctx.PostBody(), &order)
-}
-
-func (r *routeAPI) add(body []byte, pathOrder *int) (int, any, error) {
-	p, err := orderedBody(body, pathOrder, "filters", "connectors")
-	if err != nil {
-		return 0, nil, err
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rt, err := router.BuildRoute(r.d, p, s.b.Filters())
-	if err != nil {
-		return 0, nil, err
-	}
-	t := r.table()
-	old, exists := t.Get(rt.Order)
-	if exists && pathOrder == nil {
-		return 0, nil, conflict("order", fmt.Sprintf("a %s route has order %d already (PUT replaces it)", r.d, rt.Order))
-	}
-	if err := t.Add(rt, s.b.Known); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		if exists {
-			_ = t.Add(old, nil)
-		} else {
-			_ = t.Remove(rt.Order)
+// routeAPI serves direction d's routes.
+func routeAPI(s *Server, d router.Direction) *tableAPI {
+	view := func(rt *router.Route) any {
+		v := routeView{Order: rt.Order, Type: rt.Type.String(), Connectors: rt.ConnectorLabels(),
+			Filters: filterIDs(rt.Filters), Description: rt.Show()}
+		if d == router.MT {
+			v.Rate = json.Number(rt.Rate.String())
 		}
-		return 0, nil, err
+		return v
 	}
-	status := fasthttp.StatusCreated
-	if exists {
-		status = fasthttp.StatusOK
+	return &tableAPI{s: s, d: d, noun: "route", lists: []string{"filters", "connectors"},
+		views: func() []any {
+			out := []any{}
+			for _, rt := range s.m.Routes(d) {
+				out = append(out, view(rt))
+			}
+			return out
+		},
+		view: func(order int) (any, bool) {
+			rt, ok := s.m.Route(d, order)
+			if !ok {
+				return nil, false
+			}
+			return view(rt), true
+		},
+		build: func(p map[string]string) (int, func(tx *manage.Tx) error, error) {
+			rt, err := router.BuildRoute(d, p, s.m.Filters())
+			if err != nil {
+				return 0, nil, err
+			}
+			return rt.Order, func(tx *manage.Tx) error { return tx.PutRoute(d, rt) }, nil
+		},
+		removeAt: func(tx *manage.Tx, order int) error { return tx.RemoveRoute(d, order) },
+		flushTx:  func(tx *manage.Tx) int { return tx.FlushRoutes(d) },
 	}
-	added, _ := t.Get(rt.Order)
-	return status, r.view(added), nil
-}
-
-func (r *routeAPI) remove(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	order, err := parseOrder(a[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := r.table()
-	if _, ok := t.Get(order); !ok {
-		return 0, nil, notFound(fmt.Sprintf("no %s route at order %d", r.d, order))
-	}
-	if err := t.Remove(order); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	return fasthttp.StatusNoContent, nil, nil
-}
-
-// flush removes every route of the table (mtrouter -f).
-func (r *routeAPI) flush(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := r.table()
-	n := len(t.Routes())
-	t.Flush()
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	return fasthttp.StatusOK, map[string]any{"flushed": n}, nil
-}
-
-// interceptorAPI serves /admin/mtinterceptors or /admin/mointerceptors.
-type interceptorAPI struct {
-	s *Server
-	d router.Direction
 }
 
 type interceptorView struct {
@@ -217,115 +124,123 @@ type interceptorView struct {
 	Description string   `json:"description"`
 }
 
-func (r *interceptorAPI) table() interceptorTable {
-	if r.d == router.MT {
-		return r.s.b.MTInterceptors()
-	}
-	return r.s.b.MOInterceptors()
-}
-
-func viewInterceptor(ic *router.Interceptor) interceptorView {
+func viewInterceptor(ic *router.Interceptor) any {
 	return interceptorView{Order: ic.Order, Type: ic.Type.String(), Filters: filterIDs(ic.Filters),
 		Script: ic.Source(), Description: ic.Show()}
 }
 
-func (r *interceptorAPI) list(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	out := []interceptorView{}
-	for _, ic := range r.table().Interceptors() {
-		out = append(out, viewInterceptor(ic))
+// interceptorAPI serves direction d's interceptors.
+func interceptorAPI(s *Server, d router.Direction) *tableAPI {
+	return &tableAPI{s: s, d: d, noun: "interceptor", lists: []string{"filters"},
+		views: func() []any {
+			out := []any{}
+			for _, ic := range s.m.Interceptors(d) {
+				out = append(out, viewInterceptor(ic))
+			}
+			return out
+		},
+		view: func(order int) (any, bool) {
+			ic, ok := s.m.Interceptor(d, order)
+			if !ok {
+				return nil, false
+			}
+			return viewInterceptor(ic), true
+		},
+		build: func(p map[string]string) (int, func(tx *manage.Tx) error, error) {
+			ic, err := router.BuildInterceptor(d, p, s.m.Filters())
+			if err != nil {
+				return 0, nil, err
+			}
+			return ic.Order, func(tx *manage.Tx) error { return tx.PutInterceptor(d, ic) }, nil
+		},
+		removeAt: func(tx *manage.Tx, order int) error { return tx.RemoveInterceptor(d, order) },
+		flushTx:  func(tx *manage.Tx) int { return tx.FlushInterceptors(d) },
 	}
-	return fasthttp.StatusOK, map[string]any{"interceptors": out, "total": len(out)}, nil
 }
 
-func (r *interceptorAPI) get(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
+func (t *tableAPI) notFound(order int) error {
+	return notFound(fmt.Sprintf("no %s %s at order %d", t.d, t.noun, order))
+}
+
+func (t *tableAPI) list(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
+	out := t.views()
+	return fasthttp.StatusOK, map[string]any{t.noun + "s": out, "total": len(out)}, nil
+}
+
+func (t *tableAPI) get(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
 	order, err := parseOrder(a[0])
 	if err != nil {
 		return 0, nil, err
 	}
-	ic, ok := r.table().Get(order)
+	v, ok := t.view(order)
 	if !ok {
-		return 0, nil, notFound(fmt.Sprintf("no %s interceptor at order %d", r.d, order))
+		return 0, nil, t.notFound(order)
 	}
-	return fasthttp.StatusOK, viewInterceptor(ic), nil
+	return fasthttp.StatusOK, v, nil
 }
 
-func (r *interceptorAPI) create(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	return r.add(ctx.PostBody(), nil)
+func (t *tableAPI) create(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
+	return t.add(ctx.PostBody(), nil)
 }
 
-func (r *interceptorAPI) put(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
+// put adds or replaces the object at the path's order.
+func (t *tableAPI) put(ctx *fasthttp.RequestCtx, a []string) (int, any, error) {
 	order, err := parseOrder(a[0])
 	if err != nil {
 		return 0, nil, err
 	}
-	return r.add(ctx.PostBody(), &order)
+	return t.add(ctx.PostBody(), &order)
 }
 
-func (r *interceptorAPI) add(body []byte, pathOrder *int) (int, any, error) {
-	p, err := orderedBody(body, pathOrder, "filters")
+func (t *tableAPI) add(body []byte, pathOrder *int) (int, any, error) {
+	p, err := orderedBody(body, pathOrder, t.lists...)
 	if err != nil {
-		return 0, nil, err
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ic, err := router.BuildInterceptor(r.d, p, s.b.Filters())
-	if err != nil {
-		return 0, nil, err
-	}
-	t := r.table()
-	old, exists := t.Get(ic.Order)
-	if exists && pathOrder == nil {
-		return 0, nil, conflict("order", fmt.Sprintf("a %s interceptor has order %d already (PUT replaces it)", r.d, ic.Order))
-	}
-	if err := t.Add(ic); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		if exists {
-			_ = t.Add(old)
-		} else {
-			_ = t.Remove(ic.Order)
-		}
 		return 0, nil, err
 	}
 	status := fasthttp.StatusCreated
-	if exists {
-		status = fasthttp.StatusOK
+	var order int
+	err = t.s.m.Do(func(tx *manage.Tx) error {
+		var put func(tx *manage.Tx) error
+		var err error
+		if order, put, err = t.build(p); err != nil {
+			return err
+		}
+		if _, exists := t.view(order); exists {
+			if pathOrder == nil {
+				return conflict("order", fmt.Sprintf("a %s %s has order %d already (PUT replaces it)", t.d, t.noun, order))
+			}
+			status = fasthttp.StatusOK
+		}
+		return put(tx)
+	})
+	if err != nil {
+		return 0, nil, err
 	}
-	added, _ := t.Get(ic.Order)
-	return status, viewInterceptor(added), nil
+	v, _ := t.view(order)
+	return status, v, nil
 }
 
-func (r *interceptorAPI) remove(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
+func (t *tableAPI) remove(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
 	order, err := parseOrder(a[0])
 	if err != nil {
 		return 0, nil, err
 	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := r.table()
-	if _, ok := t.Get(order); !ok {
-		return 0, nil, notFound(fmt.Sprintf("no %s interceptor at order %d", r.d, order))
-	}
-	if err := t.Remove(order); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
+	err = t.s.m.Do(func(tx *manage.Tx) error {
+		if _, ok := t.view(order); !ok {
+			return t.notFound(order)
+		}
+		return t.removeAt(tx, order)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusNoContent, nil, nil
 }
 
-func (r *interceptorAPI) flush(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := r.table()
-	n := len(t.Interceptors())
-	t.Flush()
-	if err := s.save(); err != nil {
+// flush removes every object of the table (mtrouter -f).
+func (t *tableAPI) flush(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
+	n := 0
+	if err := t.s.m.Do(func(tx *manage.Tx) error { n = t.flushTx(tx); return nil }); err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusOK, map[string]any{"flushed": n}, nil

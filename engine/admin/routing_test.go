@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gwd-project/gwd/router"
 	starscript "github.com/gwd-project/gwd/router/script"
 )
 
@@ -41,7 +42,7 @@ func TestFilters(t *testing.T) {
 		e.refused(http.StatusBadRequest, c.field, "POST", "/admin/filters", c.body)
 	}
 	e.refused(http.StatusConflict, "fid", "POST", "/admin/filters", map[string]any{"type": "TransparentFilter", "fid": "TF"})
-	if n := e.g.Filters().Len(); n != 5 {
+	if n := e.m().Filters().Len(); n != 5 {
 		t.Fatalf("%d filters after refusals, want 5", n)
 	}
 	r = e.must(http.StatusOK, "GET", "/admin/filters", nil)
@@ -58,7 +59,7 @@ func TestFilters(t *testing.T) {
 	e.must(http.StatusCreated, "POST", "/admin/httpconnectors", map[string]any{"cid": "http1", "url": "http://127.0.0.1:1/mo", "method": "POST"})
 	e.must(http.StatusCreated, "POST", "/admin/moroutes", map[string]any{"type": "StaticMORoute", "order": 10, "filters": []string{"TF"}, "connector": "http(http1)"})
 	e.refused(http.StatusConflict, "fid", "DELETE", "/admin/filters/TF", nil)
-	if _, ok := e.g.Filters().Get("TF"); !ok {
+	if _, ok := e.m().Filters().Get("TF"); !ok {
 		t.Fatal("a refused delete removed the filter")
 	}
 	e.must(http.StatusNoContent, "DELETE", "/admin/filters/To85111", nil)
@@ -112,7 +113,7 @@ func TestMTRoutes(t *testing.T) {
 	}
 	e.refused(http.StatusConflict, "order", "POST", "/admin/mtroutes", map[string]any{"type": "StaticMTRoute", "order": 10,
 		"filters": "TF", "connector": "smppc(smsc1)", "rate": 0})
-	if rt, _ := e.g.MTTable().Get(10); rt.Connectors[0] != "smsc2" || e.g.MTTable().Len() != 3 {
+	if rt, _ := e.m().Route(router.MT, 10); rt.Connectors[0] != "smsc2" || len(e.m().Routes(router.MT)) != 3 {
 		t.Fatal("refused adds changed the MT table")
 	}
 
@@ -141,7 +142,7 @@ func TestMTRoutes(t *testing.T) {
 	e.must(http.StatusNoContent, "DELETE", "/admin/connectors/smsc2", nil)
 
 	r = e.must(http.StatusOK, "POST", "/admin/mtroutes/flush", nil)
-	if r.body["flushed"] != 3.0 || e.g.MTTable().Len() != 0 {
+	if r.body["flushed"] != 3.0 || len(e.m().Routes(router.MT)) != 0 {
 		t.Fatalf("flush = %s", r.raw)
 	}
 	e.must(http.StatusMethodNotAllowed, "GET", "/admin/mtroutes/flush", nil)
@@ -158,7 +159,7 @@ func TestMORoutes(t *testing.T) {
 	e.refused(http.StatusBadRequest, "rate", "POST", "/admin/moroutes", map[string]any{"type": "StaticMORoute", "order": 5, "filters": "TF", "connector": "http(http1)", "rate": 0})
 	e.refused(http.StatusBadRequest, "connector", "POST", "/admin/moroutes", map[string]any{"type": "StaticMORoute", "order": 5, "filters": "TF", "connector": "http(nope)"})
 	e.refused(http.StatusBadRequest, "connector", "POST", "/admin/moroutes", map[string]any{"type": "StaticMORoute", "order": 5, "filters": "TF", "connector": "smpps(nouser)"})
-	if e.g.MOTable().Len() != 2 {
+	if len(e.m().Routes(router.MO)) != 2 {
 		t.Fatal("refused adds changed the MO table")
 	}
 	e.refused(http.StatusConflict, "cid", "DELETE", "/admin/httpconnectors/http1", nil)
@@ -206,7 +207,7 @@ func TestInterceptors(t *testing.T) {
 	}
 	e.refused(http.StatusConflict, "order", "POST", "/admin/mtinterceptors", map[string]any{"type": "DefaultInterceptor", "script": script})
 	e.must(http.StatusOK, "PUT", "/admin/mtinterceptors/0", map[string]any{"type": "DefaultInterceptor", "script": "routable.addTag(11)\n"})
-	if ic, _ := e.g.MTInterceptors().Get(0); ic.Source() != "routable.addTag(11)\n" {
+	if ic, _ := e.m().Interceptor(router.MT, 0); ic.Source() != "routable.addTag(11)\n" {
 		t.Fatalf("PUT did not replace: %q", ic.Source())
 	}
 	r = e.must(http.StatusOK, "GET", "/admin/mointerceptors", nil)
@@ -217,7 +218,7 @@ func TestInterceptors(t *testing.T) {
 	e.must(http.StatusNoContent, "DELETE", "/admin/mointerceptors/10", nil)
 	e.refused(http.StatusNotFound, "", "GET", "/admin/mointerceptors/10", nil)
 	r = e.must(http.StatusOK, "POST", "/admin/mtinterceptors/flush", nil)
-	if r.body["flushed"] != 1.0 || e.g.MTInterceptors().Len() != 0 {
+	if r.body["flushed"] != 1.0 || len(e.m().Interceptors(router.MT)) != 0 {
 		t.Fatalf("flush = %s", r.raw)
 	}
 }

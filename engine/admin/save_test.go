@@ -1,32 +1,17 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
-
-	"github.com/gwd-project/gwd/engine/gateway"
 )
-
-// failingSave is a gateway whose store refuses to save.
-type failingSave struct{ *gateway.Gateway }
-
-func (failingSave) Save() error { return errors.New("disk full") }
 
 func TestChangeNotSavedIsUndoneAndReported(t *testing.T) {
 	e := newEnv(t)
 	e.must(http.StatusCreated, "POST", "/admin/groups", map[string]any{"gid": "g1"})
-	srv := New(failingSave{e.g}, Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	e.base = "http://" + ln.Addr().String()
+	e.store.Fail(true)
+	srv := e.srv
 
 	r := e.must(http.StatusInternalServerError, "POST", "/admin/groups", map[string]any{"gid": "g2"})
 	if r.body["error"] == nil {
@@ -40,7 +25,7 @@ func TestChangeNotSavedIsUndoneAndReported(t *testing.T) {
 		t.Fatal("an unsaved user stayed")
 	}
 	e.must(http.StatusInternalServerError, "POST", "/admin/filters", map[string]any{"type": "TransparentFilter", "fid": "TF"})
-	if e.g.Filters().Len() != 0 {
+	if e.m().Filters().Len() != 0 {
 		t.Fatal("an unsaved filter stayed")
 	}
 	if srv.Stats.SaveErrors.Load() != 3 {

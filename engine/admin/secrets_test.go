@@ -1,13 +1,11 @@
 package admin
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	panics "github.com/gwd-project/gwd/engine/recovery"
-	"github.com/gwd-project/gwd/engine/smppc"
 )
 
 // TestConnectorPasswordWriteOnly: an SMPP connector's password is set with
@@ -69,33 +67,28 @@ func TestHTTPConnectorURLCredentialsHidden(t *testing.T) {
 	}
 }
 
-// panicky is a Backend whose Connectors panics (the test hook).
-type panicky struct{ Backend }
-
-func (panicky) Connectors() []*smppc.Connector { panic("injected fault") }
-
 // TestHandlerPanicAnswers500: a panic in a request answers it 500 in the
 // API's JSON form and closes that connection; the API goes on serving,
 // and gwd_panics_total{where="admin"} counts it.
 func TestHandlerPanicAnswers500(t *testing.T) {
 	e := newEnv(t)
-	srv := New(panicky{e.g}, Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	e2 := &env{t: t, client: e.client, base: "http://" + ln.Addr().String()}
+	// The change's write panics (the test hook): the change is undone and
+	// the manager's lock released on the way out.
+	e.store.Panic(true)
 	before := panics.Counter("admin").Get()
-	r := e2.call("GET", "/admin/connectors", nil)
+	r := e.call("POST", "/admin/groups", map[string]any{"gid": "g1"})
 	if r.status != http.StatusInternalServerError || r.body["error"] != "internal error" {
 		t.Errorf("panicking request: %d %s", r.status, r.raw)
 	}
 	if n := panics.Counter("admin").Get() - before; n != 1 {
 		t.Errorf("gwd_panics_total{where=admin} +%d, want 1", n)
 	}
-	if r := e2.call("GET", "/admin/users", nil); r.status != http.StatusOK {
+	if r := e.call("GET", "/admin/users", nil); r.status != http.StatusOK {
 		t.Errorf("after the panic: %d %s", r.status, r.raw)
 	}
+	e.store.Panic(false)
+	if r := e.call("GET", "/admin/groups", nil); r.body["total"] != 0.0 {
+		t.Errorf("the change that panicked was not undone: %s", r.raw)
+	}
+	e.must(http.StatusCreated, "POST", "/admin/groups", map[string]any{"gid": "g1"})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/authguard"
-	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/manage"
 	panics "github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
@@ -78,20 +78,20 @@ type Stats struct {
 type Server struct {
 	Stats Stats
 
-	b    Backend
+	m    *manage.Manager
+	d    Deps
 	opts Options
 	log  *slog.Logger
 	srv  *fasthttp.Server
 	eps  []endpoint
-	mu   sync.Mutex // serialises changes
 	once sync.Once
 }
 
-// New makes the admin API in front of b. It tells opts.Logs which of b's
-// connectors ask for privacy.
-func New(b Backend, opts Options) *Server {
+// New makes the admin API on the configuration m changes (the one
+// writer) and d. It tells opts.Logs which connectors ask for privacy.
+func New(m *manage.Manager, d Deps, opts Options) *Server {
 	opts.defaults()
-	s := &Server{b: b, opts: opts, log: opts.Logger}
+	s := &Server{m: m, d: d, opts: opts, log: opts.Logger}
 	s.eps = s.endpoints()
 	s.srv = &fasthttp.Server{
 		Handler: panics.FastHTTPAnswer("admin", s.log, s.serve, func(ctx *fasthttp.RequestCtx) {
@@ -137,7 +137,7 @@ func (s *Server) syncPrivacy() {
 	if s.opts.Logs == nil {
 		return
 	}
-	for _, c := range s.b.Connectors() {
+	for _, c := range s.m.Connectors() {
 		s.opts.Logs.SetPrivacy(c.CID(), c.Config().LogPrivacy)
 	}
 }
@@ -170,27 +170,30 @@ func conflict(field, msg string) *apiError {
 // balance") into its place in the JSON body.
 func jsonField(f string) string { return strings.Join(strings.Fields(f), ".") }
 
-// toAPIError maps an error of the backend to an answer.
+// toAPIError maps an error of a change to an answer.
 func toAPIError(err error) *apiError {
 	var ae *apiError
 	var fe *router.FieldError
 	var re *router.RoutingConfigError
 	var tfe *tlsconf.FileError
+	var se *manage.SaveError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &se):
+		return &apiError{status: fasthttp.StatusInternalServerError, msg: "save configuration: " + se.Err.Error()}
 	case errors.As(err, &fe):
 		return badField(jsonField(fe.Field), fe.Msg)
 	case errors.As(err, &re):
 		return badField(jsonField(re.Field), re.Msg)
 	case errors.Is(err, router.ErrUnknownUser), errors.Is(err, router.ErrUnknownGroup),
-		errors.Is(err, gateway.ErrUnknownConnector), errors.Is(err, wal.ErrNotFound):
+		errors.Is(err, manage.ErrUnknownConnector), errors.Is(err, wal.ErrNotFound):
 		return &apiError{status: fasthttp.StatusNotFound, msg: err.Error()}
 	case errors.Is(err, router.ErrUserExists):
 		return conflict("uid", err.Error())
 	case errors.Is(err, router.ErrGroupExists), errors.Is(err, router.ErrGroupNotEmpty):
 		return conflict("gid", err.Error())
-	case errors.Is(err, gateway.ErrConnectorExists):
+	case errors.Is(err, manage.ErrConnectorExists):
 		return conflict("cid", err.Error())
 	case errors.Is(err, wal.ErrInvalidName):
 		return badField("", err.Error())
@@ -238,6 +241,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	}
 	status, body, err := h(ctx, args)
 	if err != nil {
+		if se := (*manage.SaveError)(nil); errors.As(err, &se) {
+			s.Stats.SaveErrors.Add(1)
+		}
 		ae := toAPIError(err)
 		if ae.status == fasthttp.StatusInternalServerError {
 			s.log.Error("admin: request failed", "method", string(ctx.Method()), "path", string(ctx.Path()), "err", err)
@@ -272,13 +278,4 @@ func writeError(ctx *fasthttp.RequestCtx, e *apiError) {
 	ctx.SetStatusCode(e.status)
 	ctx.SetContentType("application/json")
 	ctx.SetBody(append(b, '\n'))
-}
-
-// save makes an accepted change durable.
-func (s *Server) save() error {
-	if err := s.b.Save(); err != nil {
-		s.Stats.SaveErrors.Add(1)
-		return fmt.Errorf("save configuration: %w", err)
-	}
-	return nil
 }

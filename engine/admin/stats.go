@@ -65,7 +65,7 @@ func connectorStats(c *smppc.Connector) map[string]any {
 }
 
 func (s *Server) smppsStats() map[string]any {
-	st := &s.b.SMPPServer().Stats
+	st := s.d.SMPP.Counters()
 	return map[string]any{
 		"connect_count":            st.ConnectCount.Load(),
 		"disconnect_count":         st.DisconnectCount.Load(),
@@ -89,17 +89,17 @@ func (s *Server) smppsStats() map[string]any {
 		"interceptor_error_count":  st.InterceptorErrorCount.Load(),
 		"query_sm_count":           st.QuerySMCount.Load(),
 		"created_at":               at(st.Created.Load()),
-		"last_received_pdu_at":     atTime(s.b.SMPPServer().LastReceived("")),
+		"last_received_pdu_at":     atTime(s.d.SMPP.LastReceived("")),
 	}
 }
 
 func (s *Server) userStats(uid string) (map[string]any, error) {
-	c, err := s.b.Counters(uid)
+	c, err := s.m.Counters(uid)
 	if err != nil {
 		return nil, err
 	}
 	balance, sms := countersView(c)
-	srv := s.b.SMPPServer()
+	srv := s.d.SMPP
 	return map[string]any{
 		"uid":                     uid,
 		"bound_connections_count": srv.Binds(uid),
@@ -112,7 +112,7 @@ func (s *Server) userStats(uid string) (map[string]any, error) {
 
 func (s *Server) statsUsers(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	out := []map[string]any{}
-	for _, u := range s.b.Accounts().Users("") {
+	for _, u := range s.m.Accounts().Users("") {
 		st, err := s.userStats(u.UID)
 		if err != nil {
 			return 0, nil, err
@@ -132,7 +132,7 @@ func (s *Server) statsUser(_ *fasthttp.RequestCtx, a []string) (int, any, error)
 
 func (s *Server) statsConnectors(_ *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	out := []map[string]any{}
-	for _, c := range s.b.Connectors() {
+	for _, c := range s.m.Connectors() {
 		out = append(out, connectorStats(c))
 	}
 	return fasthttp.StatusOK, map[string]any{"connectors": out, "total": len(out)}, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 )
@@ -59,15 +60,15 @@ func countersView(c ledger.Counters) (balance, sms any) {
 
 // viewUser shows u with the ledger's balance and sms_count.
 func (s *Server) viewUser(u *router.User) (*userView, error) {
-	c, err := s.b.Counters(u.UID)
+	c, err := s.m.Counters(u.UID)
 	if err != nil {
-		return nil, fmt.Errorf("counters of %s: %w", u.UID, err)
+		return nil, err
 	}
-	g, _ := s.b.Accounts().Group(u.GID)
+	g, _ := s.m.Accounts().Group(u.GID)
 	v := &userView{UID: u.UID, GID: u.GID, Username: u.Username, Enabled: u.Enabled, GroupEnabled: g.Enabled,
 		MT:               map[string]map[string]any{},
 		SMPPS:            map[string]map[string]any{},
-		BoundConnections: s.b.SMPPServer().Binds(u.UID)}
+		BoundConnections: s.d.SMPP.Binds(u.UID)}
 	for _, line := range u.ShowLines() {
 		parts := strings.SplitN(line, " ", 4)
 		if len(parts) != 4 {
@@ -195,7 +196,7 @@ func (sp *userSpec) draft() (*router.User, error) {
 }
 
 func (s *Server) user(uid string) (*router.User, error) {
-	u := s.b.Accounts().User(uid)
+	u := s.m.Accounts().User(uid)
 	if u == nil {
 		return nil, notFound("unknown user " + uid)
 	}
@@ -205,12 +206,12 @@ func (s *Server) user(uid string) (*router.User, error) {
 func (s *Server) listUsers(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	gid := string(ctx.QueryArgs().Peek("gid"))
 	if gid != "" {
-		if _, ok := s.b.Accounts().Group(gid); !ok {
+		if _, ok := s.m.Accounts().Group(gid); !ok {
 			return 0, nil, notFound("unknown group " + gid)
 		}
 	}
 	out := []*userView{}
-	for _, u := range s.b.Accounts().Users(gid) {
+	for _, u := range s.m.Accounts().Users(gid) {
 		v, err := s.viewUser(u)
 		if err != nil {
 			return 0, nil, err
@@ -229,38 +230,49 @@ func (s *Server) getUser(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
 	return fasthttp.StatusOK, v, err
 }
 
+// changeUser makes a change to user uid (which must exist) and answers
+// the user as it then is.
+func (s *Server) changeUser(uid string, fn func(tx *manage.Tx) error) (int, any, error) {
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.user(uid); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := s.viewUser(s.m.Accounts().User(uid))
+	return fasthttp.StatusOK, v, err
+}
+
 func (s *Server) createUser(ctx *fasthttp.RequestCtx, _ []string) (int, any, error) {
 	sp, err := parseUser(ctx.PostBody())
 	if err != nil {
 		return 0, nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	acc := s.b.Accounts()
-	if sp.has["uid"] && acc.User(sp.uid) != nil {
-		return 0, nil, conflict("uid", "user "+sp.uid+" already exists")
-	}
-	if sp.has["username"] && acc.UserByUsername(sp.username) != nil {
-		return 0, nil, conflict("username", "username "+sp.username+" is already used")
-	}
-	u, err := sp.draft()
+	var uid string
+	err = s.m.Do(func(tx *manage.Tx) error {
+		acc := s.m.Accounts()
+		if sp.has["uid"] && acc.User(sp.uid) != nil {
+			return conflict("uid", "user "+sp.uid+" already exists")
+		}
+		if sp.has["username"] && acc.UserByUsername(sp.username) != nil {
+			return conflict("username", "username "+sp.username+" is already used")
+		}
+		u, err := sp.draft()
+		if err != nil {
+			return err
+		}
+		uid = u.UID
+		// The ledger starts from what the body set (unlimited by
+		// default), replacing whatever a removed user of that uid left.
+		return tx.AddUser(u)
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := acc.AddUser(u); err != nil {
-		return 0, nil, err
-	}
-	// The ledger starts from what the body set (unlimited by default),
-	// replacing whatever a removed user of that uid left.
-	if err := s.b.SetCounters(u.UID, u.Counters()); err != nil {
-		_ = acc.RemoveUser(u.UID)
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		_ = acc.RemoveUser(u.UID)
-		return 0, nil, err
-	}
-	v, err := s.viewUser(acc.User(u.UID))
+	v, err := s.viewUser(s.m.Accounts().User(uid))
 	return fasthttp.StatusCreated, v, err
 }
 
@@ -268,12 +280,6 @@ func (s *Server) updateUser(ctx *fasthttp.RequestCtx, a []string) (int, any, err
 	uid := a[0]
 	sp, err := parseUser(ctx.PostBody())
 	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	acc := s.b.Accounts()
-	if _, err := s.user(uid); err != nil {
 		return 0, nil, err
 	}
 	var changes []router.Change
@@ -287,111 +293,46 @@ func (s *Server) updateUser(ctx *fasthttp.RequestCtx, a []string) (int, any, err
 	for _, c := range sp.creds {
 		changes = append(changes, router.Change{Key: c.cred, Arg: c.section + " " + c.key + " " + c.value})
 	}
-	quota, rest, err := router.SplitQuota(changes)
-	if err != nil {
-		return 0, nil, err
-	}
-	if !quota.Empty() {
-		// Checked against the ledger's value first, so that a refusal
-		// (below zero) changes nothing else.
-		c, err := s.b.Counters(uid)
-		if err != nil {
-			return 0, nil, fmt.Errorf("counters of %s: %w", uid, err)
-		}
-		if _, err := quota.Apply(c); err != nil {
-			return 0, nil, err
-		}
-	}
-	if len(rest) > 0 {
-		if err := acc.UpdateUser(uid, rest...); err != nil {
-			return 0, nil, err
-		}
-	}
-	if !quota.Empty() {
+	return s.changeUser(uid, func(tx *manage.Tx) error {
 		// +N / -N apply to the ledger's value under its lock: a charge
 		// made meanwhile is not lost.
-		if _, _, err := s.b.ApplyQuota(uid, quota); err != nil {
-			return 0, nil, err
+		if err := tx.UpdateUser(uid, changes...); err != nil {
+			return err
 		}
-	}
-	if sp.enabled != nil {
-		if err := s.setUserEnabled(uid, *sp.enabled); err != nil {
-			return 0, nil, err
+		if sp.enabled != nil {
+			return tx.SetUserEnabled(uid, *sp.enabled)
 		}
-	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	v, err := s.viewUser(acc.User(uid))
-	return fasthttp.StatusOK, v, err
-}
-
-func (s *Server) setUserEnabled(uid string, on bool) error {
-	if on {
-		return s.b.Accounts().EnableUser(uid)
-	}
-	return s.b.Accounts().DisableUser(uid)
-}
-
-// moRoutesTo names the MO routes whose targets include target.
-func (s *Server) moRoutesTo(target string) []string {
-	var used []string
-	for _, rt := range s.b.MOTable().Routes() {
-		for _, c := range rt.Connectors {
-			if c == target {
-				used = append(used, fmt.Sprintf("MO route %d", rt.Order))
-				break
-			}
-		}
-	}
-	return used
+		return nil
+	})
 }
 
 func (s *Server) deleteUser(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
 	uid := a[0]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.user(uid); err != nil {
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.user(uid); err != nil {
+			return err
+		}
+		if used := s.m.RoutesTo(router.MO, router.ConnectorSMPPServer+"("+uid+")"); len(used) > 0 {
+			return conflict("uid", "user "+uid+" is the target of "+strings.Join(used, ", "))
+		}
+		if err := tx.RemoveUser(uid); err != nil {
+			return err
+		}
+		return tx.SetCounters(uid, ledger.Counters{})
+	})
+	if err != nil {
 		return 0, nil, err
 	}
-	if used := s.moRoutesTo(router.ConnectorSMPPServer + "(" + uid + ")"); len(used) > 0 {
-		return 0, nil, conflict("uid", "user "+uid+" is the target of "+strings.Join(used, ", "))
-	}
-	if err := s.b.Accounts().RemoveUser(uid); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	s.b.SMPPServer().Unbind(uid)
-	if err := s.b.SetCounters(uid, ledger.Counters{}); err != nil {
-		return 0, nil, err
-	}
+	s.d.SMPP.Unbind(uid)
 	return fasthttp.StatusNoContent, nil, nil
 }
 
 func (s *Server) enableUser(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	return s.toggleUser(a[0], true)
+	return s.changeUser(a[0], func(tx *manage.Tx) error { return tx.SetUserEnabled(a[0], true) })
 }
 
 func (s *Server) disableUser(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
-	return s.toggleUser(a[0], false)
-}
-
-func (s *Server) toggleUser(uid string, on bool) (int, any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.user(uid); err != nil {
-		return 0, nil, err
-	}
-	if err := s.setUserEnabled(uid, on); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	v, err := s.viewUser(s.b.Accounts().User(uid))
-	return fasthttp.StatusOK, v, err
+	return s.changeUser(a[0], func(tx *manage.Tx) error { return tx.SetUserEnabled(a[0], false) })
 }
 
 // unbindUser unbinds the user's SMPP sessions (user --smpp-unbind).
@@ -399,7 +340,7 @@ func (s *Server) unbindUser(_ *fasthttp.RequestCtx, a []string) (int, any, error
 	if _, err := s.user(a[0]); err != nil {
 		return 0, nil, err
 	}
-	n := s.b.SMPPServer().Unbind(a[0])
+	n := s.d.SMPP.Unbind(a[0])
 	return fasthttp.StatusOK, map[string]any{"uid": a[0], "unbound": n}, nil
 }
 
@@ -407,17 +348,15 @@ func (s *Server) unbindUser(_ *fasthttp.RequestCtx, a []string) (int, any, error
 // and closes its SMPP sessions at once (user --smpp-ban).
 func (s *Server) banUser(_ *fasthttp.RequestCtx, a []string) (int, any, error) {
 	uid := a[0]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.user(uid); err != nil {
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if _, err := s.user(uid); err != nil {
+			return err
+		}
+		return tx.SetUserEnabled(uid, false)
+	})
+	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.b.Accounts().DisableUser(uid); err != nil {
-		return 0, nil, err
-	}
-	if err := s.save(); err != nil {
-		return 0, nil, err
-	}
-	n := s.b.SMPPServer().Ban(uid)
+	n := s.d.SMPP.Ban(uid)
 	return fasthttp.StatusOK, map[string]any{"uid": uid, "banned": n, "enabled": false}, nil
 }

@@ -196,7 +196,7 @@ func TestUserUpdateAndQuotas(t *testing.T) {
 	}
 	// Messages spend from the store's ledger; +N / -N apply to what is
 	// left there, not to what the router last saw.
-	if err := e.g.SetCounters("foo", ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true, SMS: 7, HasSMS: true}); err != nil {
+	if err := e.g.Parts().Store.SetCounters("foo", ledger.Counters{Balance: 5 * ledger.MoneyUnit, HasBalance: true, SMS: 7, HasSMS: true}); err != nil {
 		t.Fatal(err)
 	}
 	r = e.must(http.StatusOK, "PATCH", "/admin/users/foo", quota(map[string]any{"balance": "+10", "sms_count": "-2"}))

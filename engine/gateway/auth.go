@@ -30,6 +30,3 @@ func (g *Gateway) newAuth(cfg config.Config) {
 // AuthGuard is the pool and back-off that every slow password check goes
 // through (SMPP binds, HTTP APIs, the admin API, Junebug, jCli).
 func (g *Gateway) AuthGuard() *authguard.Guard { return g.guard }
-
-// Admin is [jcli]'s admin account, checked through AuthGuard.
-func (g *Gateway) Admin() *authguard.Admin { return g.admin }

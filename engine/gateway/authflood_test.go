@@ -146,9 +146,9 @@ func TestBindFloodDoesNotLockOutOthers(t *testing.T) {
 	}
 	// Wait until the server has seen every flood bind.
 	deadline := time.Now().Add(30 * time.Second)
-	for g.SMPPServer().Stats.BindTRXCount.Load() < flood {
+	for g.smpps.Stats.BindTRXCount.Load() < flood {
 		if time.Now().After(deadline) {
-			t.Fatalf("server saw %d of %d binds", g.SMPPServer().Stats.BindTRXCount.Load(), flood)
+			t.Fatalf("server saw %d of %d binds", g.smpps.Stats.BindTRXCount.Load(), flood)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

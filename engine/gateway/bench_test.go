@@ -104,7 +104,7 @@ func BenchmarkSMPPEndToEnd(b *testing.B) {
 				b.Fatalf("%d of %d acknowledged", acked, b.N)
 			}
 			b.ReportMetric(float64(b.N)/el.Seconds(), "msgs/s")
-			cs := e.g.Store().CommitStats()
+			cs := e.g.db.CommitStats()
 			b.ReportMetric(float64(cs.Writes)/float64(b.N), "writes/msg")
 			b.ReportMetric(float64(cs.Writes)/float64(max(cs.Commits, 1)), "writes/commit")
 			for _, s := range sess {

@@ -84,7 +84,3 @@ func (g *Gateway) throw(cb *Callback, done func(error)) {
 // ([callbacks]): the HTTP APIs check dlr-url and batch callbacks with it,
 // and the thrower dials receipts through it.
 func (g *Gateway) CallbackGuard() *egress.Guard { return g.cbGuard }
-
-// Thrower is the durable HTTP callback thrower (receipts, MO, Junebug
-// events).
-func (g *Gateway) Thrower() *thrower.Thrower { return g.th }

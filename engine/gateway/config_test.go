@@ -3,6 +3,7 @@ package gateway
 import (
 	"testing"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
@@ -16,19 +17,16 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.Filters().Add(f); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, 2*ledger.MoneyUnit)
+	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"sim"}, ledger.Money(2*ledger.MoneyUnit))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.Save(); err != nil {
-		t.Fatal(err)
-	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		if err := tx.AddFilter(f); err != nil {
+			return err
+		}
+		return tx.PutRoute(router.MT, rt)
+	})
 	if err := e.g.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +42,11 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 	if u := g.Accounts().UserByUsername("user1"); u == nil || !router.VerifyPassword(u.PasswordHash, "pass1") {
 		t.Fatal("user1 did not survive the restart with its password")
 	}
-	if g.MTTable().Len() != 2 || g.MOTable().Len() != 1 {
-		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.MTTable().Len(), g.MOTable().Len())
+	if g.mtTable.Len() != 2 || g.moTable.Len() != 1 {
+		t.Fatalf("tables after restart: %d MT routes, %d MO routes", g.mtTable.Len(), g.moTable.Len())
 	}
-	got, ok := g.MTTable().Get(10)
-	if !ok || got.Rate != 2*ledger.MoneyUnit || got.FilterList() != rt.FilterList() {
+	got, ok := g.mtTable.Get(10)
+	if !ok || got.Rate != ledger.Money(2*ledger.MoneyUnit) || got.FilterList() != rt.FilterList() {
 		t.Fatalf("route 10 after restart: %+v", got)
 	}
 	if g.Connector("sim") == nil || !g.Connector("sim").Running() {
@@ -58,23 +56,20 @@ func TestRoutingConfigurationSurvivesRestart(t *testing.T) {
 
 func TestProfilesPersistAndLoad(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
-	if err := e.g.Persist("snap"); err != nil {
+	if err := e.g.mgr.Persist("snap"); err != nil {
 		t.Fatal(err)
 	}
-	e.g.MTTable().Flush()
-	if err := e.g.Save(); err != nil {
+	e.g.do(t, func(tx *manage.Tx) error { tx.FlushRoutes(router.MT); return nil })
+	if err := e.g.mgr.Load("snap"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.Load("snap"); err != nil {
-		t.Fatal(err)
+	if e.g.mtTable.Len() != 1 {
+		t.Fatalf("MT routes after load: %d", e.g.mtTable.Len())
 	}
-	if e.g.MTTable().Len() != 1 {
-		t.Fatalf("MT routes after load: %d", e.g.MTTable().Len())
-	}
-	if err := e.g.Load("missing"); err == nil {
+	if err := e.g.mgr.Load("missing"); err == nil {
 		t.Fatal("loading a profile never persisted succeeded")
 	}
-	if e.g.MTTable().Len() != 1 {
+	if e.g.mtTable.Len() != 1 {
 		t.Fatal("a failed load changed the configuration")
 	}
 }
@@ -95,7 +90,7 @@ else:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MTInterceptors().Add(ic); err != nil {
+	if err := e.g.mtICs.Add(ic); err != nil {
 		t.Fatal(err)
 	}
 	s, a := e.mustBind(smpp.BindTransmitter)
@@ -120,24 +115,21 @@ else:
 	if got := e.sim.Stats().Total.Submits; got != 1 {
 		t.Fatalf("SMSC got %d submits, want 1 (rejected and bypassed ones are not sent)", got)
 	}
-	if n := e.g.SMPPServer().Stats.InterceptorCount.Load(); n != 3 {
+	if n := e.g.smpps.Stats.InterceptorCount.Load(); n != 3 {
 		t.Fatalf("smppsapi_interceptor_count %d, want 3", n)
 	}
 }
 
 func TestChargingContinuesAfterRestart(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
-	e.g.MTTable().Flush()
 	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(500_000))
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.SetCounters("u1", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.Save(); err != nil {
-		t.Fatal(err)
-	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		tx.FlushRoutes(router.MT)
+		if err := tx.PutRoute(router.MT, rt); err != nil {
+			return err
+		}
+		return tx.SetCounters("u1", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true})
+	})
 	if err := e.g.Close(); err != nil {
 		t.Fatal(err)
 	}

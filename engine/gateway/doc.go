@@ -1,6 +1,10 @@
 // Package gateway is gwd's core: it owns the store, the accounts and
-// routing tables, the SMPP client connectors, the SMPP server and the
-// HTTP callback thrower, and runs the pipelines between them.
+// routing tables, the SMPP server and the HTTP callback thrower, and runs
+// the pipelines between them and the SMPP client connectors. It builds
+// the configuration's one writer (package engine/manage), which changes
+// the tables and owns the connectors' registry and lifecycle; the
+// pipelines only read them. Open hands the pieces front-ends are wired
+// to (Parts) to cmd/gwd.
 //
 //	MT:  channel (SMPP server, HTTP API) → SubmitMT: interceptors, MT route,
 //	     charge, append to the connector's durable queue → answer the sender

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/netio"
@@ -110,38 +111,9 @@ func (e *env) open(first bool) {
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
 	}
-	acc := g.Accounts()
-	if err := acc.AddGroup("g1"); err != nil {
-		t.Fatal(err)
-	}
-	u, err := router.NewUser("u1", "g1", "user1", "pass1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := acc.AddUser(u); err != nil {
-		t.Fatal(err)
-	}
+	// The configuration is durable: a reopened store has it.
 	if first {
-		if err := g.AddConnector(e.conn); err != nil {
-			t.Fatal(err)
-		}
-		if err := g.StartConnector("sim"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.MTTable().Add(rt, g.Known); err != nil {
-		t.Fatal(err)
-	}
-	mo, err := router.NewMORoute(router.RouteDefault, 0, nil, []string{"smpps(u1)"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.MOTable().Add(mo, g.Known); err != nil {
-		t.Fatal(err)
+		g.configure(t, e.conn)
 	}
 }
 
@@ -332,7 +304,7 @@ func TestSubmitOnReceiverBindRefused(t *testing.T) {
 
 func TestNoRouteRefused(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
-	e.g.MTTable().Flush()
+	e.g.mtTable.Flush()
 	s, a := e.mustBind(smpp.BindTransmitter)
 	p := submit("33600000000", 0, "x")
 	if _, err := s.Send(&p, nil); err != nil {
@@ -376,7 +348,7 @@ func TestReceiptsKeptUntilESMEBinds(t *testing.T) {
 	e.waitUp()
 	s, a := e.mustBind(smpp.BindTransmitter)
 	ids := sendN(t, s, a, 10, 1)
-	waitUntil(t, "receipts queued", func() bool { return e.g.SMPPServer().OutboxLen("u1") >= 10 })
+	waitUntil(t, "receipts queued", func() bool { return e.g.smpps.OutboxLen("u1") >= 10 })
 	_, rx := e.mustBind(smpp.BindReceiver)
 	waitUntil(t, "receipts delivered", func() bool { _, d := rx.counts(); return d >= 10 })
 	_, dels := rx.snapshot()
@@ -473,7 +445,7 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	s1, _ := e.mustBind(smpp.BindTransceiver)
 	s2, _ := e.mustBind(smpp.BindReceiver)
-	if n := e.g.SMPPServer().Unbind("u1"); n != 2 {
+	if n := e.g.smpps.Unbind("u1"); n != 2 {
 		t.Fatalf("Unbind touched %d sessions, want 2", n)
 	}
 	for _, s := range []*session.Session{s1, s2} {
@@ -484,7 +456,7 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 		}
 	}
 	s3, _ := e.mustBind(smpp.BindTransceiver)
-	if n := e.g.SMPPServer().Ban("u1"); n != 1 {
+	if n := e.g.smpps.Ban("u1"); n != 1 {
 		t.Fatalf("Ban touched %d sessions", n)
 	}
 	select {
@@ -497,12 +469,12 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
-	e.g.MTTable().Flush()
+	e.g.mtTable.Flush()
 	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(1_200_000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+	if err := e.g.mtTable.Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}
 	acc := e.g.Accounts()
@@ -511,9 +483,9 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.g.SetCounters("u1", ledger.Counters{Balance: 2 * ledger.MoneyUnit, HasBalance: true}); err != nil {
-		t.Fatal(err)
-	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		return tx.SetCounters("u1", ledger.Counters{Balance: 2 * ledger.MoneyUnit, HasBalance: true})
+	})
 	s, a := e.mustBind(smpp.BindTransmitter)
 	sendN(t, s, a, 1, 0)
 	// 25% of 1.2 at submit, the rest on submit_sm_resp: 2 - 1.2 = 0.8.

@@ -14,8 +14,8 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/moparts"
-	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/smpps"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/netio"
@@ -46,6 +46,25 @@ type Options struct {
 	// CallbackGuard, when set, replaces the rule built from [callbacks]
 	// (tests give one with their own resolver).
 	CallbackGuard *egress.Guard
+	// ConfigStore, when set, wraps the store the configuration is
+	// written to (tests make writes fail).
+	ConfigStore func(manage.Store) manage.Store
+}
+
+// Parts are the pieces of a gateway that front-ends are wired to (by
+// cmd/gwd, and tests): each front-end takes the ones it uses, never the
+// gateway.
+type Parts struct {
+	// Manager is the one writer of configuration.
+	Manager *manage.Manager
+	Store   *wal.DB
+	Index   *wal.Index
+	// Thrower is the HTTP callback thrower (nil with Options.Callbacks).
+	Thrower *thrower.Thrower
+	SMPP    *smpps.Server
+	// Admin is [jcli]'s admin account, checked through the shared
+	// password-check pool and its back-off.
+	Admin *authguard.Admin
 }
 
 // Gateway is a running gwd core.
@@ -63,12 +82,9 @@ type Gateway struct {
 	moTable *router.MOTable
 	mtICs   *router.MTInterceptorTable
 	moICs   *router.MOInterceptorTable
-	saveMu  sync.Mutex
 
-	connMu sync.Mutex // serialises connector changes; readers use conns
-	conns  atomic.Pointer[map[string]*smppc.Connector]
-	httpMu sync.Mutex
-	https  atomic.Pointer[map[string]HTTPConnector]
+	mgr   *manage.Manager
+	conns connectorLookup // mgr, as the message path sees it
 
 	smpps    *smpps.Server
 	smppCert *tlsconf.Cert    // nil unless Open loaded [smpp-server]'s pair
@@ -90,9 +106,7 @@ type Gateway struct {
 	cancels  cancels
 	// Messages accepted per user (uid) and per MT route (order).
 	perUser, perRoute sync.Map
-	// startAtStart are the connectors Open found started: Start starts them.
-	startAtStart []*smppc.Connector
-	observer     atomic.Pointer[Observer]
+	observer          atomic.Pointer[Observer]
 	// cbGuard is the rule for callback URLs API users supply (dlr-url).
 	cbGuard *egress.Guard
 
@@ -147,8 +161,14 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		g.smppCert = cert
 		g.opts.SMPPTLS = cert.ServerConfig()
 	}
-	g.conns.Store(&map[string]*smppc.Connector{})
-	g.https.Store(&map[string]HTTPConnector{})
+	var cs manage.Store = db
+	if opts.ConfigStore != nil {
+		cs = opts.ConfigStore(cs)
+	}
+	g.mgr = manage.New(manage.Deps{Store: cs, NewConnector: g.newConnector, Log: log,
+		Routing: manage.Routing{Accounts: g.acc, Filters: g.filters, MT: g.mtTable, MO: g.moTable,
+			MTI: g.mtICs, MOI: g.moICs}})
+	g.conns = g.mgr
 	g.newAuth(cfg)
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
 	if opts.Callbacks == nil {
@@ -164,17 +184,13 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		g.closeStore()
 		return nil, err
 	}
-	if err := g.loadConnectors(); err != nil {
-		g.closeStore()
-		return nil, err
-	}
-	if err := g.loadRouting(); err != nil {
-		g.stopConnectors()
+	if err := g.mgr.LoadLive(); err != nil {
+		g.mgr.StopAll()
 		g.closeStore()
 		return nil, err
 	}
 	if err := g.startAssembler(); err != nil {
-		g.stopConnectors()
+		g.mgr.StopAll()
 		g.closeStore()
 		return nil, err
 	}
@@ -187,14 +203,9 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 // Open, so that an Observer installed in between sees everything they
 // bring), then the SMPP server listener.
 func (g *Gateway) Start() error {
-	for _, c := range g.startAtStart {
-		if !c.Running() {
-			if err := c.Start(); err != nil {
-				return err
-			}
-		}
+	if err := g.mgr.StartSaved(); err != nil {
+		return err
 	}
-	g.startAtStart = nil
 	if err := g.smpps.Listen(g.opts.SMPPAddr, g.opts.SMPPTLS); err != nil {
 		return err
 	}
@@ -242,7 +253,7 @@ func (g *Gateway) Close() error {
 	if err := g.smpps.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("smpp server: %w", err))
 	}
-	g.stopConnectors()
+	g.mgr.StopAll()
 	g.stopScripts()
 	g.stopAssembler()
 	g.dialMu.Lock()
@@ -275,37 +286,10 @@ func (g *Gateway) closeStore() error {
 // Accounts are the users and groups.
 func (g *Gateway) Accounts() *router.Accounts { return g.acc }
 
-// Filters are the routing filters.
-func (g *Gateway) Filters() *router.FilterSet { return g.filters }
-
-// MTTable is the MT routing table.
-func (g *Gateway) MTTable() *router.MTTable { return g.mtTable }
-
-// MOTable is the MO routing table.
-func (g *Gateway) MOTable() *router.MOTable { return g.moTable }
-
-// MTInterceptors is the MT interception table.
-func (g *Gateway) MTInterceptors() *router.MTInterceptorTable { return g.mtICs }
-
-// MOInterceptors is the MO interception table.
-func (g *Gateway) MOInterceptors() *router.MOInterceptorTable { return g.moICs }
-
-func (g *Gateway) stopConnectors() {
-	for _, c := range *g.conns.Load() {
-		if c.Running() {
-			_ = c.Stop()
-		}
-	}
+// Parts returns the pieces front-ends are wired to (cmd/gwd, tests).
+func (g *Gateway) Parts() Parts {
+	return Parts{Manager: g.mgr, Store: g.db, Index: g.idx, Thrower: g.th, SMPP: g.smpps, Admin: g.admin}
 }
-
-// Store is the store.
-func (g *Gateway) Store() *wal.DB { return g.db }
-
-// Index is the DLR index and message state.
-func (g *Gateway) Index() *wal.Index { return g.idx }
-
-// SMPPServer is the SMPP server API.
-func (g *Gateway) SMPPServer() *smpps.Server { return g.smpps }
 
 // Config is the configuration the gateway runs with.
 func (g *Gateway) Config() config.Config { return g.cfg }
@@ -336,28 +320,11 @@ func (g *Gateway) Dialer(ssl bool) (*netio.Dialer, error) {
 	return *p, nil
 }
 
-// Known reports whether a route target exists: an SMPP client connector
-// (MT, bare id or smppc(id)), an HTTP connector http(id) or an SMPP
-// server user smpps(uid) (MO).
-func (g *Gateway) Known(kind, id string) bool {
-	switch kind {
-	case "", "smppc":
-		_, ok := (*g.conns.Load())[id]
-		return ok
-	case "http":
-		_, ok := (*g.https.Load())[id]
-		return ok
-	case "smpps":
-		return g.acc.User(id) != nil
-	}
-	return false
-}
-
 func (g *Gateway) up(cid string) bool {
 	kind, id := router.SplitConnector(cid)
 	switch kind {
 	case "", "smppc":
-		c := (*g.conns.Load())[id]
+		c := g.conns.Connector(id)
 		return c != nil && c.Up()
 	case "smpps":
 		return g.smpps.Binds(id) > 0

@@ -50,7 +50,7 @@ func TestMOToHTTPConnector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.g.MOTable().Add(rt, e.g.Known); err != nil {
+	if err := e.g.moTable.Add(rt, e.g.Known); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.sim.SendMO(smsc.MO{From: "33612345678", To: "1234", Content: "hello app"}); err != nil {
@@ -82,7 +82,7 @@ func TestLongMOAssembledForHTTPConnector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := e.g.MOTable().Add(rt, e.g.Known); err != nil {
+			if err := e.g.moTable.Add(rt, e.g.Known); err != nil {
 				t.Fatal(err)
 			}
 			long := ""

@@ -147,7 +147,7 @@ type batches struct {
 const callbackWorkers = 4
 
 func newBatches(s *Server) *batches {
-	m := &batches{s: s, db: s.b.Store(), all: make(map[string]*batchRun),
+	m := &batches{s: s, db: s.opts.Store, all: make(map[string]*batchRun),
 		quit: make(chan struct{}), cb: make(chan string, s.opts.CallbackQueue)}
 	m.cond = sync.NewCond(&m.mu)
 	m.client = &fasthttp.Client{

@@ -19,6 +19,7 @@ import (
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/thrower"
+	"github.com/gwd-project/gwd/router"
 )
 
 // sink is an application's receiver on 127.0.0.1 that counts requests.
@@ -94,9 +95,9 @@ func TestDLRURLRebindingThroughGateway(t *testing.T) {
 		t.Fatalf("/send: %d %s", code, body)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for g.Thrower().Stats().DLR.Failed < 2 { // level 1 and level 2, each tried twice
+	for g.Parts().Thrower.Stats().DLR.Failed < 2 { // level 1 and level 2, each tried twice
 		if time.Now().After(deadline) {
-			t.Fatalf("receipts not given up: %+v", g.Thrower().Stats().DLR)
+			t.Fatalf("receipts not given up: %+v", g.Parts().Thrower.Stats().DLR)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -106,7 +107,7 @@ func TestDLRURLRebindingThroughGateway(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("the receiver on 127.0.0.1 got %d requests", n)
 	}
-	if e := g.Thrower().Stats().DLR.LastError; !strings.Contains(e, "127.0.0.1 is a loopback address") {
+	if e := g.Parts().Thrower.Stats().DLR.LastError; !strings.Contains(e, "127.0.0.1 is a loopback address") {
 		t.Fatalf("last error %q", e)
 	}
 }
@@ -119,7 +120,8 @@ func TestDLRURLRebindingThroughGateway(t *testing.T) {
 // with credentials is refused, nothing is sent and the routes stay.
 func TestDLRURLCredentialsCannotReachAdminAPI(t *testing.T) {
 	g, sim, cfg := startGateway(t) // allows 127.0.0.0/8
-	adm := admin.New(g, admin.Options{})
+	p := g.Parts()
+	adm := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP}, admin.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func TestDLRURLCredentialsCannotReachAdminAPI(t *testing.T) {
 		t.Fatalf("/send: %d %s\nwant 400 %s", code, body, want)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if n := g.MTTable().Len(); n != 1 {
+	if n := len(g.Parts().Manager.Routes(router.MT)); n != 1 {
 		t.Fatalf("%d MT routes left, want 1", n)
 	}
 	if n := sim.Stats().Total.SubmitOK; n != 0 {

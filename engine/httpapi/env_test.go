@@ -301,7 +301,9 @@ func (e *env) start() {
 	if e.keys != nil {
 		b = &keysBackend{fakeBackend: e.b, keys: e.keys}
 	}
-	e.s = New(e.cfg, b, e.opts)
+	opts := e.opts
+	opts.Store = e.b.Store() // the backend's store, reopened by restart
+	e.s = New(e.cfg, b, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		e.t.Fatal(err)

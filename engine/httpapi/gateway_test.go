@@ -17,6 +17,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/httpapi"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smsc"
@@ -76,21 +77,23 @@ func startGatewayWith(t *testing.T, tweak func(*config.Config, *gateway.Options)
 	cc.Host = host
 	cc.Port, _ = strconv.Atoi(port)
 	cc.SubmitThroughput = 0
-	if err := g.AddConnector(cc); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.StartConnector("sim"); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Accounts().AddGroup("g1"); err != nil {
-		t.Fatal(err)
-	}
 	u, _ := router.NewUser("u1", "g1", "foo", "bar")
-	if err := g.Accounts().AddUser(u); err != nil {
-		t.Fatal(err)
-	}
 	rt, _ := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, 0)
-	if err := g.MTTable().Add(rt, g.Known); err != nil {
+	err = g.Parts().Manager.Do(func(tx *manage.Tx) error {
+		for _, step := range []func() error{
+			func() error { return tx.AddConnector(cc) },
+			func() error { return tx.StartConnector("sim") },
+			func() error { return tx.AddGroup("g1") },
+			func() error { return tx.AddUser(u) },
+			func() error { return tx.PutRoute(router.MT, rt) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return g, sim, cfg
@@ -100,7 +103,7 @@ func startGatewayWith(t *testing.T, tweak func(*config.Config, *gateway.Options)
 // and a func that closes it.
 func serveAPI(t *testing.T, cfg config.Config, g *gateway.Gateway) (string, func()) {
 	t.Helper()
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{CallbackGuard: g.CallbackGuard()})
+	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{CallbackGuard: g.CallbackGuard(), Store: g.Parts().Store})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

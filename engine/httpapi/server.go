@@ -35,8 +35,6 @@ type Backend interface {
 	// Counters returns the user's live balance and sms_count as the store
 	// keeps them (unlimited when not set).
 	Counters(uid string) (ledger.Counters, error)
-	// Store holds batches (sendbatch) durably.
-	Store() *wal.DB
 	// AuthGuard runs the password checks the cache cannot decide, and
 	// backs off sources and usernames that keep failing.
 	AuthGuard() *authguard.Guard
@@ -96,6 +94,9 @@ type Options struct {
 	// gateway's (Gateway.CallbackGuard), built from [callbacks]. Default
 	// egress.Strict(): public internet addresses only.
 	CallbackGuard *egress.Guard
+	// Store holds batches (sendbatch) durably; without it batches are
+	// not kept across restarts.
+	Store *wal.DB
 
 	// Now returns the time (tests). Default time.Now.
 	Now func() time.Time

@@ -1,13 +1,8 @@
 package jcli
 
 import (
-	"net"
 	"strings"
 	"testing"
-
-	"github.com/valyala/fasthttp"
-
-	"github.com/gwd-project/gwd/engine/admin"
 )
 
 // TestJCliConfigurationVisibleThroughAdminAPI: what an operator builds
@@ -22,27 +17,14 @@ func TestJCliConfigurationVisibleThroughAdminAPI(t *testing.T) {
 	c.ok("Successfully added MTRoute [DefaultRoute] with order:0", "mtrouter -a", "type DefaultRoute", "connector smppc(smsc1)", "rate 0.25", "ok")
 
 	e.reopen()
-	srv := admin.New(e.g, admin.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	api := startAdmin(t, e)
 	get := func(path string) string {
 		t.Helper()
-		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-		defer fasthttp.ReleaseRequest(req)
-		defer fasthttp.ReleaseResponse(resp)
-		req.SetRequestURI("http://" + ln.Addr().String() + path)
-		req.Header.Set("Authorization", "Basic amNsaWFkbWluOmpjbGlwd2Q=") // jcliadmin:jclipwd
-		if err := fasthttp.Do(req, resp); err != nil {
-			t.Fatal(err)
+		st, body, err := api.call("GET", path, nil)
+		if err != nil || st != 200 {
+			t.Fatalf("GET %s: %d %s %v", path, st, body, err)
 		}
-		if resp.StatusCode() != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode(), resp.Body())
-		}
-		return string(resp.Body())
+		return body
 	}
 	for path, want := range map[string][]string{
 		"/admin/users/u1":         {`"username":"user1"`, `12.5`},

@@ -1,11 +1,12 @@
 package jcli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
@@ -42,7 +43,7 @@ func smppccmCommand() *command {
 
 // connectorExists answers Jasmin's refusal when cid is not a connector.
 func connectorExists(s *session, cid string) *smppc.Connector {
-	c := s.srv.b.Connector(cid)
+	c := s.srv.m.Connector(cid)
 	if c == nil {
 		s.println("Unknown smppc cid: " + cid)
 	}
@@ -55,7 +56,7 @@ func connectorExists(s *session, cid string) *smppc.Connector {
 //	#smsc1                               started BOUND_TRX        1      0
 //	Total connectors: 1
 func smppccList(s *session, _ opts) {
-	cs := s.srv.b.Connectors()
+	cs := s.srv.m.Connectors()
 	widths := []int{35, 7, 16, 6}
 	if len(cs) > 0 {
 		s.println(row([]string{"Connector id", "Service", "Session", "Starts", "Stops"}, widths))
@@ -75,15 +76,12 @@ func smppccStartStop(s *session, cid string, start bool) {
 	if connectorExists(s, cid) == nil {
 		return
 	}
-	b := s.srv.b
-	s.srv.opMu.Lock()
-	var err error
-	if start {
-		err = b.StartConnector(cid)
-	} else {
-		err = b.StopConnector(cid)
-	}
-	s.srv.opMu.Unlock()
+	err := s.change(func(tx *manage.Tx) error {
+		if start {
+			return tx.StartConnector(cid)
+		}
+		return tx.StopConnector(cid)
+	})
 	switch {
 	case err != nil && start:
 		s.println("Failed starting connector, check log for details")
@@ -92,27 +90,25 @@ func smppccStartStop(s *session, cid string, start bool) {
 		s.println("Failed stopping connector, check log for details")
 		s.errLine(err)
 	case start:
-		s.audit()
 		s.println("Successfully started connector id:" + cid)
 	default:
-		s.audit()
 		s.println("Successfully stopped connector id:" + cid)
 	}
 }
 
-// usedBy names the routes whose connectors include target ("smppc(x)",
-// "http(x)").
-func usedBy(b Backend, d dir, target string) []string {
-	var out []string
-	for _, rt := range routes(b, d) {
-		for _, c := range rt.ConnectorLabels() {
-			if c == target {
-				out = append(out, d.upper+" route "+strconv.Itoa(rt.Order))
-				break
-			}
+// errInUse refuses removing a connector that routes still use.
+var errInUse = errors.New("in use")
+
+// removeUnused removes a connector unless direction d's routes send to
+// target ("smppc(x)", "http(x)"): used names those that do.
+func removeUnused(s *session, d router.Direction, target string, remove func(tx *manage.Tx) error) (used []string, err error) {
+	err = s.change(func(tx *manage.Tx) error {
+		if used = s.srv.m.RoutesTo(d, target); len(used) > 0 {
+			return errInUse
 		}
-	}
-	return out
+		return remove(tx)
+	})
+	return used, err
 }
 
 // smppccRemove refuses a connector that MT routes still send to: they
@@ -122,14 +118,8 @@ func smppccRemove(s *session, o opts) {
 	if connectorExists(s, cid) == nil {
 		return
 	}
-	b := s.srv.b
-	s.srv.opMu.Lock()
-	used := usedBy(b, mtDir, router.ConnectorSMPPClient+"("+cid+")")
-	var err error
-	if len(used) == 0 {
-		err = b.RemoveConnector(cid)
-	}
-	s.srv.opMu.Unlock()
+	used, err := removeUnused(s, router.MT, router.ConnectorSMPPClient+"("+cid+")",
+		func(tx *manage.Tx) error { return tx.RemoveConnector(cid) })
 	switch {
 	case len(used) > 0:
 		s.println(fmt.Sprintf("Error: connector %s is used by %s: remove or change these routes first", cid, strings.Join(used, ", ")))
@@ -137,7 +127,6 @@ func smppccRemove(s *session, o opts) {
 		s.println("Failed removing connector, check log for details")
 		s.errLine(err)
 	default:
-		s.audit()
 		s.println("Successfully removed connector id:" + cid)
 	}
 }
@@ -189,14 +178,10 @@ func (a *smppccAdd) save(s *session) bool {
 			return false
 		}
 	}
-	s.srv.opMu.Lock()
-	err := s.srv.b.AddConnector(cfg)
-	s.srv.opMu.Unlock()
-	if err != nil {
+	if err := s.change(func(tx *manage.Tx) error { return tx.AddConnector(cfg) }); err != nil {
 		s.errLine(err)
 		return false
 	}
-	s.audit()
 	s.println("Successfully added connector [" + a.cid + "]")
 	return true
 }
@@ -243,8 +228,8 @@ func (u *smppccUpdate) save(s *session) bool {
 		s.println("Nothing to save")
 		return false
 	}
-	b := s.srv.b
-	c := b.Connector(u.cid)
+	m := s.srv.m
+	c := m.Connector(u.cid)
 	if c == nil {
 		s.println("Unknown smppc cid: " + u.cid)
 		return true
@@ -265,18 +250,16 @@ func (u *smppccUpdate) save(s *session) bool {
 			restart = true
 		}
 	}
-	s.srv.opMu.Lock()
-	defer s.srv.opMu.Unlock()
-	if err := b.UpdateConnector(cfg); err != nil {
+	if err := m.Do(func(tx *manage.Tx) error { return tx.UpdateConnector(cfg) }); err != nil {
 		s.errLine(err)
 		return false
 	}
 	if restart && c.Running() {
 		s.println("Restarting connector [" + u.cid + "] for updates to take effect ...")
-		if err := b.StopConnector(u.cid); err != nil {
+		if err := m.Do(func(tx *manage.Tx) error { return tx.StopConnector(u.cid) }); err != nil {
 			s.println("Failed stopping connector, check log for details")
 			s.errLine(err)
-		} else if err := b.StartConnector(u.cid); err != nil {
+		} else if err := m.Do(func(tx *manage.Tx) error { return tx.StartConnector(u.cid) }); err != nil {
 			s.println("Failed starting connector, check log for details")
 			s.errLine(err)
 		}
@@ -301,7 +284,7 @@ func httpccmCommand() *command {
 			}},
 			{"remove", httpccRemove},
 			{"show", func(s *session, o opts) {
-				h, ok := s.srv.b.HTTPConnector(o.get("show"))
+				h, ok := s.srv.m.HTTPConnector(o.get("show"))
 				if !ok {
 					s.println("Unknown Httpcc: " + o.get("show"))
 					return
@@ -317,7 +300,7 @@ func httpccmCommand() *command {
 //	#HTTP-01          HttpConnector          GET    http://10.10.20.125/receive-sms/mo.php
 //	Total Httpccs: 1
 func httpccList(s *session, _ opts) {
-	hs := s.srv.b.HTTPConnectors()
+	hs := s.srv.m.HTTPConnectors()
 	widths := []int{16, 22, 6}
 	if len(hs) > 0 {
 		s.println(row([]string{"Httpcc id", "Type", "Method", "URL"}, widths))
@@ -331,32 +314,25 @@ func httpccList(s *session, _ opts) {
 // httpccRemove refuses a connector that MO routes still deliver to.
 func httpccRemove(s *session, o opts) {
 	cid := o.get("remove")
-	b := s.srv.b
-	if _, ok := b.HTTPConnector(cid); !ok {
+	if _, ok := s.srv.m.HTTPConnector(cid); !ok {
 		s.println("Unknown Httpcc: " + cid)
 		return
 	}
-	s.srv.opMu.Lock()
-	used := usedBy(b, moDir, router.ConnectorHTTP+"("+cid+")")
-	var err error
-	if len(used) == 0 {
-		err = b.RemoveHTTPConnector(cid)
-	}
-	s.srv.opMu.Unlock()
+	used, err := removeUnused(s, router.MO, router.ConnectorHTTP+"("+cid+")",
+		func(tx *manage.Tx) error { return tx.RemoveHTTPConnector(cid) })
 	switch {
 	case len(used) > 0:
 		s.println(fmt.Sprintf("Error: Httpcc %s is used by %s: remove or change these routes first", cid, strings.Join(used, ", ")))
 	case err != nil:
 		s.errLine(err)
 	default:
-		s.audit()
 		s.println("Successfully removed Httpcc id:" + cid)
 	}
 }
 
 // httpccAdd is the `httpccm -a` session.
 type httpccAdd struct {
-	h gateway.HTTPConnector
+	h manage.HTTPConnector
 }
 
 func (a *httpccAdd) keys() []string { return []string{"cid", "url", "method"} }
@@ -392,14 +368,10 @@ func (a *httpccAdd) save(s *session) bool {
 		s.missing(a.keys())
 		return false
 	}
-	s.srv.opMu.Lock()
-	err := s.srv.b.AddHTTPConnector(a.h)
-	s.srv.opMu.Unlock()
-	if err != nil {
+	if err := s.change(func(tx *manage.Tx) error { return tx.PutHTTPConnector(a.h) }); err != nil {
 		s.errLine(err)
 		return false
 	}
-	s.audit()
 	s.println("Successfully added Httpcc [HttpConnector] with cid:" + a.h.CID)
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -23,7 +24,7 @@ func filterCommand() *command {
 			}},
 			{"remove", filterRemove},
 			{"show", func(s *session, o opts) {
-				f, ok := s.srv.b.Filters().Get(o.get("show"))
+				f, ok := s.srv.m.Filters().Get(o.get("show"))
 				if !ok {
 					s.println("Unknown Filter: " + o.get("show"))
 					return
@@ -39,7 +40,7 @@ func filterCommand() *command {
 //	#TF               TransparentFilter      MO MT  <TransparentFilter>
 //	Total Filters: 1
 func filterList(s *session, _ opts) {
-	fs := s.srv.b.Filters().All()
+	fs := s.srv.m.Filters().All()
 	widths := []int{16, 22, 6}
 	if len(fs) > 0 {
 		s.println(row([]string{"Filter id", "Type", "Routes", "Description"}, widths))
@@ -61,14 +62,11 @@ func filterList(s *session, _ opts) {
 // filterRemove refuses a filter that routes or interceptors still hold.
 func filterRemove(s *session, o opts) {
 	fid := o.get("remove")
-	b := s.srv.b
-	if _, ok := b.Filters().Get(fid); !ok {
+	if _, ok := s.srv.m.Filters().Get(fid); !ok {
 		s.println("Unknown Filter: " + fid)
 		return
 	}
-	err := s.commit(func(*undoList) error {
-		return b.Filters().Remove(fid, b.MTTable(), b.MOTable(), b.MTInterceptors(), b.MOInterceptors())
-	})
+	err := s.change(func(tx *manage.Tx) error { return tx.RemoveFilter(fid) })
 	if err != nil {
 		s.errLine(err)
 		return
@@ -153,7 +151,7 @@ func (f *filterAdd) save(s *session) bool {
 		s.errLine(err)
 		return false
 	}
-	if err := s.commit(func(*undoList) error { return s.srv.b.Filters().Add(flt) }); err != nil {
+	if err := s.change(func(tx *manage.Tx) error { return tx.AddFilter(flt) }); err != nil {
 		s.errLine(err)
 		return false
 	}

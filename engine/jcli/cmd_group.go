@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -18,7 +19,7 @@ func groupCommand() *command {
 			{short: "-r", long: "--remove", metavar: "GID", help: "Remove group using it's GID"},
 		},
 		actions: []action{
-			{"list", func(s *session, _ opts) { s.lines(s.srv.b.Accounts().GroupListLines()) }},
+			{"list", func(s *session, _ opts) { s.lines(s.srv.m.Accounts().GroupListLines()) }},
 			{"add", func(s *session, _ opts) {
 				s.startInteraction(&groupAdd{}, "Adding a new Group: (ok: save, ko: exit)")
 			}},
@@ -29,7 +30,7 @@ func groupCommand() *command {
 }
 
 func groupExists(s *session, gid string) bool {
-	if _, ok := s.srv.b.Accounts().Group(gid); !ok {
+	if _, ok := s.srv.m.Accounts().Group(gid); !ok {
 		s.println("Unknown Group: " + gid)
 		return false
 	}
@@ -40,13 +41,7 @@ func groupEnable(s *session, gid string, on bool) {
 	if !groupExists(s, gid) {
 		return
 	}
-	acc := s.srv.b.Accounts()
-	err := s.commit(func(*undoList) error {
-		if on {
-			return acc.EnableGroup(gid)
-		}
-		return acc.DisableGroup(gid)
-	})
+	err := s.change(func(tx *manage.Tx) error { return tx.SetGroupEnabled(gid, on) })
 	switch {
 	case err != nil:
 		s.errLine(err)
@@ -64,11 +59,10 @@ func groupRemove(s *session, o opts) {
 	if !groupExists(s, gid) {
 		return
 	}
-	acc := s.srv.b.Accounts()
-	err := s.commit(func(*undoList) error { return acc.RemoveGroup(gid) })
+	err := s.change(func(tx *manage.Tx) error { return tx.RemoveGroup(gid) })
 	if errors.Is(err, router.ErrGroupNotEmpty) {
 		var uids []string
-		for _, u := range acc.Users(gid) {
+		for _, u := range s.srv.m.Accounts().Users(gid) {
 			uids = append(uids, u.UID)
 		}
 		s.println(fmt.Sprintf("Error: Group [%s] still has %d user(s) (%s): remove them or move them to another group first",
@@ -100,7 +94,7 @@ func (g *groupAdd) save(s *session) bool {
 		s.println("You must set Group id (gid) before saving !")
 		return false
 	}
-	if err := s.commit(func(*undoList) error { return s.srv.b.Accounts().AddGroup(g.gid) }); err != nil {
+	if err := s.change(func(tx *manage.Tx) error { return tx.AddGroup(g.gid) }); err != nil {
 		s.errLine(err)
 		return false
 	}

@@ -19,18 +19,13 @@ func (s *session) persistOrLoad(list []option, arg string, persist bool) {
 	}
 	profile := o.get("profile")
 	srv := s.srv
-	srv.opMu.Lock()
 	if persist {
-		err = srv.b.Persist(profile)
+		err = srv.m.Persist(profile)
 	} else {
-		err = srv.b.Load(profile)
-		if err == nil {
-			// The store's counters are the ledger; the loaded users
-			// take theirs from it.
-			err = srv.syncCounters(srv.b.Accounts().Users(""))
-		}
+		// The loaded users take their balance and sms_count from the
+		// store's counters, the ledger.
+		err = srv.m.Load(profile)
 	}
-	srv.opMu.Unlock()
 	for _, m := range persistModules {
 		switch {
 		case err != nil && persist:

@@ -8,14 +8,6 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 )
 
-// UserStatser is optionally implemented by a Backend that keeps per-user
-// counters (`stats --user`, `stats --users`): Jasmin's item names per
-// section, times as unix seconds under the *_at names. Items it does not
-// report show ND.
-type UserStatser interface {
-	UserStats(uid string) (smpps, httpapi map[string]int64)
-}
-
 func statsCommand() *command {
 	return &command{name: "stats", doc: "Stats management",
 		opts: []option{
@@ -93,11 +85,11 @@ var (
 		"rate_request_count", "balance_request_count"}
 )
 
-// userStats returns the backend's per-user counters (empty maps if it
-// keeps none) with the live bound connections filled in.
-func userStats(b Backend, uid string) (smpps, httpapi map[string]int64) {
-	if us, ok := b.(UserStatser); ok {
-		smpps, httpapi = us.UserStats(uid)
+// userStats returns the per-user counters (empty maps if none are kept)
+// with the live bound connections filled in.
+func userStats(d Deps, uid string) (smpps, httpapi map[string]int64) {
+	if d.Users != nil {
+		smpps, httpapi = d.Users.UserStats(uid)
 	}
 	if smpps == nil {
 		smpps = map[string]int64{}
@@ -105,7 +97,7 @@ func userStats(b Backend, uid string) (smpps, httpapi map[string]int64) {
 	if httpapi == nil {
 		httpapi = map[string]int64{}
 	}
-	if srv := b.SMPPServer(); srv != nil {
+	if srv := d.SMPP; srv != nil {
 		if _, ok := smpps["bound_connections_count"]; !ok {
 			smpps["bound_connections_count"] = int64(srv.Binds(uid))
 		}
@@ -123,7 +115,7 @@ func statsUser(s *session, o opts) {
 	if !userExists(s, uid) {
 		return
 	}
-	smpps, httpapi := userStats(s.srv.b, uid)
+	smpps, httpapi := userStats(s.srv.d, uid)
 	var rows [][]string
 	for _, k := range userSMPPItems {
 		rows = append(rows, []string{"#" + k, "SMPP Server", item(smpps, k)})
@@ -135,10 +127,10 @@ func statsUser(s *session, o opts) {
 }
 
 func statsUsers(s *session, _ opts) {
-	users := s.srv.b.Accounts().Users("")
+	users := s.srv.m.Accounts().Users("")
 	var rows [][]string
 	for _, u := range users {
-		smpps, httpapi := userStats(s.srv.b, u.UID)
+		smpps, httpapi := userStats(s.srv.d, u.UID)
 		rows = append(rows, []string{"#" + u.UID, item(smpps, "bound_connections_count"), "-",
 			item(smpps, "last_activity_at"), item(httpapi, "connects_count"), item(httpapi, "last_activity_at")})
 	}
@@ -187,7 +179,7 @@ func statsSMPPC(s *session, o opts) {
 }
 
 func statsSMPPCs(s *session, _ opts) {
-	cs := s.srv.b.Connectors()
+	cs := s.srv.m.Connectors()
 	var rows [][]string
 	for _, c := range cs {
 		st := &c.Stats
@@ -208,7 +200,7 @@ var httpAPIItems = []string{"created_at", "last_request_at", "last_success_at", 
 
 func statsHTTPAPI(s *session, _ opts) {
 	var m map[string]int64
-	if h, ok := s.srv.b.(HTTPAPIStatser); ok {
+	if h := s.srv.d.HTTPAPI; h != nil {
 		m = h.HTTPAPIStats()
 	}
 	items := make([][2]string, len(httpAPIItems))
@@ -219,12 +211,12 @@ func statsHTTPAPI(s *session, _ opts) {
 }
 
 func statsSMPPSAPI(s *session, _ opts) {
-	srv := s.srv.b.SMPPServer()
+	srv := s.srv.d.SMPP
 	if srv == nil {
 		s.println("Error: the SMPP server API is not running")
 		return
 	}
-	st := &srv.Stats
+	st := srv.Counters()
 	connected := st.ConnectCount.Load() - st.DisconnectCount.Load()
 	s.lines(itemTable([][2]string{
 		{"created_at", fmtTime(nanos(st.Created.Load()))},

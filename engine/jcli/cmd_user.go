@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 )
@@ -42,7 +43,7 @@ func userCommand() *command {
 
 // userExists answers Jasmin's "Unknown User" when uid is not a user.
 func userExists(s *session, uid string) bool {
-	if s.srv.b.Accounts().User(uid) == nil {
+	if s.srv.m.Accounts().User(uid) == nil {
 		s.println("Unknown User: " + uid)
 		return false
 	}
@@ -51,12 +52,9 @@ func userExists(s *session, uid string) bool {
 
 // userList is `user -l [GID]`, balances and sms_counts from the ledger.
 func userList(s *session, o opts) {
-	srv := s.srv
-	acc := srv.b.Accounts()
-	srv.opMu.Lock()
-	err := srv.syncCounters(acc.Users(o.args))
-	lines := acc.UserListLines(o.args)
-	srv.opMu.Unlock()
+	m := s.srv.m
+	err := m.RefreshCounters(m.Accounts().Users(o.args))
+	lines := m.Accounts().UserListLines(o.args)
 	if err != nil {
 		s.errLine(err)
 	}
@@ -68,15 +66,12 @@ func userShow(s *session, o opts) {
 	if !userExists(s, uid) {
 		return
 	}
-	srv := s.srv
-	acc := srv.b.Accounts()
-	srv.opMu.Lock()
+	m := s.srv.m
 	var err error
-	if u := acc.User(uid); u != nil {
-		err = srv.syncCounters([]*router.User{u})
+	if u := m.Accounts().User(uid); u != nil {
+		err = m.RefreshCounters([]*router.User{u})
 	}
-	lines, lerr := acc.ShowLines(uid)
-	srv.opMu.Unlock()
+	lines, lerr := m.Accounts().ShowLines(uid)
 	if err = errors.Join(err, lerr); err != nil {
 		s.errLine(err)
 		return
@@ -88,13 +83,7 @@ func userEnable(s *session, uid string, on bool) {
 	if !userExists(s, uid) {
 		return
 	}
-	acc := s.srv.b.Accounts()
-	err := s.commit(func(*undoList) error {
-		if on {
-			return acc.EnableUser(uid)
-		}
-		return acc.DisableUser(uid)
-	})
+	err := s.change(func(tx *manage.Tx) error { return tx.SetUserEnabled(uid, on) })
 	switch {
 	case err != nil:
 		s.errLine(err)
@@ -110,13 +99,13 @@ func userRemove(s *session, o opts) {
 	if !userExists(s, uid) {
 		return
 	}
-	if err := s.commit(func(*undoList) error { return s.srv.b.Accounts().RemoveUser(uid) }); err != nil {
+	if err := s.change(func(tx *manage.Tx) error { return tx.RemoveUser(uid) }); err != nil {
 		s.errLine(err)
 		return
 	}
 	// A removed user's sessions would be refused from their next PDU;
 	// end them now.
-	if srv := s.srv.b.SMPPServer(); srv != nil {
+	if srv := s.srv.d.SMPP; srv != nil {
 		srv.Unbind(uid)
 	}
 	s.println("Successfully removed User id:" + uid)
@@ -129,7 +118,7 @@ func userUnbind(s *session, uid string, ban bool) {
 	if !userExists(s, uid) {
 		return
 	}
-	srv := s.srv.b.SMPPServer()
+	srv := s.srv.d.SMPP
 	if !ban {
 		if srv != nil {
 			srv.Unbind(uid)
@@ -137,8 +126,8 @@ func userUnbind(s *session, uid string, ban bool) {
 		s.println("Successfully unbound User id:" + uid)
 		return
 	}
-	err := s.commit(func(*undoList) error {
-		return s.srv.b.Accounts().SetCredential(uid, router.CredSMPPS, "authorization", "bind", "False")
+	err := s.change(func(tx *manage.Tx) error {
+		return tx.SetCredential(uid, router.CredSMPPS, "authorization", "bind", "False")
 	})
 	if err != nil {
 		s.errLine(err)
@@ -217,7 +206,7 @@ func (a *userAdd) set(s *session, key, arg string) {
 		return
 	}
 	if key == "gid" {
-		if _, ok := s.srv.b.Accounts().Group(arg); !ok {
+		if _, ok := s.srv.m.Accounts().Group(arg); !ok {
 			s.println("Unknown Group gid:" + arg + ", you must first create the Group")
 			return
 		}
@@ -259,16 +248,10 @@ func (a *userAdd) save(s *session) bool {
 			return false
 		}
 	}
-	b := s.srv.b
-	err = s.commit(func(*undoList) error {
-		if err := b.Accounts().AddUser(u); err != nil {
-			return err
-		}
-		// The ledger starts from what the session set (unlimited
-		// unless balance or sms_count were given), whatever a former
-		// user of that uid left there.
-		return b.SetCounters(uid, u.Counters())
-	})
+	// The ledger starts from what the session set (unlimited unless
+	// balance or sms_count were given), whatever a former user of that
+	// uid left there.
+	err = s.change(func(tx *manage.Tx) error { return tx.AddUser(u) })
 	if err != nil {
 		s.errLine(err)
 		return false
@@ -304,7 +287,7 @@ func (u *userUpdate) set(s *session, key, arg string) {
 		s.println("User username can not be modified !")
 		return
 	case "gid":
-		if _, ok := s.srv.b.Accounts().Group(arg); !ok {
+		if _, ok := s.srv.m.Accounts().Group(arg); !ok {
 			s.println("Unknown Group gid:" + arg + ", you must first create the Group")
 			return
 		}
@@ -333,37 +316,10 @@ func (u *userUpdate) save(s *session) bool {
 		s.println("Nothing to save")
 		return false
 	}
-	b := s.srv.b
-	acc := b.Accounts()
-	err := s.commit(func(undo *undoList) error {
-		if acc.User(u.uid) == nil {
-			return fmt.Errorf("Unknown User: %s", u.uid)
-		}
-		quota, rest, err := router.SplitQuota(u.changes)
-		if err != nil {
-			return err
-		}
-		if len(rest) > 0 {
-			if err := acc.UpdateUser(u.uid, rest...); err != nil {
-				return err
-			}
-		}
-		if quota.Empty() {
-			return nil
-		}
-		// Balance and sms_count are the store's ledger, which charging
-		// debits: the change is computed against its value under its
-		// lock, so no charge made meanwhile is lost.
-		was := acc.User(u.uid).Counters()
-		old, _, err := b.ApplyQuota(u.uid, quota)
-		if err != nil {
-			return err
-		}
-		undo.add(func() error {
-			return errors.Join(b.SetCounters(u.uid, old), acc.SetCounters(u.uid, was))
-		})
-		return nil
-	})
+	// Balance and sms_count are the store's ledger, which charging
+	// debits: the change is computed against its value under its lock,
+	// so no charge made meanwhile is lost.
+	err := s.change(func(tx *manage.Tx) error { return tx.UpdateUser(u.uid, u.changes...) })
 	if err != nil {
 		s.errLine(err)
 		return false

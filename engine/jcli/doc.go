@@ -6,14 +6,13 @@
 // names configuration snapshots (persist / load), with Jasmin's prompts,
 // messages and column layouts.
 //
-// The package holds the console only: the objects live in package router
-// (users, filters, routes …) and in the gateway (connectors, counters,
-// the store), reached through the Backend interface, which
-// *gateway.Gateway satisfies. Every accepted change applies at once and is
-// made durable before the console answers (Backend.Save, or the gateway's
-// connector methods, which persist by themselves): unlike Jasmin nothing
-// is lost when gwd stops without a `persist`, which therefore only names a
-// snapshot of the live configuration.
+// The package holds the console only: every change goes through the
+// configuration's one writer (package engine/manage), which the admin API
+// and Junebug share; the SMPP server (unbind, ban, stats) and the admin
+// account come in Deps. Every accepted change applies at once and is made
+// durable before the console answers: unlike Jasmin nothing is lost when
+// gwd stops without a `persist`, which therefore only names a snapshot of
+// the live configuration.
 //
 // # Telnet
 //
@@ -52,7 +51,8 @@
 //
 //   - Every change is durable when it is confirmed; a change the store
 //     cannot take is refused and undone ("Error: could not save the
-//     configuration, nothing changed: …"). persist copies the live
+//     configuration, nothing changed: …"), and only that change: what
+//     another session or the admin API changed meanwhile stays. persist copies the live
 //     configuration to a named profile, load replaces it with one; both
 //     print Jasmin's nine lines.
 //   - Removing a group that still has users, a filter that routes or

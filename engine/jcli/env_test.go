@@ -12,6 +12,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/script"
 )
@@ -27,8 +28,15 @@ type env struct {
 	tune func(*Server) // adjusts a console before it serves
 	dir  string
 	g    *gateway.Gateway
-	srv  *Server
-	addr string
+	// store is the configuration store, with faults to inject.
+	store *managetest.Store
+	srv   *Server
+	addr  string
+}
+
+// deps are the console's pieces of a gateway.
+func deps(p gateway.Parts) Deps {
+	return Deps{Admin: p.Admin, SMPP: p.SMPP}
 }
 
 func newEnv(t testing.TB) *env { t.Helper(); return newEnvWith(t, nil) }
@@ -49,7 +57,9 @@ func (e *env) open() {
 	cfg.Store.Path = e.dir
 	cfg.Store.Sync = false
 	cfg.Auth.KDFFailurePercent = 100 // no failure budget: slow KDFs under -race would spend it
-	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: quietLog()})
+	e.store = &managetest.Store{}
+	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: quietLog(),
+		ConfigStore: e.store.Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +68,7 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.g = g
-	e.srv = New(cfg.JCli, g, quietLog())
+	e.srv = New(cfg.JCli, g.Parts().Manager, deps(g.Parts()), quietLog())
 	e.srv.FailDelay = time.Millisecond
 	if e.tune != nil {
 		e.tune(e.srv)
@@ -73,11 +83,11 @@ func (e *env) open() {
 	t.Cleanup(e.close)
 }
 
-// serveWith starts a second console in front of b (a wrapper of e.g)
+// serveWith starts a second console on d (e.g's pieces, some replaced)
 // and points e at it.
-func (e *env) serveWith(b Backend) {
+func (e *env) serveWith(d Deps) {
 	e.t.Helper()
-	srv := New(config.Default().JCli, b, quietLog())
+	srv := New(config.Default().JCli, e.g.Parts().Manager, d, quietLog())
 	srv.FailDelay = time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,14 +1,13 @@
 package jcli
 
 import (
-	"errors"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/gateway"
-
+	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 )
 
@@ -378,7 +377,7 @@ Invalid syntax for script, must be python3(/path/to/script).
 		t.Fatalf("missing script: %q", got)
 	}
 	c.cmd("ko")
-	if e.g.MTTable().Len() != 1 || e.g.MOTable().Len() != 0 || e.g.MOInterceptors().Len() != 0 || e.g.Connector("smsc1") == nil {
+	if m := e.g.Parts().Manager; len(m.Routes(router.MT)) != 1 || len(m.Routes(router.MO)) != 0 || len(m.Interceptors(router.MO)) != 0 || m.Connector("smsc1") == nil {
 		t.Fatal("refused changes changed something")
 	}
 }
@@ -404,30 +403,21 @@ Total Groups: 0
 `)
 }
 
-// failingStore is a gateway whose configuration writes fail (a full disk).
-type failingStore struct {
-	*gateway.Gateway
-	fail atomic.Bool
-}
-
-func (f *failingStore) Save() error {
-	if f.fail.Load() {
-		return errors.New("disk full")
-	}
-	return f.Gateway.Save()
-}
-
 // A change that cannot be made durable is not applied either.
 func TestFailedSaveChangesNothing(t *testing.T) {
 	e := newEnv(t)
-	fs := &failingStore{Gateway: e.g}
-	e.serveWith(fs)
 	c := e.login()
+	script := filepath.Join(scriptDir(t), "i.py")
+	if err := os.WriteFile(script, []byte("routable.addTag(7)\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	c.ok("Successfully added Group [g1]", "group -a", "gid g1", "ok")
 	c.ok("Successfully added User [u1] to Group [g1]", "user -a", "uid u1", "gid g1", "username user1", "password pw",
 		"mt_messaging_cred quota balance 10", "ok")
+	c.ok("Successfully added MTInterceptor [DefaultInterceptor] with order:0", "mtinterceptor -a",
+		"type DefaultInterceptor", "script python3("+script+")", "ok")
 	before := listings(c)
-	fs.fail.Store(true)
+	e.store.Fail(true)
 	for _, lines := range [][]string{
 		{"group -a", "gid g2", "ok"},
 		{"user -u u1", "mt_messaging_cred quota balance +5", "mt_messaging_cred valuefilter dst_addr ^33", "ok"},
@@ -453,7 +443,7 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	if ct, _ := e.g.Counters("u1"); ct.Balance != 10*ledger.MoneyUnit {
 		t.Fatalf("ledger changed by a failed update: %+v", ct)
 	}
-	fs.fail.Store(false)
+	e.store.Fail(false)
 	c.ok("Successfully updated User [u1]", "user -u u1", "mt_messaging_cred quota balance +5", "ok")
 	if ct, _ := e.g.Counters("u1"); ct.Balance != 15*ledger.MoneyUnit {
 		t.Fatalf("ledger after the update: %+v", ct)

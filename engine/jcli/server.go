@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/manage"
 )
 
 // Defaults of the Server's tunables.
@@ -48,12 +49,9 @@ type Server struct {
 	MaxSessions int
 
 	cfg config.JCli
-	b   Backend
+	m   *manage.Manager
+	d   Deps
 	log *slog.Logger
-
-	// opMu serialises changes (and the reads that must see them whole)
-	// across sessions: a change and its Save are one step.
-	opMu sync.Mutex
 
 	mu       sync.Mutex
 	closed   bool
@@ -71,15 +69,16 @@ type failRecord struct {
 	locked time.Time // locked out until
 }
 
-// New makes a console for backend b with the [jcli] settings cfg.
-func New(cfg config.JCli, b Backend, log *slog.Logger) *Server {
+// New makes a console with the [jcli] settings cfg on the configuration
+// m changes (the one writer) and d.
+func New(cfg config.JCli, m *manage.Manager, d Deps, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Server{
 		FailDelay: DefaultFailDelay, LockoutAfter: DefaultLockoutAfter, Lockout: DefaultLockout,
 		LoginTimeout: DefaultLoginTimeout, MaxSessions: DefaultMaxSessions,
-		cfg: cfg, b: b, log: log.With("component", "jcli"),
+		cfg: cfg, m: m, d: d, log: log.With("component", "jcli"),
 		lns: map[net.Listener]struct{}{}, sessions: map[*session]struct{}{}, fails: map[string]*failRecord{},
 	}
 }

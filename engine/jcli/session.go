@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/engine/authguard"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/recovery"
 )
 
@@ -184,7 +185,7 @@ func (s *session) login(password string) {
 		return
 	}
 	src, _ := netip.ParseAddr(s.host)
-	err := srv.b.Admin().Check(src, s.username, password)
+	err := srv.d.Admin.Check(src, s.username, password)
 	var refused *authguard.Refused
 	if errors.As(err, &refused) {
 		s.println("Too many failed logins, try again later.")
@@ -321,6 +322,17 @@ func (s *session) command(line string) {
 }
 
 // audit logs an accepted change.
+// change makes one configuration change through the manager (see
+// manage.Manager.Do): applied and durable, or nothing changed and the
+// error returned. An accepted change is audited.
+func (s *session) change(fn func(tx *manage.Tx) error) error {
+	if err := s.srv.m.Do(fn); err != nil {
+		return err
+	}
+	s.audit()
+	return nil
+}
+
 func (s *session) audit() {
 	s.srv.log.Info("configuration changed", "sref", s.ref, "peer", s.conn.RemoteAddr().String(), "command", s.cmdLine)
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/gateway"
 	smppsession "github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
@@ -92,17 +91,19 @@ func TestSMPPUnbindBanAndUserStats(t *testing.T) {
 	}
 }
 
-// withHTTPStats is a gateway whose HTTP API reports counters.
-type withHTTPStats struct{ *gateway.Gateway }
+// httpStats is an HTTP API that reports counters.
+type httpStats struct{}
 
-func (withHTTPStats) HTTPAPIStats() map[string]int64 {
+func (httpStats) HTTPAPIStats() map[string]int64 {
 	return map[string]int64{"request_count": 12, "success_count": 10, "auth_error_count": 2,
 		"last_request_at": time.Date(2026, 11, 22, 2, 57, 5, 0, time.Local).Unix()}
 }
 
 func TestStatsHTTPAPI(t *testing.T) {
 	e := newEnv(t)
-	e.serveWith(withHTTPStats{e.g})
+	d := deps(e.g.Parts())
+	d.HTTPAPI = httpStats{}
+	e.serveWith(d)
 	c := e.login()
 	// Laid out as tabulate lays it out: the manual's example was made
 	// before the interceptor items, which it appends misaligned.

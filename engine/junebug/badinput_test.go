@@ -60,7 +60,7 @@ func TestBadChannelInput(t *testing.T) {
 	if n := len(e.g.Connectors()); n != 0 {
 		t.Fatalf("%d connectors after refused creations", n)
 	}
-	if objs, _ := e.g.Store().Objects(kindChannel); len(objs) != 0 {
+	if objs, _ := e.g.Parts().Store.Objects(kindChannel); len(objs) != 0 {
 		t.Fatalf("%d stored channels after refused creations", len(objs))
 	}
 

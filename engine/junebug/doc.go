@@ -5,9 +5,12 @@
 // (channel records, message records, per-channel rates and component
 // status).
 //
-// A channel of type smpp is one SMPP client connector of the gateway
-// (package engine/gateway), its id derived from the channel id. The server
-// follows its channels through the gateway's Observer hook: it claims the
+// A channel of type smpp is one SMPP client connector of the gateway, its
+// id derived from the channel id. Creating, updating or deleting a channel
+// is one change through the configuration's one writer (package
+// engine/manage): the channel's record and its connector apply and are
+// stored together, or not at all. The server follows its channels through
+// the gateway's Observer hook (Deps.Observe): it claims the
 // MO of its connectors, sees every event of its messages and every bind
 // state change, and turns them into Junebug's callbacks, which the
 // gateway's thrower delivers durably with retries.

@@ -154,7 +154,7 @@ func TestChannelEndToEnd(t *testing.T) {
 	if e.g.Connector(cidOf(id)) != nil {
 		t.Fatal("connector still there")
 	}
-	if objs, err := e.g.Store().Objects(kindChannel); err != nil || len(objs) != 0 {
+	if objs, err := e.g.Parts().Store.Objects(kindChannel); err != nil || len(objs) != 0 {
 		t.Fatalf("stored channels after delete: %v %v", objs, err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smsc"
 )
@@ -105,14 +106,16 @@ const (
 )
 
 type env struct {
-	t    testing.TB
-	dir  string
-	cfg  config.Config
-	sim  *smsc.Sim
-	g    *gateway.Gateway
-	s    *Server
-	ring *logring.Handler
-	base string
+	t   testing.TB
+	dir string
+	cfg config.Config
+	sim *smsc.Sim
+	g   *gateway.Gateway
+	s   *Server
+	// store is the configuration store, with a hook before each write.
+	store *managetest.Store
+	ring  *logring.Handler
+	base  string
 
 	events, mos, statuses *collector
 }
@@ -147,14 +150,16 @@ func (e *env) open() {
 	t := e.t
 	e.ring = logring.NewHandler(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), 50)
 	log := slog.New(e.ring)
+	e.store = &managetest.Store{}
 	g, err := gateway.Open(e.cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: log,
+		ConfigStore: e.store.Wrap,
 		ThrowerPolicies: map[thrower.Kind]thrower.Policy{
 			thrower.Event: {Timeout: 2 * time.Second, RetryDelay: 50 * time.Millisecond, MaxRetries: 20},
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(g, Options{Log: log, Logs: e.ring, ThrottleCheck: 50 * time.Millisecond})
+	s, err := New(deps(g), Options{Log: log, Logs: e.ring, ThrottleCheck: 50 * time.Millisecond})
 	if err != nil {
 		_ = g.Close()
 		t.Fatal(err)
@@ -172,6 +177,13 @@ func (e *env) open() {
 	go func() { _ = s.Serve(ln) }()
 	e.g, e.s, e.base = g, s, "http://"+ln.Addr().String()
 	t.Cleanup(e.close)
+}
+
+// deps are the channel API's pieces of g, as gwd wires them.
+func deps(g *gateway.Gateway) Deps {
+	p := g.Parts()
+	return Deps{Manager: p.Manager, Gateway: g, Index: p.Index, Store: p.Store, Thrower: p.Thrower,
+		Admin: p.Admin, Config: g.Config(), Observe: func(o Observer) { g.SetObserver(o) }}
 }
 
 // close stops the API and the gateway (idempotent).

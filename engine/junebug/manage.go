@@ -2,6 +2,7 @@ package junebug
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/smppc"
 )
 
@@ -70,8 +72,33 @@ func (s *Server) serveGet(ctx *fasthttp.RequestCtx, ch *channel) {
 	writeJSON(ctx, http.StatusOK, "channel status", s.view(ch))
 }
 
-// serveCreate is POST /channels/. The record is stored first, then the
-// connector is added and started; a failure undoes what was done.
+// record applies p over base (see apply) and encodes the record to
+// store.
+func (p *channelPatch) record(base *channelRecord, id, cid string) (*channelRecord, smppc.Config, []byte, *apiError) {
+	rec, cfg, aerr := p.apply(base, id, cid)
+	if aerr != nil {
+		return nil, cfg, nil, aerr
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, cfg, nil, internalError("encode channel", err)
+	}
+	return rec, cfg, b, nil
+}
+
+// changeError is the answer to a channel change the manager refused: the
+// store's refusal (503) or another failure (500), naming what failed.
+func changeError(what string, err error) *apiError {
+	var se *manage.SaveError
+	if errors.As(err, &se) {
+		return storeError(what, se.Err)
+	}
+	return internalError(what, err)
+}
+
+// serveCreate is POST /channels/. The channel's record and its connector
+// are one configuration change: the connector is added and started, and
+// both are stored; a failure undoes all of it.
 func (s *Server) serveCreate(ctx *fasthttp.RequestCtx) {
 	p, aerr := parseChannelBody(ctx.PostBody())
 	if aerr != nil {
@@ -82,45 +109,35 @@ func (s *Server) serveCreate(ctx *fasthttp.RequestCtx) {
 	defer s.mu.Unlock()
 	id := newChannelID()
 	cid := cidOf(id)
-	for s.maps.Load().byCID[cid] != nil || s.g.Connector(cid) != nil {
+	for s.maps.Load().byCID[cid] != nil || s.m.Connector(cid) != nil {
 		id = newChannelID()
 		cid = cidOf(id)
 	}
-	rec, cfg, aerr := p.apply(nil, id, cid)
+	rec, cfg, b, aerr := p.record(nil, id, cid)
 	if aerr != nil {
 		writeError(ctx, aerr)
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		writeError(ctx, internalError("encode channel", err))
-		return
-	}
-	if err := s.db.PutObject(kindChannel, id, b); err != nil {
-		writeError(ctx, storeError("store channel "+id, err))
-		return
-	}
-	undo := func(what string, err error) {
-		if rerr := s.db.DeleteObject(kindChannel, id); rerr != nil {
-			s.log.Error("junebug: channel record left behind", "channel_id", id, "err", rerr)
-		}
-		writeError(ctx, internalError(what, err))
-	}
-	if err := s.g.AddConnector(cfg); err != nil {
-		undo("add connector "+cid, err)
-		return
-	}
 	ch := s.newChannel(rec)
-	s.initStatus(ch, s.g.Connector(cid))
-	ch.status.cur.Type, ch.status.cur.Message = "connecting", "Connecting to the SMSC"
-	// In the maps before it starts, so that its first bind is seen.
-	s.setMaps(func(m *chanMaps) { m.byID[id], m.byCID[cid] = ch, ch })
-	if err := s.g.StartConnector(cid); err != nil {
-		s.setMaps(func(m *chanMaps) { delete(m.byID, id); delete(m.byCID, cid) })
-		if rerr := s.g.RemoveConnector(cid); rerr != nil {
-			s.log.Error("junebug: connector left behind", "cid", cid, "err", rerr)
+	err := s.m.Do(func(tx *manage.Tx) error {
+		tx.PutRecord(kindChannel, id, b)
+		if err := tx.AddConnector(cfg); err != nil {
+			return fmt.Errorf("add connector %s: %w", cid, err)
 		}
-		undo("start connector "+cid, err)
+		s.initStatus(ch, s.m.Connector(cid))
+		ch.status.cur.Type, ch.status.cur.Message = "connecting", "Connecting to the SMSC"
+		// In the maps before it starts, so that its first bind is seen.
+		s.setMaps(func(m *chanMaps) { m.byID[id], m.byCID[cid] = ch, ch })
+		if err := tx.StartConnector(cid); err != nil {
+			return fmt.Errorf("start connector %s: %w", cid, err)
+		}
+		return nil
+	})
+	if err != nil {
+		if s.maps.Load().byID[id] != nil {
+			s.setMaps(func(m *chanMaps) { delete(m.byID, id); delete(m.byCID, cid) })
+		}
+		writeError(ctx, changeError("create channel "+id, err))
 		return
 	}
 	ch.lg.Info("channel created", "smsc", cfg.Addr())
@@ -145,7 +162,8 @@ func restartNeeded(old, cfg *smppc.Config) bool {
 
 // serveUpdate is POST /channels/{id}: the fields given replace the
 // channel's; the connector takes the new parameters, restarting when one
-// that lives in the bind changed.
+// that lives in the bind changed. Record and connector change together,
+// or not at all.
 func (s *Server) serveUpdate(ctx *fasthttp.RequestCtx, ch *channel) {
 	p, aerr := parseChannelBody(ctx.PostBody())
 	if aerr != nil {
@@ -158,69 +176,52 @@ func (s *Server) serveUpdate(ctx *fasthttp.RequestCtx, ch *channel) {
 		writeError(ctx, channelNotFound(ch.id))
 		return
 	}
-	old := ch.rec.Load()
-	rec, cfg, aerr := p.apply(old, ch.id, ch.cid)
+	rec, cfg, b, aerr := p.record(ch.rec.Load(), ch.id, ch.cid)
 	if aerr != nil {
 		writeError(ctx, aerr)
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		writeError(ctx, internalError("encode channel", err))
-		return
-	}
-	if err := s.db.PutObject(kindChannel, ch.id, b); err != nil {
-		writeError(ctx, storeError("store channel "+ch.id, err))
-		return
-	}
-	c := s.g.Connector(ch.cid)
-	if c == nil {
-		if err := s.addConnector(rec); err != nil {
-			writeError(ctx, internalError("channel "+ch.id, err))
-			return
+	missing := s.m.Connector(ch.cid) == nil
+	err := s.m.Do(func(tx *manage.Tx) error {
+		tx.PutRecord(kindChannel, ch.id, b)
+		c := s.m.Connector(ch.cid)
+		if c == nil {
+			return s.addConnector(tx, rec)
 		}
-		s.initStatus(ch, s.g.Connector(ch.cid))
-	} else {
 		oldCfg := c.Config()
-		if err := s.g.UpdateConnector(cfg); err != nil {
-			if ob, merr := json.Marshal(old); merr == nil {
-				if rerr := s.db.PutObject(kindChannel, ch.id, ob); rerr != nil {
-					ch.lg.Error("channel record not restored after a failed update", "err", rerr)
-				}
-			}
-			writeError(ctx, internalError("update connector "+ch.cid, err))
-			return
+		if err := tx.UpdateConnector(cfg); err != nil {
+			return fmt.Errorf("update connector %s: %w", ch.cid, err)
 		}
 		if c.Running() && restartNeeded(&oldCfg, &cfg) {
-			if err := s.restart(ch); err != nil {
-				ch.rec.Store(rec)
-				writeError(ctx, internalError("restart connector "+ch.cid, err))
-				return
-			}
+			return s.restart(tx, ch)
 		}
+		return nil
+	})
+	if err != nil {
+		writeError(ctx, changeError("update channel "+ch.id, err))
+		return
 	}
 	ch.rec.Store(rec)
+	if missing {
+		s.initStatus(ch, s.m.Connector(ch.cid))
+	}
 	ch.lg.Info("channel updated")
 	writeJSON(ctx, http.StatusOK, "channel updated", s.view(ch))
 }
 
 // restart stops (when running) and starts a channel's connector, adding
 // it back when it is missing. Callers hold ch.mu.
-func (s *Server) restart(ch *channel) error {
-	c := s.g.Connector(ch.cid)
+func (s *Server) restart(tx *manage.Tx, ch *channel) error {
+	c := s.m.Connector(ch.cid)
 	if c == nil {
-		if err := s.addConnector(ch.rec.Load()); err != nil {
-			return err
-		}
-		s.initStatus(ch, s.g.Connector(ch.cid))
-		return nil
+		return s.addConnector(tx, ch.rec.Load())
 	}
 	if c.Running() {
-		if err := s.g.StopConnector(ch.cid); err != nil {
+		if err := tx.StopConnector(ch.cid); err != nil {
 			return fmt.Errorf("stop connector %s: %w", ch.cid, err)
 		}
 	}
-	if err := s.g.StartConnector(ch.cid); err != nil {
+	if err := tx.StartConnector(ch.cid); err != nil {
 		return fmt.Errorf("start connector %s: %w", ch.cid, err)
 	}
 	return nil
@@ -234,9 +235,13 @@ func (s *Server) serveRestart(ctx *fasthttp.RequestCtx, ch *channel) {
 		writeError(ctx, channelNotFound(ch.id))
 		return
 	}
-	if err := s.restart(ch); err != nil {
-		writeError(ctx, internalError("restart channel "+ch.id, err))
+	missing := s.m.Connector(ch.cid) == nil
+	if err := s.m.Do(func(tx *manage.Tx) error { return s.restart(tx, ch) }); err != nil {
+		writeError(ctx, changeError("restart channel "+ch.id, err))
 		return
+	}
+	if missing {
+		s.initStatus(ch, s.m.Connector(ch.cid))
 	}
 	ch.lg.Info("channel restarted")
 	writeJSON(ctx, http.StatusOK, "channel restarted", nil)
@@ -244,7 +249,7 @@ func (s *Server) serveRestart(ctx *fasthttp.RequestCtx, ch *channel) {
 
 // cancelQueued drops every message waiting in the channel's queue.
 func (s *Server) cancelQueued(ch *channel) (int, error) {
-	c := s.g.Connector(ch.cid)
+	c := s.m.Connector(ch.cid)
 	if c == nil {
 		return 0, nil
 	}
@@ -271,7 +276,7 @@ func (s *Server) serveCancel(ctx *fasthttp.RequestCtx, ch *channel) {
 		writeError(ctx, channelNotFound(ch.id))
 		return
 	}
-	if s.g.Connector(ch.cid) == nil {
+	if s.m.Connector(ch.cid) == nil {
 		writeError(ctx, newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
 			"the channel's connector is missing: restart the channel"))
 		return
@@ -283,7 +288,7 @@ func (s *Server) serveCancel(ctx *fasthttp.RequestCtx, ch *channel) {
 	}
 	ch.lg.Info("queued messages cancelled", "cancelled", n)
 	writeJSON(ctx, http.StatusOK, "queued messages cancelled", map[string]int{
-		"cancelled": n, "queue_length": s.g.Connector(ch.cid).Queue().Stats().Total()})
+		"cancelled": n, "queue_length": s.m.Connector(ch.cid).Queue().Stats().Total()})
 }
 
 // forgetter is what a log ring may offer to drop a removed connector's
@@ -301,24 +306,29 @@ func (s *Server) serveDelete(ctx *fasthttp.RequestCtx, ch *channel) {
 		writeError(ctx, channelNotFound(ch.id))
 		return
 	}
-	if c := s.g.Connector(ch.cid); c != nil {
-		if c.Running() {
-			if err := s.g.StopConnector(ch.cid); err != nil {
-				writeError(ctx, internalError("stop connector "+ch.cid, err))
-				return
-			}
-		}
-		if _, err := s.cancelQueued(ch); err != nil {
-			writeError(ctx, storeError("delete", err))
-			return
-		}
-		if err := s.g.RemoveConnector(ch.cid); err != nil {
-			writeError(ctx, internalError("remove connector "+ch.cid, err))
+	// Stopped first, so that nothing is sent while its queue is
+	// cancelled; then the connector and the record go as one change.
+	if c := s.m.Connector(ch.cid); c != nil && c.Running() {
+		if err := s.m.Do(func(tx *manage.Tx) error { return tx.StopConnector(ch.cid) }); err != nil {
+			writeError(ctx, changeError("stop connector "+ch.cid, err))
 			return
 		}
 	}
-	if err := s.db.DeleteObject(kindChannel, ch.id); err != nil {
-		writeError(ctx, storeError("delete channel "+ch.id, err))
+	if _, err := s.cancelQueued(ch); err != nil {
+		writeError(ctx, storeError("delete", err))
+		return
+	}
+	err := s.m.Do(func(tx *manage.Tx) error {
+		if s.m.Connector(ch.cid) != nil {
+			if err := tx.RemoveConnector(ch.cid); err != nil {
+				return fmt.Errorf("remove connector %s: %w", ch.cid, err)
+			}
+		}
+		tx.PutRecord(kindChannel, ch.id, nil)
+		return nil
+	})
+	if err != nil {
+		writeError(ctx, changeError("delete channel "+ch.id, err))
 		return
 	}
 	ch.deleted = true

@@ -13,7 +13,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/engine/content"
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
@@ -235,7 +234,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 			from = rc.To
 		}
 	}
-	c := s.g.Connector(ch.cid)
+	c := s.m.Connector(ch.cid)
 	if c == nil {
 		writeError(ctx, newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
 			"the channel's connector is missing: restart the channel"))
@@ -253,7 +252,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	eventURL := req.EventURL
 	nparts := len(parts)
 	res := make(chan submitResult, 1)
-	s.g.SubmitMT(sub, func(id string, err error) {
+	s.gw.SubmitMT(sub, func(id string, err error) {
 		if err == nil {
 			// Known before any of its events can be reported.
 			s.cache.put(id, &msgRef{channelID: ch.id, eventURL: eventURL, parts: uint8(nparts)})
@@ -287,19 +286,19 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	writeJSON(ctx, http.StatusCreated, "message submitted", &v)
 }
 
-// submitError maps the gateway's refusal of a message to the answer.
+// submitError maps the gateway's refusal of a message to the answer: a
+// store failure and a missing route (the channel's connector is gone) are
+// the gateway's; the others are the message's (refusalStatus).
 func submitError(err error) *apiError {
-	var se *gateway.StoreError
-	var re *gateway.RouteError
-	switch {
-	case errors.As(err, &se):
-		return newError(http.StatusServiceUnavailable, "message not submitted", errUnavailable, err.Error())
-	case errors.As(err, &re):
-		return newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
-			"the channel's connector is missing: restart the channel")
-	}
 	var rf router.Refusal
 	if errors.As(err, &rf) {
+		switch rf.Kind() {
+		case router.RefusedStore:
+			return newError(http.StatusServiceUnavailable, "message not submitted", errUnavailable, err.Error())
+		case router.RefusedNoRoute:
+			return newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
+				"the channel's connector is missing: restart the channel")
+		}
 		if st := refusalStatus(rf); st > 0 && st < 500 {
 			return newError(st, "message not submitted", errInvalidBody, err.Error())
 		}

@@ -7,13 +7,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
 
-var _ gateway.Observer = (*Server)(nil)
+var _ Observer = (*Server)(nil)
 
 // msgRef is what the server needs to forward a message's events: its
 // channel, its event_url, and for a long message which event types it
@@ -89,7 +88,7 @@ func (c *msgCache) put(id string, r *msgRef) {
 	s.mu.Unlock()
 }
 
-// MessageEvent implements gateway.Observer: an event of a message of one
+// MessageEvent implements Observer: an event of a message of one
 // of the server's channels is counted and forwarded to the message's
 // event_url. Events of other connectors' messages cost two map lookups.
 func (s *Server) MessageEvent(id string, ev wal.Event) {
@@ -209,7 +208,7 @@ func (s *Server) resolve() {
 	}
 }
 
-// MO implements gateway.Observer: the MO of a channel's connector goes to
+// MO implements Observer: the MO of a channel's connector goes to
 // the channel's mo_url.
 func (s *Server) MO(cid string, p *smpp.PDU, done func(error)) bool {
 	ch := s.maps.Load().byCID[cid]
@@ -224,7 +223,7 @@ func (s *Server) MO(cid string, p *smpp.PDU, done func(error)) bool {
 	return true
 }
 
-// ConnectorState implements gateway.Observer: bind changes of a channel's
+// ConnectorState implements Observer: bind changes of a channel's
 // connector become its smpp component's status.
 func (s *Server) ConnectorState(cid string, bind int, state string, err error) {
 	ch := s.maps.Load().byCID[cid]

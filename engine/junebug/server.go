@@ -22,10 +22,12 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/authguard"
-	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/logring"
+	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/thrower"
+	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
 
@@ -61,9 +63,47 @@ type Options struct {
 	ThrottleCheck time.Duration
 }
 
+// Deps are what the channel API works on.
+type Deps struct {
+	// Manager is the one writer of configuration: channels' connectors
+	// and records change through it.
+	Manager *manage.Manager
+	// Gateway takes the channels' messages.
+	Gateway Submitter
+	// Index keeps messages' state and events, and inbound messages.
+	Index *wal.Index
+	// Store holds the channel records and long inbound messages' parts.
+	Store *wal.DB
+	// Thrower delivers events, inbound messages and status callbacks.
+	Thrower *thrower.Thrower
+	// Admin is [jcli]'s admin account, which requests authenticate as.
+	Admin *authguard.Admin
+	// Config is gwd's configuration ([junebug], [store] TTLs).
+	Config config.Config
+	// Observe installs the server as the gateway's observer (nil: none):
+	// func(o junebug.Observer) { g.SetObserver(o) }.
+	Observe func(Observer)
+}
+
+// Submitter takes a channel's outbound message: *gateway.Gateway.
+type Submitter interface {
+	SubmitMT(s *mt.Submit, done func(id string, err error))
+}
+
+// Observer is what the gateway tells the channel API (the gateway's
+// Observer): its messages' events, its connectors' MO and bind states.
+// Methods run on event loops or store goroutines and must not block.
+type Observer interface {
+	MessageEvent(id string, ev wal.Event)
+	MO(cid string, p *smpp.PDU, done func(error)) bool
+	ConnectorState(cid string, bind int, state string, err error)
+}
+
 // Server is the Junebug channel API on a gateway.
 type Server struct {
-	g    *gateway.Gateway
+	m    *manage.Manager
+	gw   Submitter
+	d    Deps
 	th   *thrower.Thrower
 	idx  *wal.Index
 	db   *wal.DB
@@ -95,11 +135,11 @@ type chanMaps struct {
 	byID, byCID map[string]*channel
 }
 
-// New builds the API on g: it loads the channels the store holds (adding
+// New builds the API on d: it loads the channels the store holds (adding
 // back a channel's connector if it is missing), starts the background
 // work (long inbound messages, event lookups, throttling checks) and
-// installs itself as g's observer.
-func New(g *gateway.Gateway, opts Options) (*Server, error) {
+// installs itself as the gateway's observer (d.Observe).
+func New(d Deps, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -115,11 +155,10 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	if opts.ThrottleCheck <= 0 {
 		opts.ThrottleCheck = time.Second
 	}
-	th := g.Thrower()
-	if th == nil {
+	if d.Thrower == nil {
 		return nil, errors.New("junebug: the gateway has no callback thrower")
 	}
-	s := &Server{g: g, th: th, idx: g.Index(), db: g.Store(), cfg: g.Config(), opts: opts, log: opts.Log,
+	s := &Server{m: d.Manager, gw: d.Gateway, d: d, th: d.Thrower, idx: d.Index, db: d.Store, cfg: d.Config, opts: opts, log: opts.Log,
 		now: opts.Now, cache: newMsgCache(opts.CacheSize), res: &resolver{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{})}
 	s.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
@@ -146,11 +185,11 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 		defer s.wg.Done()
 		recovery.Loop("junebug", s.log, s.stop, func() { s.watch(opts.ThrottleCheck) })
 	}()
-	g.SetObserver(s)
+	s.observe(s)
 	// Binds made before the observer was in place (the gateway starts
 	// connectors as it opens) were not seen: read the state now.
 	for _, ch := range s.maps.Load().byID {
-		s.initStatus(ch, g.Connector(ch.cid))
+		s.initStatus(ch, s.m.Connector(ch.cid))
 	}
 	s.srv = &fasthttp.Server{
 		Handler:            s.Handler(),
@@ -180,12 +219,12 @@ func (s *Server) load() error {
 			return fmt.Errorf("junebug: load channel %s: unsupported record (version %d)", o.ID, rec.V)
 		}
 		ch := s.newChannel(&rec)
-		if s.g.Connector(rec.CID) == nil {
-			if err := s.addConnector(&rec); err != nil {
+		if s.m.Connector(rec.CID) == nil {
+			if err := s.m.Do(func(tx *manage.Tx) error { return s.addConnector(tx, &rec) }); err != nil {
 				return fmt.Errorf("junebug: load channel %s: %w", o.ID, err)
 			}
 		}
-		s.initStatus(ch, s.g.Connector(rec.CID))
+		s.initStatus(ch, s.m.Connector(rec.CID))
 		m.byID[rec.ID], m.byCID[rec.CID] = ch, ch
 	}
 	s.maps.Store(m)
@@ -199,16 +238,23 @@ func (s *Server) newChannel(rec *channelRecord) *channel {
 	return ch
 }
 
+// observe installs o as the gateway's observer (nil removes it).
+func (s *Server) observe(o Observer) {
+	if s.d.Observe != nil {
+		s.d.Observe(o)
+	}
+}
+
 // addConnector adds and starts a channel's connector from its record.
-func (s *Server) addConnector(rec *channelRecord) error {
+func (s *Server) addConnector(tx *manage.Tx, rec *channelRecord) error {
 	_, cfg, aerr := (&channelPatch{}).apply(rec, rec.ID, rec.CID)
 	if aerr != nil {
 		return fmt.Errorf("connector config: %w", aerr)
 	}
-	if err := s.g.AddConnector(cfg); err != nil {
+	if err := tx.AddConnector(cfg); err != nil {
 		return fmt.Errorf("add connector %s: %w", rec.CID, err)
 	}
-	if err := s.g.StartConnector(rec.CID); err != nil {
+	if err := tx.StartConnector(rec.CID); err != nil {
 		return fmt.Errorf("start connector %s: %w", rec.CID, err)
 	}
 	return nil
@@ -246,7 +292,7 @@ func (s *Server) Close() error {
 		if e := s.srv.Shutdown(); e != nil {
 			err = fmt.Errorf("junebug: shutdown: %w", e)
 		}
-		s.g.SetObserver(nil)
+		s.observe(nil)
 		close(s.stop)
 		s.wg.Wait()
 		s.asm.Close()
@@ -281,7 +327,7 @@ func (s *Server) authorized(ctx *fasthttp.RequestCtx) (ok bool, refused *authgua
 		return false, nil
 	}
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	if err := s.g.Admin().Check(src, string(user), string(pass)); err != nil {
+	if err := s.d.Admin.Check(src, string(user), string(pass)); err != nil {
 		errors.As(err, &refused)
 		return false, refused
 	}

@@ -79,7 +79,7 @@ func (s *Server) initStatus(ch *channel, c *smppc.Connector) {
 // bindState applies a bind's session state change and reports a status
 // event when the component's status or reason changed.
 func (s *Server) bindState(ch *channel, bind int, state string, err error) {
-	c := s.g.Connector(ch.cid)
+	c := s.m.Connector(ch.cid)
 	binds, addr := 1, ""
 	if c != nil {
 		cfg := c.Config()
@@ -162,7 +162,7 @@ func (s *Server) throwStatus(ch *channel, body []byte, status string) {
 // ESME_RMSGQFUL answers since the last check) into a degraded status,
 // and its end into ok again.
 func (s *Server) checkThrottle(ch *channel) {
-	c := s.g.Connector(ch.cid)
+	c := s.m.Connector(ch.cid)
 	if c == nil {
 		return
 	}
@@ -240,7 +240,7 @@ func (s *Server) statusOf(ch *channel) *statusView {
 	v.SubmittedEventRate, v.RejectedEventRate = r[rateSubmitted], r[rateRejected]
 	v.DeliverySucceededRate, v.DeliveryFailedRate = r[rateDeliverySucceeded], r[rateDeliveryFailed]
 	v.DeliveryPendingRate = r[rateDeliveryPending]
-	if c := s.g.Connector(ch.cid); c != nil {
+	if c := s.m.Connector(ch.cid); c != nil {
 		v.QueueLength = c.Queue().Stats().Total()
 	}
 	return v

@@ -57,6 +57,10 @@ type Server struct {
 	Stats Stats
 }
 
+// Counters returns the server's counters (for front-ends that take the
+// server through an interface).
+func (s *Server) Counters() *Stats { return &s.Stats }
+
 // Stats are the server's counters (Jasmin's smppsapi_* metrics).
 type Stats struct {
 	ConnectCount, DisconnectCount, BoundTX, BoundRX, BoundTRX             atomic.Int64
