@@ -1,9 +1,6 @@
 package junebug
 
 import (
-	"bytes"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,8 +76,6 @@ type Server struct {
 	asm   *moparts.Assembler
 	bufs  sync.Pool // *[]byte for callback bodies
 	ref   atomic.Uint32
-
-	authOK atomic.Pointer[[]byte] // an Authorization header that passed
 
 	srv       *fasthttp.Server
 	stop      chan struct{}
@@ -258,35 +253,14 @@ const realm = `Basic realm="gwd junebug"`
 
 // authorized checks HTTP Basic credentials against [jcli]'s admin
 // account (the gateway's Admin: cached once verified, otherwise checked
-// on the shared password-check pool, with its back-off). refused is set
-// when the attempt was refused unchecked (429).
+// on the shared password-check pool, with its back-off), as the admin API
+// does. refused is set when the attempt was refused unchecked (429).
 func (s *Server) authorized(ctx *fasthttp.RequestCtx) (ok bool, refused *authguard.Refused) {
-	h := ctx.Request.Header.Peek(fasthttp.HeaderAuthorization)
-	if len(h) == 0 {
-		return false, nil
-	}
-	if ok := s.authOK.Load(); ok != nil && subtle.ConstantTimeCompare(*ok, h) == 1 {
-		return true, nil
-	}
-	const prefix = "basic "
-	if len(h) < len(prefix) || !strings.EqualFold(string(h[:len(prefix)]), prefix) {
-		return false, nil
-	}
-	dec, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(h[len(prefix):])))
-	if err != nil {
-		return false, nil
-	}
-	user, pass, found := bytes.Cut(dec, []byte{':'})
-	if !found {
-		return false, nil
-	}
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	if err := s.g.Admin().Check(src, string(user), string(pass)); err != nil {
+	if err := s.g.Admin().CheckBasic(src, ctx.Request.Header.Peek(fasthttp.HeaderAuthorization)); err != nil {
 		errors.As(err, &refused)
 		return false, refused
 	}
-	cp := append([]byte(nil), h...)
-	s.authOK.Store(&cp)
 	return true, nil
 }
 
