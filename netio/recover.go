@@ -20,9 +20,6 @@ var ErrHandlerPanic = errors.New("netio: handler panicked; connection closed")
 // gwd's SMPP sessions, so the label says smpp.
 var panics = metrics.GetOrCreateCounter(`gwd_panics_total{where="smpp"}`)
 
-// PanicCount returns how many handler panics netio recovered (tests).
-func PanicCount() uint64 { return panics.Get() }
-
 // recoverHandler is deferred at each place a Conn calls its handler: a
 // panic there is logged with its stack and counted, and the connection is
 // closed with ErrHandlerPanic. The caller still holds c.mu; the output

@@ -41,7 +41,7 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = s.Close() })
-				before := PanicCount()
+				before := panics.Get()
 				good := dialRaw(t, v, s)
 				if _, err := good.Write(enquire(1)); err != nil {
 					t.Fatal(err)
@@ -63,7 +63,7 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 				case <-time.After(5 * time.Second):
 					t.Fatal("OnClose not called")
 				}
-				if n := PanicCount() - before; n != 1 {
+				if n := panics.Get() - before; n != 1 {
 					t.Errorf("gwd_panics_total{where=smpp} +%d, want 1", n)
 				}
 				if _, err := good.Write(enquire(2)); err != nil {

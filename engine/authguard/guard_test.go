@@ -309,3 +309,15 @@ func TestFailureBudget(t *testing.T) {
 		}
 	}
 }
+
+// len is the number of keys t remembers.
+func (t *table[K]) len() int {
+	n := 0
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}

@@ -312,19 +312,6 @@ type KindStats struct {
 // Stats is every kind's KindStats.
 type Stats struct{ DLR, MO, Event KindStats }
 
-// Of returns kind k's counters.
-func (s Stats) Of(k Kind) KindStats {
-	switch k {
-	case DLR:
-		return s.DLR
-	case MO:
-		return s.MO
-	case Event:
-		return s.Event
-	}
-	return KindStats{}
-}
-
 // Stats returns the counters, for jCli's stats and the admin API.
 func (t *Thrower) Stats() Stats {
 	var out [numKinds]KindStats
