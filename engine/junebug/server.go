@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gwd-project/gwd/engine/httpserve"
 	"github.com/gwd-project/gwd/engine/moparts"
 	"log/slog"
 	"net"
@@ -77,11 +78,10 @@ type Server struct {
 	bufs  sync.Pool // *[]byte for callback bodies
 	ref   atomic.Uint32
 
-	srv       *fasthttp.Server
+	srv       *httpserve.Server
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
-	closed    atomic.Bool
 }
 
 // chanMaps are the channels by id and by connector id, replaced whole on
@@ -147,7 +147,7 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 	for _, ch := range s.maps.Load().byID {
 		s.initStatus(ch, g.Connector(ch.cid))
 	}
-	s.srv = &fasthttp.Server{
+	s.srv = httpserve.New("junebug", &fasthttp.Server{
 		Handler:            s.Handler(),
 		Name:               "gwd",
 		MaxRequestBodySize: opts.MaxBodySize,
@@ -155,7 +155,7 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 		WriteTimeout:       30 * time.Second,
 		IdleTimeout:        2 * time.Minute,
 		CloseOnShutdown:    true,
-	}
+	})
 	return s, nil
 }
 
@@ -218,18 +218,7 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 }
 
 // Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	if s.closed.Load() {
-		// Closed before it served (a start-up that failed further on):
-		// nothing to serve, and the listener is not left open.
-		_ = ln.Close()
-		return nil
-	}
-	if err := s.srv.Serve(ln); err != nil {
-		return fmt.Errorf("junebug: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // Close stops serving (requests in flight finish), leaves the gateway's
 // observer slot empty and stops the background work. Channels, their
@@ -237,10 +226,7 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		if e := s.srv.Shutdown(); e != nil {
-			err = fmt.Errorf("junebug: shutdown: %w", e)
-		}
+		err = s.srv.Shutdown()
 		s.g.SetObserver(nil)
 		close(s.stop)
 		s.wg.Wait()
