@@ -534,6 +534,32 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	}
 }
 
+// [smpp-server] billing_feature = false: messages from ESMEs are not
+// charged, not even out of credit.
+func TestBillingFeatureOff(t *testing.T) {
+	e := newEnvWith(t, smsc.Config{}, nil, func(c *config.Config) { c.SMPPServer.BillingFeature = false }, nil)
+	e.waitUp()
+	e.g.MTTable().Flush()
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "balance", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.g.SetCounters("u1", wal.UserCounters{Balance: wal.AmountUnit, HasBalance: true}); err != nil {
+		t.Fatal(err)
+	}
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 2, 0) // both accepted, though 1.2 each is more than the balance
+	if c, _ := e.g.Counters("u1"); c.Balance != wal.AmountUnit {
+		t.Fatalf("billing off, yet the balance went from 1 to %v", c.Balance)
+	}
+}
+
 func TestBadSubmitsRefusedAndNotStored(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	if err := e.g.StopConnector("sim"); err != nil {
