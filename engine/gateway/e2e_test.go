@@ -493,17 +493,24 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 	}
 }
 
+// rateRoute makes the MT table one default route to "sim" at rate (in
+// router.Money units).
+func (e *env) rateRoute(rate router.RouteRate) {
+	e.t.Helper()
+	e.g.MTTable().Flush()
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, rate)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
-	e.g.MTTable().Flush()
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
-		t.Fatal(err)
-	}
+	e.rateRoute(1_200_000)
 	acc := e.g.Accounts()
 	for k, v := range map[string]string{"balance": "2", "early_percent": "25"} {
 		if err := acc.SetCredential("u1", "mt_messaging_cred", "quota", k, v); err != nil {
@@ -539,14 +546,7 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 func TestBillingFeatureOff(t *testing.T) {
 	e := newEnvWith(t, smsc.Config{}, nil, func(c *config.Config) { c.SMPPServer.BillingFeature = false }, nil)
 	e.waitUp()
-	e.g.MTTable().Flush()
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, router.RouteRate(1_200_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.MTTable().Add(rt, e.g.Known); err != nil {
-		t.Fatal(err)
-	}
+	e.rateRoute(1_200_000)
 	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "balance", "1"); err != nil {
 		t.Fatal(err)
 	}
