@@ -202,10 +202,6 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
-// Handler is the request handler, for callers that run their own
-// fasthttp server.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
-
 // Close stops accepting, waits for the requests in flight, then stops the
 // batch workers: a batch's progress is saved and it resumes on the next
 // New with the same store.
