@@ -34,16 +34,6 @@ func DefaultAdminAPI() AdminAPI {
 // Addr is the listen address, host:port.
 func (a AdminAPI) Addr() string { return net.JoinHostPort(a.Bind, strconv.Itoa(a.Port)) }
 
-// Public reports whether the API listens on more than the loopback
-// interface (an unspecified address or a non-loopback one).
-func (a AdminAPI) Public() bool {
-	ip := net.ParseIP(a.Bind)
-	if ip == nil {
-		return a.Bind != "localhost"
-	}
-	return !ip.IsLoopback()
-}
-
 // Validate checks [admin-api] when it is enabled: a bind address and a TCP
 // port (1-65535). The error is a *FieldError, for Config.Validate to list.
 func (a AdminAPI) Validate() error {

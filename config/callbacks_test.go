@@ -9,7 +9,7 @@ import (
 
 func TestCallbacksAllowNetworksLoad(t *testing.T) {
 	path := writeFile(t, "[callbacks]\nallow_networks = [\"127.0.0.0/8\", \"10.1.0.0/16\", \"fd00::/8\", \"192.0.2.7\"]\n")
-	c, err := Load(path)
+	c, err := LoadWith(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestCallbacksAllowNetworksInvalid(t *testing.T) {
 		{`"10.0.0.0/8"`, `allow_networks`}, // a string, not a list
 	} {
 		path := writeFile(t, "[log]\nlevel = \"info\"\n\n[callbacks]\nallow_networks = "+tc.value+"\n")
-		_, err := Load(path)
+		_, err := LoadWith(path, nil)
 		if err == nil {
 			t.Errorf("%s: loaded", tc.value)
 			continue

@@ -280,14 +280,6 @@ func (h HTTPAPI) Addr() string { return net.JoinHostPort(h.Bind, strconv.Itoa(h.
 // Addr is the listen address, host:port.
 func (j JCli) Addr() string { return net.JoinHostPort(j.Bind, strconv.Itoa(j.Port)) }
 
-// PasswordMatches reports whether password (clear text, as typed at the
-// console) is the admin password admin_password holds a hash of. It runs
-// the full KDF: servers check through engine/authguard, which caches.
-func (j JCli) PasswordMatches(password string) bool {
-	sec, err := ParseAdminSecret(j.AdminPassword)
-	return err == nil && sec.Verify(password)
-}
-
 // HTTPTimeout is http_timeout as a duration.
 func (t Thrower) HTTPTimeout() time.Duration { return secs(t.HTTPTimeoutSecs) }
 

@@ -196,19 +196,21 @@ func TestLogLevel(t *testing.T) {
 }
 
 func TestPasswordMatches(t *testing.T) {
-	j := Default().JCli
-	if !j.PasswordMatches("jclipwd") {
+	matches := func(adminPassword, password string) bool {
+		sec, err := ParseAdminSecret(adminPassword)
+		return err == nil && sec.Verify(password)
+	}
+	def := Default().JCli.AdminPassword
+	if !matches(def, "jclipwd") {
 		t.Error(`default admin_password does not match "jclipwd"`)
 	}
-	if j.PasswordMatches("jclipwd ") || j.PasswordMatches("") {
+	if matches(def, "jclipwd ") || matches(def, "") {
 		t.Error("a wrong password matches")
 	}
-	j.AdminPassword = strings.ToUpper("79e9b0aa3f3e7c53e916f7ac47439bcb") // Jasmin's md5("jclipwd")
-	if !j.PasswordMatches("jclipwd") {
+	if !matches(strings.ToUpper("79e9b0aa3f3e7c53e916f7ac47439bcb"), "jclipwd") { // Jasmin's md5("jclipwd")
 		t.Error("an upper-case MD5 digest does not match")
 	}
-	j.AdminPassword = "jclipwd"
-	if j.PasswordMatches("jclipwd") {
+	if matches("jclipwd", "jclipwd") {
 		t.Error("a clear-text admin_password matches")
 	}
 }
@@ -216,7 +218,7 @@ func TestPasswordMatches(t *testing.T) {
 // TestRepoFileEqualsDefault loads the repository's gwd.toml: it documents
 // the defaults, so it must decode to exactly Default().
 func TestRepoFileEqualsDefault(t *testing.T) {
-	got, err := Load(repoFile)
+	got, err := LoadWith(repoFile, nil)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", repoFile, err)
 	}
@@ -330,7 +332,7 @@ func writeFile(t *testing.T, content string) string {
 
 func TestLoadPartialFileKeepsDefaults(t *testing.T) {
 	path := writeFile(t, "[smpp-server]\nport = 2776\n\n[store]\nsync = false\n")
-	got, err := Load(path)
+	got, err := LoadWith(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +345,7 @@ func TestLoadPartialFileKeepsDefaults(t *testing.T) {
 }
 
 func TestLoadIntegerIntoFloat(t *testing.T) {
-	got, err := Load(writeFile(t, "[junebug]\nmetric_window = 5\n"))
+	got, err := LoadWith(writeFile(t, "[junebug]\nmetric_window = 5\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +381,7 @@ func TestLoadUnknownKeys(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.content)
-			_, err := Load(path)
+			_, err := LoadWith(path, nil)
 			if err == nil {
 				t.Fatal("Load succeeded")
 			}
@@ -398,7 +400,7 @@ func TestLoadUnknownKeys(t *testing.T) {
 
 func TestLoadReportsEveryUnknownKeyOnce(t *testing.T) {
 	path := writeFile(t, "[nope]\na = 1\nb = 2\n\n[jcli]\nportt = 1\nbindd = \"x\"\n")
-	_, err := Load(path)
+	_, err := LoadWith(path, nil)
 	if err == nil {
 		t.Fatal("Load succeeded")
 	}
@@ -427,7 +429,7 @@ func TestLoadMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.content)
-			_, err := Load(path)
+			_, err := LoadWith(path, nil)
 			if err == nil {
 				t.Fatal("Load succeeded")
 			}
@@ -440,7 +442,7 @@ func TestLoadMalformed(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "absent.toml")
-	_, err := Load(path)
+	_, err := LoadWith(path, nil)
 	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
 		t.Errorf("Load(absent) = %v; want a not-exist error naming the file", err)
 	}
@@ -562,7 +564,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 func TestLoadInvalidValueNamesFileAndKey(t *testing.T) {
 	path := writeFile(t, "[smpp-server]\nport = 70000\n\n[store]\npath = \"\"\n")
-	_, err := Load(path)
+	_, err := LoadWith(path, nil)
 	if err == nil {
 		t.Fatal("Load succeeded")
 	}

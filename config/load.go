@@ -11,19 +11,14 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Load reads the TOML file at path over Default() and validates the result.
+// LoadWith reads the TOML file at path over Default(), applies overrides,
+// each "section.key=value" as given to cmd/gwd's -set flag, and validates
+// the result. An empty path starts from Default() without reading a file.
 // Keys the file leaves out keep their defaults. The file is decoded
 // strictly: an unknown section or key, or one spelt with different case, is
 // an error naming the file, its line and the key. Syntax and type errors
 // name the file and line; invalid values are a *ValidationError whose lines
 // start with the file name and name the section and key.
-func Load(path string) (Config, error) {
-	return LoadWith(path, nil)
-}
-
-// LoadWith is Load followed by overrides, each "section.key=value" as given
-// to cmd/gwd's -set flag, then validation. An empty path starts from
-// Default() without reading a file.
 func LoadWith(path string, overrides []string) (Config, error) {
 	c := Default()
 	source := "built-in defaults"

@@ -23,11 +23,6 @@ type Handler interface {
 	OnClose(c *Conn, err error)
 }
 
-// Encoder is anything that appends its wire form to a buffer (*smpp.PDU).
-type Encoder interface {
-	AppendTo(dst []byte) []byte
-}
-
 // Errors reported by netio.
 var (
 	ErrClosed         = errors.New("netio: connection closed")
@@ -108,18 +103,6 @@ func (c *Conn) Write(frames []byte) error {
 		return err
 	}
 	c.out = append(c.out, frames...)
-	c.queueFlushLocked()
-	return nil
-}
-
-// WritePDU encodes p straight into the output buffer.
-func (c *Conn) WritePDU(p Encoder) error {
-	c.wmu.Lock()
-	if err := c.admitLocked(0); err != nil {
-		c.refuseLocked(err)
-		return err
-	}
-	c.appendFrame(p)
 	c.queueFlushLocked()
 	return nil
 }
@@ -357,8 +340,9 @@ func (c *Conn) onClose(err error) {
 	c.h.OnClose(c, err)
 }
 
-// WriteSMPP encodes p straight into the output buffer. It is WritePDU for
-// the concrete PDU type, so callers' PDUs need not escape to the heap.
+// WriteSMPP encodes p straight into the output buffer. It takes the
+// concrete PDU type, not an interface, so callers' PDUs need not escape to
+// the heap.
 func (c *Conn) WriteSMPP(p *smpp.PDU) error {
 	c.wmu.Lock()
 	if err := c.admitLocked(0); err != nil {

@@ -90,9 +90,6 @@ func (d *Dialer) DialTLS(ctx context.Context, addr string, tlsCfg *tls.Config, h
 	return c, nil
 }
 
-// Conns returns the number of open outbound connections.
-func (d *Dialer) Conns() int { return d.reg.len() }
-
 // Close closes every outbound connection and stops the loops.
 func (d *Dialer) Close() error {
 	var err error

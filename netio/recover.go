@@ -20,13 +20,10 @@ var ErrHandlerPanic = errors.New("netio: handler panicked; connection closed")
 // gwd's SMPP sessions, so the label says smpp.
 var panics = metrics.GetOrCreateCounter(`gwd_panics_total{where="smpp"}`)
 
-// PanicCount returns how many handler panics netio recovered (tests).
-func PanicCount() uint64 { return panics.Get() }
-
 // recoverHandler is deferred at each place a Conn calls its handler: a
 // panic there is logged with its stack and counted, and the connection is
 // closed with ErrHandlerPanic. The caller still holds c.mu; the output
-// side (wmu) is free, as every writer releases it on panic (appendFrame).
+// side (wmu) is free, as every writer releases it on panic (appendSMPP).
 func (c *Conn) recoverHandler() {
 	v := recover()
 	if v == nil {
@@ -48,19 +45,6 @@ func (c *Conn) recoverOnClose() {
 	}
 }
 
-// appendFrame appends p's wire form to c.out; the caller holds wmu, which
-// a panic in the encoder releases before it goes on up (to the handler's
-// recoverHandler), so that closing the connection does not deadlock.
-func (c *Conn) appendFrame(p Encoder) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.wmu.Unlock()
-			panic(v)
-		}
-	}()
-	c.out = p.AppendTo(c.out)
-}
-
 func addrString(a interface{ String() string }) string {
 	if a == nil {
 		return ""
@@ -68,8 +52,10 @@ func addrString(a interface{ String() string }) string {
 	return a.String()
 }
 
-// appendSMPP is appendFrame for the concrete PDU type (no interface
-// conversion: the PDU does not escape).
+// appendSMPP appends p's wire form to c.out; the caller holds wmu, which
+// a panic in the encoder (a handler's bug, such as a nil PDU) releases
+// before it goes on up (to the handler's recoverHandler), so that closing
+// the connection does not deadlock.
 func (c *Conn) appendSMPP(p *smpp.PDU) {
 	defer func() {
 		if v := recover(); v != nil {

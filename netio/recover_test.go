@@ -9,26 +9,22 @@ import (
 )
 
 // panicHandler echoes like echoHandler but panics on a frame whose
-// sequence number is 666 (the test hook), and on an Encoder that panics
-// while the output side is locked (seq 667).
+// sequence number is 666 (the test hook), and writes a nil PDU, whose
+// encoding panics while the output side is locked, on 667.
 type panicHandler struct{ *echoHandler }
-
-type badEncoder struct{}
-
-func (badEncoder) AppendTo(dst []byte) []byte { panic("encoder bug") }
 
 func (h panicHandler) OnFrame(c *Conn, frame []byte) {
 	switch smpp.ReadHeader(frame).Seq {
 	case 666:
 		panic("handler bug")
 	case 667:
-		_ = c.WritePDU(badEncoder{})
+		_ = c.WriteSMPP(nil)
 	}
 	h.echoHandler.OnFrame(c, frame)
 }
 
-// TestHandlerPanicClosesOnlyThatConnection: a panic in OnFrame (or in an
-// encoder the handler writes with) closes that connection, with
+// TestHandlerPanicClosesOnlyThatConnection: a panic in OnFrame (or in
+// WriteSMPP's encoding, with the output side locked) closes that connection, with
 // ErrHandlerPanic for OnClose, counts it, and leaves the listener and the
 // other connections serving — over gnet and over TLS.
 func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
@@ -45,7 +41,7 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = s.Close() })
-				before := PanicCount()
+				before := panics.Get()
 				good := dialRaw(t, v, s)
 				if _, err := good.Write(enquire(1)); err != nil {
 					t.Fatal(err)
@@ -67,7 +63,7 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 				case <-time.After(5 * time.Second):
 					t.Fatal("OnClose not called")
 				}
-				if n := PanicCount() - before; n != 1 {
+				if n := panics.Get() - before; n != 1 {
 					t.Errorf("gwd_panics_total{where=smpp} +%d, want 1", n)
 				}
 				if _, err := good.Write(enquire(2)); err != nil {

@@ -175,9 +175,6 @@ func (s *Server) handshake(nc net.Conn) (*tls.Conn, bool) {
 // Addr returns the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.addr }
 
-// Conns returns the number of open connections.
-func (s *Server) Conns() int { return s.reg.len() }
-
 // Each calls fn for every open connection (for broadcast and shutdown).
 func (s *Server) Each(fn func(*Conn)) {
 	for _, c := range s.reg.snapshot(nil) {

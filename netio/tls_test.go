@@ -95,8 +95,8 @@ func TestDialTLSPerConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Conns() != 1 {
-		t.Fatalf("Conns = %d", d.Conns())
+	if d.reg.len() != 1 {
+		t.Fatalf("Conns = %d", d.reg.len())
 	}
 	c.Close()
 }

@@ -88,8 +88,3 @@ func (id CommandID) String() string {
 	}
 	return "command_id(0x" + strconv.FormatUint(uint64(id), 16) + ")"
 }
-
-// IsBind reports whether id is one of the three bind requests.
-func (id CommandID) IsBind() bool {
-	return id == BindReceiver || id == BindTransmitter || id == BindTransceiver
-}

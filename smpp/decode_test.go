@@ -471,12 +471,6 @@ func TestCommandID(t *testing.T) {
 			t.Errorf("%v.Resp() = %v", id, r)
 		}
 	}
-	for id := range commandNames {
-		want := id == BindReceiver || id == BindTransmitter || id == BindTransceiver
-		if id.IsBind() != want {
-			t.Errorf("%v.IsBind() = %v", id, !want)
-		}
-	}
 	// Spot-check values against SMPP v3.4 table 5-1.
 	spec := map[CommandID]uint32{BindTransceiver: 9, Outbind: 0x0b, EnquireLink: 0x15, SubmitMulti: 0x21,
 		AlertNotification: 0x102, DataSM: 0x103, GenericNack: 0x80000000}

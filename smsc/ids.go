@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/gwd-project/gwd/uuid"
 )
 
 // idGen makes submit_sm_resp message ids: unique per simulator run (a
@@ -30,22 +32,11 @@ func (g *idGen) next(dst []byte) []byte {
 		// across restarts.
 		return strconv.AppendUint(dst, (g.prefix%1_000_000)*1_000_000_000_000+n, 10)
 	case "uuid":
-		var b [16]byte
-		binary.BigEndian.PutUint64(b[:8], g.prefix)
-		binary.BigEndian.PutUint64(b[8:], n)
-		b[6] = b[6]&0x0F | 0x40 // version 4 layout
-		b[8] = b[8]&0x3F | 0x80 // RFC 4122 variant
-		var s [36]byte
-		hex.Encode(s[0:8], b[0:4])
-		s[8] = '-'
-		hex.Encode(s[9:13], b[4:6])
-		s[13] = '-'
-		hex.Encode(s[14:18], b[6:8])
-		s[18] = '-'
-		hex.Encode(s[19:23], b[8:10])
-		s[23] = '-'
-		hex.Encode(s[24:36], b[10:16])
-		return append(dst, s[:]...)
+		var u uuid.UUID
+		binary.BigEndian.PutUint64(u[:8], g.prefix)
+		binary.BigEndian.PutUint64(u[8:], n)
+		u.SetV4()
+		return u.Append(dst)
 	}
 	var b [8]byte
 	binary.BigEndian.PutUint32(b[:4], uint32(g.prefix))

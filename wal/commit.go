@@ -80,6 +80,7 @@ type committer struct {
 	mu      sync.Mutex
 	pending []Write
 	spare   []Write
+	firstAt time.Time // when pending's first Write arrived (CommitInterval > 0 only)
 	closed  bool
 	kick    chan struct{}
 
@@ -126,6 +127,9 @@ func (db *DB) Submit(w Write) {
 	}
 	c.pending = append(c.pending, w)
 	first := len(c.pending) == 1
+	if first && c.db.opts.CommitInterval > 0 {
+		c.firstAt = time.Now()
+	}
 	c.mu.Unlock()
 	if first {
 		select {
@@ -172,6 +176,14 @@ func (c *committer) run() {
 	defer diskTick.Stop()
 	for {
 		c.mu.Lock()
+		if iv := c.db.opts.CommitInterval; iv > 0 && len(c.pending) > 0 && len(c.pending) < c.db.opts.MaxBatch && !c.closed {
+			// Wait for more writers, the first one's interval at most.
+			if d := iv - time.Since(c.firstAt); d > 0 {
+				c.mu.Unlock()
+				time.Sleep(d)
+				c.mu.Lock()
+			}
+		}
 		batch := c.pending
 		var rest []Write
 		if len(batch) > c.db.opts.MaxBatch {

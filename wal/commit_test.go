@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -111,5 +112,36 @@ func TestLowDiskRefusesWritesAndStoresNothing(t *testing.T) {
 	if _, c, err := db.pdb.Get([]byte{ksCounter, 'x'}); err == nil {
 		c.Close()
 		t.Fatal("a refused write reached the store")
+	}
+}
+
+// With a CommitInterval, a commit waits for more writers: two Writes
+// submitted 50 ms apart share one commit, and the first is durable no
+// sooner than the interval after it arrived (without the interval it
+// commits at once, alone).
+func TestCommitInterval(t *testing.T) {
+	const iv = 300 * time.Millisecond
+	db := openTest(t, Options{CommitInterval: iv})
+	commits := db.CommitStats().Commits
+	put := func(k byte, done chan time.Time) {
+		db.Submit(Write{Apply: func(b *Batch) { b.set([]byte{ksCounter, k}, []byte("v")) },
+			Done: func(err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				done <- time.Now()
+			}})
+	}
+	start := time.Now()
+	first, second := make(chan time.Time, 1), make(chan time.Time, 1)
+	put(1, first)
+	time.Sleep(50 * time.Millisecond)
+	put(2, second)
+	at1, _ := <-first, <-second
+	if n := db.CommitStats().Commits - commits; n != 1 {
+		t.Fatalf("%d commits, want the two writes in one", n)
+	}
+	if d := at1.Sub(start); d < iv {
+		t.Fatalf("the first write was durable after %v, within the %v interval", d, iv)
 	}
 }

@@ -22,6 +22,11 @@ type Options struct {
 	NoSync bool
 	// MaxBatch caps the Writes folded into one commit. Default 4096.
 	MaxBatch int
+	// CommitInterval is how long a commit waits for more writers after
+	// the first Write it will carry arrived ([store] commit_interval_us).
+	// 0 (default): it commits as soon as the previous commit's apply is
+	// done, and writers that arrive meanwhile share the next commit.
+	CommitInterval time.Duration
 	// MinFreeBytes: below this much free disk space new writes fail with
 	// ErrDiskFull instead of running Pebble out of space. Default 64 MiB.
 	MinFreeBytes uint64

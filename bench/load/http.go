@@ -43,34 +43,20 @@ type HTTPConfig struct {
 	Close bool
 
 	Concurrency int
-	// Rate is requests per second over all clients; 0 sends flat out.
-	Rate float64
-	// Count and Duration bound the run, whichever comes first.
-	Count     int
-	Duration  time.Duration
-	Content   Content
-	LongParts int
 
 	// DLR asks for receipts (dlr=yes, dlr-url, dlr-level, dlr-method) to a
 	// sink listening on DLRListen; DLRURL, when set, is the dlr-url sent
 	// instead of the sink's own address. After the last answer the run
 	// waits up to ReceiptWait for them.
-	DLR         bool
-	DLRListen   string
-	DLRURL      string
-	DLRLevel    int
-	DLRMethod   string
-	ReceiptWait time.Duration
+	DLR       bool
+	DLRListen string
+	DLRURL    string
+	DLRLevel  int
+	DLRMethod string
 
-	Src       string
-	DstPrefix string
-	// SimStatsURL: see SMPPConfig.
-	SimStatsURL string
 	// Timeout bounds each request (default 10 s).
 	Timeout time.Duration
-
-	Progress         io.Writer
-	ProgressInterval time.Duration
+	Traffic
 }
 
 // Defaults of the optional HTTPConfig fields.
@@ -217,13 +203,9 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*Report, error) {
 	}
 	_ = conn.Close()
 
-	rep := &Report{Mode: "http", Target: u.String(), Settings: cfg.settings(), StartedAt: time.Now()}
-	if cfg.SimStatsURL != "" {
-		before, err := FetchSimStats(ctx, cfg.SimStatsURL)
-		if err != nil {
-			return nil, err
-		}
-		rep.SMPPSim = &SimDelta{URL: cfg.SimStatsURL, Before: before}
+	rep, err := newReport(ctx, "http", u.String(), cfg.settings(), cfg.SimStatsURL)
+	if err != nil {
+		return nil, err
 	}
 	r := &httpRun{cfg: cfg, uri: u.String(), pay: newPayloads(cfg.LongParts), stop: newStopper()}
 	r.hcs = newHostClients(cfg, hostport, u.Scheme == "https")
@@ -251,23 +233,8 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*Report, error) {
 	if r.sink != nil {
 		sinkReceipts = r.sink.received.Load
 	}
-	progStop := make(chan struct{})
-	progDone := make(chan struct{})
-	go func() {
-		defer close(progDone)
-		progress(cfg.Progress, cfg.ProgressInterval, cs, sinkReceipts, progStop)
-	}()
-
-	r.start = nanotime()
-	timer := time.AfterFunc(cfg.Duration, func() { r.stop.stop("duration") })
-	defer timer.Stop()
-	go func() {
-		select {
-		case <-ctx.Done():
-			r.stop.stop("interrupted")
-		case <-r.stop.ch:
-		}
-	}()
+	var endPhase func()
+	r.start, endPhase = startPhase(ctx, r.stop, cfg.Duration, cfg.Progress, cfg.ProgressInterval, cs, sinkReceipts)
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -294,16 +261,8 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*Report, error) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	if rep.SMPPSim != nil {
-		after, err := FetchSimStats(context.WithoutCancel(ctx), cfg.SimStatsURL)
-		if err != nil {
-			rep.ConnErrors = append(rep.ConnErrors, err.Error())
-		} else {
-			rep.SMPPSim.After = after
-		}
-	}
-	close(progStop)
-	<-progDone
+	rep.simAfter(ctx)
+	endPhase()
 	if r.sink != nil {
 		if err := r.sink.close(); err != nil {
 			rep.ConnErrors = append(rep.ConnErrors, err.Error())
@@ -568,15 +527,7 @@ func (r *httpRun) collect(rep *Report, workers []*httpWorker) {
 	rep.Receipts.ByStat = map[string]int64{}
 	var lat, rcpt Histogram
 	for _, w := range workers {
-		c := &w.c
-		rep.Messages.Sent += c.msgsSent.Load()
-		rep.Messages.Acked += c.msgsAcked.Load()
-		rep.Messages.Failed += c.msgsFailed.Load()
-		rep.Messages.Unanswered += c.msgsUnanswered.Load()
-		rep.PDUs.Sent += c.pdusSent.Load()
-		rep.PDUs.Acked += c.pdusAcked.Load()
-		rep.PDUs.Failed += c.pdusFailed.Load()
-		rep.PDUs.Unanswered += c.pdusNoResp.Load()
+		rep.addCounts(&w.c)
 		lat.Merge(&w.lat)
 		rcpt.Merge(&w.rcpt)
 		for k, v := range w.errs {

@@ -178,7 +178,7 @@ func TestContent(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	good := SMPPConfig{Addr: "x:1", Count: 1, Duration: 1}
+	good := SMPPConfig{Addr: "x:1", Traffic: Traffic{Count: 1, Duration: 1}}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
@@ -198,10 +198,10 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if err := (HTTPConfig{URL: "http://h/send", Username: "u", Password: "p", Count: 1, Duration: 1}).Validate(); err != nil {
+	if err := (HTTPConfig{URL: "http://h/send", Username: "u", Password: "p", Traffic: Traffic{Count: 1, Duration: 1}}).Validate(); err != nil {
 		t.Errorf("good HTTP config: %v", err)
 	}
-	if err := (HTTPConfig{URL: "http://h/send", Username: "u", Password: "p", Count: 1, Duration: 1, DLRMethod: "PUT"}).Validate(); err == nil {
+	if err := (HTTPConfig{URL: "http://h/send", Username: "u", Password: "p", Traffic: Traffic{Count: 1, Duration: 1}, DLRMethod: "PUT"}).Validate(); err == nil {
 		t.Error("dlr method PUT accepted")
 	}
 }

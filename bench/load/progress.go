@@ -22,6 +22,18 @@ type counters struct {
 	_              [64]byte
 }
 
+// addCounts adds c's message and PDU counts to r's.
+func (r *Report) addCounts(c *counters) {
+	r.Messages.Sent += c.msgsSent.Load()
+	r.Messages.Acked += c.msgsAcked.Load()
+	r.Messages.Failed += c.msgsFailed.Load()
+	r.Messages.Unanswered += c.msgsUnanswered.Load()
+	r.PDUs.Sent += c.pdusSent.Load()
+	r.PDUs.Acked += c.pdusAcked.Load()
+	r.PDUs.Failed += c.pdusFailed.Load()
+	r.PDUs.Unanswered += c.pdusNoResp.Load()
+}
+
 type progressTotals struct {
 	sent, acked, errors, receipts int64
 }

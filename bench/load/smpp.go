@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,32 +26,14 @@ type SMPPConfig struct {
 	Bind   string
 	Binds  int
 	Window int
-	// Rate is messages per second over all binds; 0 sends flat out.
-	Rate float64
-	// Count and Duration bound the run, whichever comes first; both are
-	// required.
-	Count    int
-	Duration time.Duration
-	Content  Content
-	// LongParts is the number of parts of a long message (2 to 255).
-	LongParts int
 	// Receipts sets registered_delivery 1 and counts the receipts back;
 	// after the last response the run waits up to ReceiptWait for them.
-	Receipts    bool
-	ReceiptWait time.Duration
-	// Src is source_addr; destinations are DstPrefix and eight digits.
-	Src       string
-	DstPrefix string
-	// SimStatsURL, when set, is smppsim's GET /stats, read before and
-	// after the run to count what reached it.
-	SimStatsURL string
+	Receipts bool
 	// ResponseTimeout gives up on a submit without response (default
 	// 10 s); BindTimeout on a bind (default 10 s).
 	ResponseTimeout time.Duration
 	BindTimeout     time.Duration
-	// Progress receives a line every ProgressInterval (nil: none).
-	Progress         io.Writer
-	ProgressInterval time.Duration
+	Traffic
 }
 
 // Defaults of the optional SMPPConfig fields.
@@ -142,26 +123,6 @@ func (c SMPPConfig) settings() Settings {
 	}
 }
 
-// stopper ends the send phase once, remembering why.
-type stopper struct {
-	once   sync.Once
-	ch     chan struct{}
-	flag   atomic.Bool
-	reason string
-}
-
-func newStopper() *stopper { return &stopper{ch: make(chan struct{})} }
-
-func (s *stopper) stop(reason string) {
-	s.once.Do(func() {
-		s.reason = reason
-		s.flag.Store(true)
-		close(s.ch)
-	})
-}
-
-func (s *stopper) stopped() bool { return s.flag.Load() }
-
 // smppRun is one SMPP run.
 type smppRun struct {
 	cfg      SMPPConfig
@@ -229,13 +190,9 @@ func RunSMPP(ctx context.Context, cfg SMPPConfig) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Mode: "smpp", Target: cfg.Addr, Settings: cfg.settings(), StartedAt: time.Now()}
-	if cfg.SimStatsURL != "" {
-		before, err := FetchSimStats(ctx, cfg.SimStatsURL)
-		if err != nil {
-			return nil, err
-		}
-		rep.SMPPSim = &SimDelta{URL: cfg.SimStatsURL, Before: before}
+	rep, err := newReport(ctx, "smpp", cfg.Addr, cfg.settings(), cfg.SimStatsURL)
+	if err != nil {
+		return nil, err
 	}
 	r := &smppRun{cfg: cfg, pay: newPayloads(cfg.LongParts), stop: newStopper(), srcTON: 1, srcNPI: 1, bindType: smpp.BindTransceiver}
 	if cfg.Bind == "tx" {
@@ -262,23 +219,8 @@ func RunSMPP(ctx context.Context, cfg SMPPConfig) (*Report, error) {
 	for i, b := range binds {
 		cs[i] = &b.c
 	}
-	progStop := make(chan struct{})
-	progDone := make(chan struct{})
-	go func() {
-		defer close(progDone)
-		progress(cfg.Progress, cfg.ProgressInterval, cs, nil, progStop)
-	}()
-
-	r.start = nanotime()
-	timer := time.AfterFunc(cfg.Duration, func() { r.stop.stop("duration") })
-	defer timer.Stop()
-	go func() {
-		select {
-		case <-ctx.Done():
-			r.stop.stop("interrupted")
-		case <-r.stop.ch:
-		}
-	}()
+	var endPhase func()
+	r.start, endPhase = startPhase(ctx, r.stop, cfg.Duration, cfg.Progress, cfg.ProgressInterval, cs, nil)
 	var wg sync.WaitGroup
 	for i, b := range binds {
 		n := cfg.Count / len(binds)
@@ -328,16 +270,8 @@ func RunSMPP(ctx context.Context, cfg SMPPConfig) (*Report, error) {
 	if cfg.Receipts && ctx.Err() == nil {
 		r.waitReceipts(ctx, binds)
 	}
-	if rep.SMPPSim != nil {
-		after, err := FetchSimStats(context.WithoutCancel(ctx), cfg.SimStatsURL)
-		if err != nil {
-			rep.ConnErrors = append(rep.ConnErrors, err.Error())
-		} else {
-			rep.SMPPSim.After = after
-		}
-	}
-	close(progStop)
-	<-progDone
+	rep.simAfter(ctx)
+	endPhase()
 
 	r.unbindAll(binds)
 	r.collect(rep, binds)
@@ -715,16 +649,8 @@ func (r *smppRun) collect(rep *Report, binds []*smppBind) {
 	rep.Receipts.ByStat = map[string]int64{}
 	var resp, rcpt Histogram
 	for _, b := range binds {
-		c := &b.c
-		rep.Messages.Sent += c.msgsSent.Load()
-		rep.Messages.Acked += c.msgsAcked.Load()
-		rep.Messages.Failed += c.msgsFailed.Load()
-		rep.Messages.Unanswered += c.msgsUnanswered.Load()
-		rep.PDUs.Sent += c.pdusSent.Load()
-		rep.PDUs.Acked += c.pdusAcked.Load()
-		rep.PDUs.Failed += c.pdusFailed.Load()
-		rep.PDUs.Unanswered += c.pdusNoResp.Load()
-		rep.Receipts.Received += c.receipts.Load()
+		rep.addCounts(&b.c)
+		rep.Receipts.Received += b.c.receipts.Load()
 		if b.sendErr != nil {
 			rep.ConnErrors = append(rep.ConnErrors, fmt.Sprintf("bind %d: %v", b.idx+1, b.sendErr))
 		}

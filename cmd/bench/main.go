@@ -86,6 +86,18 @@ func (c *common) register(fs *flag.FlagSet, rateUnit string) {
 	fs.DurationVar(&c.progress, "progress", time.Second, "progress line on stderr this often (0: none)")
 }
 
+// traffic is the shared flags as the run takes them; progress lines go
+// to stderr.
+func (c *common) traffic(stderr io.Writer) (load.Traffic, error) {
+	content, err := load.ParseContent(c.content)
+	if err != nil {
+		return load.Traffic{}, err
+	}
+	return load.Traffic{Rate: c.rate, Count: c.count, Duration: c.duration, Content: content, LongParts: c.longParts,
+		ReceiptWait: c.receiptWait, Src: c.src, DstPrefix: c.dstPrefix, SimStatsURL: c.simStats,
+		Progress: stderr, ProgressInterval: c.progress}, nil
+}
+
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -135,13 +147,10 @@ func runSMPP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, stop := parse(fs, args); stop {
 		return code
 	}
-	content, err := load.ParseContent(c.content)
-	if err != nil {
+	var err error
+	if cfg.Traffic, err = c.traffic(stderr); err != nil {
 		return usageError(stderr, err)
 	}
-	cfg.Rate, cfg.Count, cfg.Duration, cfg.Content, cfg.LongParts = c.rate, c.count, c.duration, content, c.longParts
-	cfg.ReceiptWait, cfg.Src, cfg.DstPrefix, cfg.SimStatsURL = c.receiptWait, c.src, c.dstPrefix, c.simStats
-	cfg.Progress, cfg.ProgressInterval = stderr, c.progress
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, err)
 	}
@@ -175,13 +184,9 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.SourceAddrs, err = load.ParseSourceAddrs(*sources); err != nil {
 		return usageError(stderr, err)
 	}
-	content, err := load.ParseContent(c.content)
-	if err != nil {
+	if cfg.Traffic, err = c.traffic(stderr); err != nil {
 		return usageError(stderr, err)
 	}
-	cfg.Rate, cfg.Count, cfg.Duration, cfg.Content, cfg.LongParts = c.rate, c.count, c.duration, content, c.longParts
-	cfg.ReceiptWait, cfg.Src, cfg.DstPrefix, cfg.SimStatsURL = c.receiptWait, c.src, c.dstPrefix, c.simStats
-	cfg.Progress, cfg.ProgressInterval = stderr, c.progress
 	if err := cfg.Validate(); err != nil {
 		return usageError(stderr, err)
 	}

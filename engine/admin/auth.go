@@ -1,10 +1,8 @@
 package admin
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/netip"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -34,13 +32,8 @@ const (
 // check authenticates the request; on authRefused, retry is the
 // Retry-After value.
 func (s *Server) check(ctx *fasthttp.RequestCtx) (res authResult, retry string) {
-	user, pass, ok := basicAuth(ctx.Request.Header.Peek("Authorization"))
-	if !ok {
-		s.Stats.AuthFailures.Add(1)
-		return authFailed, ""
-	}
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	err := s.d.Admin.Check(src, user, pass)
+	err := s.d.Admin.CheckBasic(src, ctx.Request.Header.Peek("Authorization"))
 	var rf *authguard.Refused
 	switch {
 	case err == nil:
@@ -51,21 +44,4 @@ func (s *Server) check(ctx *fasthttp.RequestCtx) (res authResult, retry string) 
 	}
 	s.Stats.AuthFailures.Add(1)
 	return authFailed, ""
-}
-
-// basicAuth parses an "Authorization: Basic …" header.
-func basicAuth(h []byte) (user, pass string, ok bool) {
-	const prefix = "basic "
-	if len(h) < len(prefix) || !strings.EqualFold(string(h[:len(prefix)]), prefix) {
-		return "", "", false
-	}
-	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(h[len(prefix):])))
-	if err != nil {
-		return "", "", false
-	}
-	user, pass, ok = strings.Cut(string(dec), ":")
-	if !ok {
-		return "", "", false
-	}
-	return user, pass, true
 }

@@ -173,15 +173,3 @@ func (t *table[K]) evict(s *shard[K], now time.Time) {
 	}
 	delete(s.m, victim)
 }
-
-// len is the number of keys remembered (tests).
-func (t *table[K]) len() int {
-	n := 0
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
-}

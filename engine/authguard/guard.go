@@ -135,6 +135,7 @@ type task struct {
 	src  netip.Addr
 	user string
 	fn   func() Result
+	then func(Result)  // StartThen's answer, once fn's Result is recorded
 	done chan struct{} // closed once fn has run and been recorded (Run)
 }
 
@@ -174,6 +175,9 @@ func (g *Guard) work() {
 			g.record(t.src, t.user, r)
 			if r == Failed && g.failCost > 0 {
 				g.spend(t0, t1)
+			}
+			if t.then != nil {
+				recovery.Run("authguard", nil, func() { t.then(r) })
 			}
 			if t.done != nil {
 				close(t.done)
@@ -235,10 +239,18 @@ func (g *Guard) record(src netip.Addr, user string, r Result) {
 // queue is full (fn then never runs). fn's Result feeds the back-off tables. username is
 // copied; src is reduced to its /64 for IPv6.
 func (g *Guard) Start(src netip.Addr, username string, fn func() Result) error {
-	return g.start(src, username, fn, nil)
+	return g.start(src, username, fn, nil, nil)
 }
 
-func (g *Guard) start(src netip.Addr, username string, fn func() Result, done chan struct{}) error {
+// StartThen is Start whose caller answers the attempt in then, which runs
+// on the worker once fn's Result is in the back-off tables: a client that
+// retries as soon as it has its answer meets the back-off its failure
+// earned (answering from fn, it could beat the bookkeeping).
+func (g *Guard) StartThen(src netip.Addr, username string, fn func() Result, then func(Result)) error {
+	return g.start(src, username, fn, then, nil)
+}
+
+func (g *Guard) start(src netip.Addr, username string, fn func() Result, then func(Result), done chan struct{}) error {
 	src = sourceKey(src)
 	now := g.cfg.Now()
 	// Over the failure budget, only a source with no failure on record
@@ -268,7 +280,7 @@ func (g *Guard) start(src netip.Addr, username string, fn func() Result, done ch
 	}
 	if !busy {
 		select {
-		case g.q <- task{src: src, user: string([]byte(username)), fn: fn, done: done}:
+		case g.q <- task{src: src, user: string([]byte(username)), fn: fn, then: then, done: done}:
 			return nil
 		default:
 			if src.IsValid() {
@@ -285,7 +297,7 @@ func (g *Guard) start(src netip.Addr, username string, fn func() Result, done ch
 // telnet session), never for an event loop.
 func (g *Guard) Run(src netip.Addr, username string, fn func() Result) error {
 	done := make(chan struct{})
-	err := g.start(src, username, fn, done)
+	err := g.start(src, username, fn, nil, done)
 	if err != nil {
 		return err
 	}

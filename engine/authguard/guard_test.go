@@ -309,3 +309,38 @@ func TestFailureBudget(t *testing.T) {
 		}
 	}
 }
+
+// len is the number of keys t remembers.
+func (t *table[K]) len() int {
+	n := 0
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// StartThen answers after the Result is recorded: an attempt made from
+// the answer of the failure that earned a back-off meets that back-off.
+func TestStartThenAnswersAfterRecording(t *testing.T) {
+	g, _ := newTestGuard(t, Config{FreeFailures: 1, BaseBackoff: time.Minute})
+	a := netip.MustParseAddr("192.0.2.1")
+	if err := run(t, g, a, "u", Failed); err != nil { // the free failure
+		t.Fatal(err)
+	}
+	next := make(chan error, 1)
+	if err := g.StartThen(a, "u", func() Result { return Failed }, func(r Result) {
+		if r != Failed {
+			t.Errorf("then got %v", r)
+		}
+		next <- g.Start(a, "u", func() Result { return Passed })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var rf *Refused
+	if err := <-next; !errors.As(err, &rf) || rf.Busy {
+		t.Fatalf("the attempt after the answer: %v, want a back-off refusal", err)
+	}
+}

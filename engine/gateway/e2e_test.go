@@ -466,17 +466,24 @@ func TestUnbindAndBanAtRunTime(t *testing.T) {
 	}
 }
 
+// rateRoute makes the MT table one default route to "sim" at rate (in
+// ledger.Money units).
+func (e *env) rateRoute(rate ledger.Money) {
+	e.t.Helper()
+	e.g.mtTable.Flush()
+	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, rate)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.g.mtTable.Add(rt, e.g.Known); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
-	e.g.mtTable.Flush()
-	rt, err := router.NewMTRoute(router.RouteDefault, 0, nil, []string{"sim"}, ledger.Money(1_200_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.g.mtTable.Add(rt, e.g.Known); err != nil {
-		t.Fatal(err)
-	}
+	e.rateRoute(1_200_000)
 	acc := e.g.Accounts()
 	for k, v := range map[string]string{"balance": "2", "early_percent": "25"} {
 		if err := acc.SetCredential("u1", "mt_messaging_cred", "quota", k, v); err != nil {
@@ -504,6 +511,25 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	}
 	if c, _ := e.g.Counters("u1"); c.Balance != 800_000 {
 		t.Fatalf("a refused message changed the balance to %v", c.Balance)
+	}
+}
+
+// [smpp-server] billing_feature = false: messages from ESMEs are not
+// charged, not even out of credit.
+func TestBillingFeatureOff(t *testing.T) {
+	e := newEnvWith(t, smsc.Config{}, nil, func(c *config.Config) { c.SMPPServer.BillingFeature = false }, nil)
+	e.waitUp()
+	e.rateRoute(1_200_000)
+	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "balance", "1"); err != nil {
+		t.Fatal(err)
+	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		return tx.SetCounters("u1", ledger.Counters{Balance: ledger.MoneyUnit, HasBalance: true})
+	})
+	s, a := e.mustBind(smpp.BindTransmitter)
+	sendN(t, s, a, 2, 0) // both accepted, though 1.2 each is more than the balance
+	if c, _ := e.g.Counters("u1"); c.Balance != ledger.MoneyUnit {
+		t.Fatalf("billing off, yet the balance went from 1 to %v", c.Balance)
 	}
 }
 

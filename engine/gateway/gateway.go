@@ -135,7 +135,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
 		}
 	}
-	db, err := wal.Open(cfg.Store.Path, wal.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch})
+	db, err := wal.Open(cfg.Store.Path, wal.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
 	}

@@ -84,6 +84,18 @@ func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
 	g.submit(s, done)
 }
 
+// billed reports whether messages from ch are charged: billing_feature of
+// [smpp-server] or [http-api] (Jasmin's); other channels always are.
+func (g *Gateway) billed(ch router.Channel) bool {
+	switch ch {
+	case router.ChannelSMPPS:
+		return g.cfg.SMPPServer.BillingFeature
+	case router.ChannelHTTP:
+		return g.cfg.HTTPAPI.BillingFeature
+	}
+	return true
+}
+
 func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	var rate ledger.Money
 	order := -1
@@ -115,7 +127,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	// same batch as the message.
 	var res *wal.Reservation
 	var respCharge int64
-	if u != nil {
+	if u != nil && g.billed(s.Channel) {
 		// The store's counters are the ledger, and the only place that
 		// knows whether the user is limited at all: a user with neither
 		// limit gets a nil reservation at the cost of its own mutex.

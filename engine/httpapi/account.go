@@ -66,21 +66,32 @@ func (s *Server) rateOf(j *sendJob, uid string) (ledger.Money, int, outcome) {
 	return rate, len(parts), outcome{status: http.StatusOK}
 }
 
-// serveBalance is /balance: {"balance": 100.0, "sms_count": "ND"}.
-func (s *Server) serveBalance(ctx *fasthttp.RequestCtx) {
-	mRequests.Inc()
-	j := s.getJob()
-	defer s.putJob(j)
+// plainUser reads /balance's or /rate's parameters (endpoint ep) into j
+// and authenticates them as /send does; on failure it answers the
+// refusal and returns nil.
+func (s *Server) plainUser(ctx *fasthttp.RequestCtx, j *sendJob, ep endpoint) *router.User {
 	j.args = collectArgs(ctx, j.args[:0])
-	if err := j.req.parse(j.args, epBalance, false); err != nil {
+	if err := j.req.parse(j.args, ep, false); err != nil {
 		o := refused(err)
 		writePlain(ctx, &o)
-		return
+		return nil
 	}
 	u, err := s.authenticate(ctx, unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
 	if err != nil {
 		o := refused(err)
 		writePlain(ctx, &o)
+		return nil
+	}
+	return u
+}
+
+// serveBalance is /balance: {"balance": 100.0, "sms_count": "ND"}.
+func (s *Server) serveBalance(ctx *fasthttp.RequestCtx) {
+	mRequests.Inc()
+	j := s.getJob()
+	defer s.putJob(j)
+	u := s.plainUser(ctx, j, epBalance)
+	if u == nil {
 		return
 	}
 	c, o := s.balanceOf(u.UID)
@@ -132,16 +143,8 @@ func (s *Server) serveRate(ctx *fasthttp.RequestCtx) {
 	mRequests.Inc()
 	j := s.getJob()
 	defer s.putJob(j)
-	j.args = collectArgs(ctx, j.args[:0])
-	if err := j.req.parse(j.args, epRate, false); err != nil {
-		o := refused(err)
-		writePlain(ctx, &o)
-		return
-	}
-	u, err := s.authenticate(ctx, unsafeString(j.req.val[fUsername]), unsafeString(j.req.val[fPassword]))
-	if err != nil {
-		o := refused(err)
-		writePlain(ctx, &o)
+	u := s.plainUser(ctx, j, epRate)
+	if u == nil {
 		return
 	}
 	rate, n, o := s.rateOf(j, u.UID)

@@ -24,7 +24,7 @@ func benchServer(b *testing.B) (*Server, *fakeBackend) {
 
 func benchHandler(b *testing.B, uri string, want int) {
 	s, _ := benchServer(b)
-	h := s.Handler()
+	h := s.handler
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&fasthttp.Request{}, nil, nil)
 	ctx.Request.SetRequestURI(uri)
@@ -72,7 +72,7 @@ func BenchmarkSendIdempotentReplay(b *testing.B) {
 // submit, the key remembered.
 func BenchmarkSendIdempotentNew(b *testing.B) {
 	s, _ := benchServer(b)
-	h := s.Handler()
+	h := s.handler
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&fasthttp.Request{}, nil, nil)
 	const prefix = "/send?username=foo&password=bar&to=33600000001&content=Hello&idempotency-key=k"

@@ -211,25 +211,6 @@ func FuzzBatchBody(f *testing.F) {
 	})
 }
 
-// FuzzBasicAuth feeds Authorization headers to the Basic credentials
-// reader.
-func FuzzBasicAuth(f *testing.F) {
-	f.Add("Basic Zm9vOmJhcg==")
-	f.Add("basic  Zm9vOg==")
-	f.Add("Bearer x")
-	f.Add("Basic !!")
-	f.Fuzz(func(t *testing.T, h string) {
-		var buf [192]byte
-		user, pass, ok := parseBasic([]byte(h), buf[:])
-		if !ok {
-			return
-		}
-		if len(user) == 0 || bytes.IndexByte(user, ':') >= 0 || len(user)+len(pass)+1 > len(buf) {
-			t.Fatalf("user %q pass %q", user, pass)
-		}
-	})
-}
-
 // What the store keeps for an idempotency-key comes back through
 // decodeIdem: whatever it holds, it answers (never panics), and what
 // encodeIdem wrote comes back whole.

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -118,7 +117,7 @@ func appendJSONString(b, s []byte) []byte {
 func (s *Server) restUser(ctx *fasthttp.RequestCtx) *router.User {
 	h := ctx.Request.Header.Peek("Authorization")
 	var buf [192]byte
-	user, pass, ok := parseBasic(h, buf[:])
+	user, pass, ok := authguard.ParseBasic(h, buf[:])
 	if !ok {
 		mAuthErrors.Inc()
 		ctx.Response.Header.Set("WWW-Authenticate", restRealm)
@@ -145,28 +144,6 @@ func (s *Server) restUser(ctx *fasthttp.RequestCtx) *router.User {
 		return nil
 	}
 	return u
-}
-
-// parseBasic decodes "Basic base64(user:pass)" into buf.
-func parseBasic(h, buf []byte) (user, pass []byte, ok bool) {
-	const prefix = "basic "
-	if len(h) <= len(prefix) || !bytes.EqualFold(h[:len(prefix)], []byte(prefix)) {
-		return nil, nil, false
-	}
-	enc := bytes.TrimSpace(h[len(prefix):])
-	if base64.StdEncoding.DecodedLen(len(enc)) > len(buf) {
-		return nil, nil, false
-	}
-	n, err := base64.StdEncoding.Decode(buf, enc)
-	if err != nil {
-		return nil, nil, false
-	}
-	dec := buf[:n]
-	i := bytes.IndexByte(dec, ':')
-	if i <= 0 {
-		return nil, nil, false
-	}
-	return dec[:i], dec[i+1:], true
 }
 
 // restKey is a REST parameter name as the HTTP API knows it: '_' read as

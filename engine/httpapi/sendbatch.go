@@ -291,7 +291,7 @@ func (s *Server) serveRESTSendBatch(ctx *fasthttp.RequestCtx) {
 		writeREST(ctx, &o)
 		return
 	}
-	if s.closed.Load() {
+	if s.srv.Closed() {
 		writeJSONMessage(ctx, http.StatusServiceUnavailable, "Server is closing")
 		return
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/egress"
+	"github.com/gwd-project/gwd/engine/httpserve"
 	"github.com/gwd-project/gwd/engine/metricsapi"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
@@ -154,10 +154,9 @@ type Server struct {
 	jobs sync.Pool     // *sendJob
 	idem *idemTable
 
-	srv     *fasthttp.Server
+	srv     *httpserve.Server
 	handler fasthttp.RequestHandler
 	batches *batches
-	closed  atomic.Bool
 	once    sync.Once
 }
 
@@ -184,7 +183,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 	s.jobs.New = func() any { return newSendJob() }
 	s.idem = newIdemTable(b, &s.opts)
 	s.handler = recovery.FastHTTP("httpapi", s.log, s.route)
-	s.srv = &fasthttp.Server{
+	s.srv = httpserve.New("httpapi", &fasthttp.Server{
 		Handler:                      s.handler,
 		ErrorHandler:                 s.serveError,
 		Name:                         "gwd",
@@ -194,7 +193,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 		MaxRequestBodySize:           opts.MaxBodySize,
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,
-	}
+	})
 	s.batches = newBatches(s)
 	if err := s.batches.load(); err != nil {
 		s.log.Error("httpapi: loading batches", "err", err)
@@ -203,22 +202,7 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 }
 
 // Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	if s.closed.Load() {
-		// Closed before it served (a start-up that failed further on):
-		// nothing to serve, and the listener is not left open.
-		_ = ln.Close()
-		return nil
-	}
-	if err := s.srv.Serve(ln); err != nil {
-		return fmt.Errorf("httpapi: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
-
-// Handler is the request handler, for callers that run their own
-// fasthttp server.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // Close stops accepting, waits for the requests in flight, then stops the
 // batch workers: a batch's progress is saved and it resumes on the next
@@ -226,10 +210,7 @@ func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
-		s.closed.Store(true)
-		if e := s.srv.Shutdown(); e != nil {
-			err = fmt.Errorf("httpapi: shutdown: %w", e)
-		}
+		err = s.srv.Shutdown()
 		s.batches.close()
 	})
 	return err

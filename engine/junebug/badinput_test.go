@@ -1,6 +1,8 @@
 package junebug
 
 import (
+	"encoding/base64"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -210,5 +212,36 @@ func TestAuthAndRouting(t *testing.T) {
 	}
 	if r := e.call("GET", "/channels/"+id+"/logs?n=0", nil); r.HTTP != 200 || string(r.Result) != "[]" {
 		t.Fatalf("logs n=0: %d %s", r.HTTP, r.Raw)
+	}
+}
+
+// TestNoUsernameSpendsNoCheck: Basic credentials without a username (the
+// admin account always has one) are refused with 401 and the envelope
+// without running a password check, as the admin API refuses them.
+func TestNoUsernameSpendsNoCheck(t *testing.T) {
+	e := newEnv(t, smsc.Config{}, nil)
+	checks := e.g.AuthGuard().Stats.Checks.Load()
+	for _, cred := range []string{":", ":" + adminPass} {
+		req, err := http.NewRequest("GET", e.base+"/channels/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cred)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), errUnauthorized) ||
+			!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+			t.Fatalf("%q: %d %s", cred, resp.StatusCode, body)
+		}
+	}
+	if n := e.g.AuthGuard().Stats.Checks.Load() - checks; n != 0 {
+		t.Fatalf("credentials without a username ran %d password checks", n)
+	}
+	if r := e.call("GET", "/channels/", nil); r.HTTP != 200 {
+		t.Fatalf("the admin afterwards: %d %s", r.HTTP, r.Raw)
 	}
 }

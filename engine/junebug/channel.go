@@ -2,8 +2,6 @@ package junebug
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gwd-project/gwd/engine/smppc"
+	"github.com/gwd-project/gwd/uuid"
 )
 
 // kindChannel is the store kind of channel records.
@@ -69,23 +68,7 @@ type channel struct {
 }
 
 // newChannelID returns a random (version 4) UUID, as Junebug's ids are.
-func newChannelID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
+func newChannelID() string { return uuid.New().String() }
 
 // cidOf derives the connector id of a channel: "jb_" and the first 22 hex
 // digits of its id (connector ids are at most 25 characters).

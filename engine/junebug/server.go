@@ -1,13 +1,9 @@
 package junebug
 
 import (
-	"bytes"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gwd-project/gwd/engine/moparts"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,8 +18,10 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/authguard"
+	"github.com/gwd-project/gwd/engine/httpserve"
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/engine/moparts"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/thrower"
@@ -120,13 +118,10 @@ type Server struct {
 	bufs  sync.Pool // *[]byte for callback bodies
 	ref   atomic.Uint32
 
-	authOK atomic.Pointer[[]byte] // an Authorization header that passed
-
-	srv       *fasthttp.Server
+	srv       *httpserve.Server
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
-	closed    atomic.Bool
 }
 
 // chanMaps are the channels by id and by connector id, replaced whole on
@@ -191,7 +186,7 @@ func New(d Deps, opts Options) (*Server, error) {
 	for _, ch := range s.maps.Load().byID {
 		s.initStatus(ch, s.m.Connector(ch.cid))
 	}
-	s.srv = &fasthttp.Server{
+	s.srv = httpserve.New("junebug", &fasthttp.Server{
 		Handler:            s.Handler(),
 		Name:               "gwd",
 		MaxRequestBodySize: opts.MaxBodySize,
@@ -199,7 +194,7 @@ func New(d Deps, opts Options) (*Server, error) {
 		WriteTimeout:       30 * time.Second,
 		IdleTimeout:        2 * time.Minute,
 		CloseOnShutdown:    true,
-	}
+	})
 	return s, nil
 }
 
@@ -269,18 +264,7 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 }
 
 // Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	if s.closed.Load() {
-		// Closed before it served (a start-up that failed further on):
-		// nothing to serve, and the listener is not left open.
-		_ = ln.Close()
-		return nil
-	}
-	if err := s.srv.Serve(ln); err != nil {
-		return fmt.Errorf("junebug: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // Close stops serving (requests in flight finish), leaves the gateway's
 // observer slot empty and stops the background work. Channels, their
@@ -288,10 +272,7 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		if e := s.srv.Shutdown(); e != nil {
-			err = fmt.Errorf("junebug: shutdown: %w", e)
-		}
+		err = s.srv.Shutdown()
 		s.observe(nil)
 		close(s.stop)
 		s.wg.Wait()
@@ -304,35 +285,14 @@ const realm = `Basic realm="gwd junebug"`
 
 // authorized checks HTTP Basic credentials against [jcli]'s admin
 // account (the gateway's Admin: cached once verified, otherwise checked
-// on the shared password-check pool, with its back-off). refused is set
-// when the attempt was refused unchecked (429).
+// on the shared password-check pool, with its back-off), as the admin API
+// does. refused is set when the attempt was refused unchecked (429).
 func (s *Server) authorized(ctx *fasthttp.RequestCtx) (ok bool, refused *authguard.Refused) {
-	h := ctx.Request.Header.Peek(fasthttp.HeaderAuthorization)
-	if len(h) == 0 {
-		return false, nil
-	}
-	if ok := s.authOK.Load(); ok != nil && subtle.ConstantTimeCompare(*ok, h) == 1 {
-		return true, nil
-	}
-	const prefix = "basic "
-	if len(h) < len(prefix) || !strings.EqualFold(string(h[:len(prefix)]), prefix) {
-		return false, nil
-	}
-	dec, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(h[len(prefix):])))
-	if err != nil {
-		return false, nil
-	}
-	user, pass, found := bytes.Cut(dec, []byte{':'})
-	if !found {
-		return false, nil
-	}
 	src, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	if err := s.d.Admin.Check(src, string(user), string(pass)); err != nil {
+	if err := s.d.Admin.CheckBasic(src, ctx.Request.Header.Peek(fasthttp.HeaderAuthorization)); err != nil {
 		errors.As(err, &refused)
 		return false, refused
 	}
-	cp := append([]byte(nil), h...)
-	s.authOK.Store(&cp)
 	return true, nil
 }
 

@@ -6,16 +6,14 @@
 package metricsapi
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/httpserve"
 	"github.com/gwd-project/gwd/engine/recovery"
 )
 
@@ -28,10 +26,7 @@ func Write(ctx *fasthttp.RequestCtx) {
 // Server is the [metrics] listener: GET or HEAD /metrics, 404 for any
 // other path, 405 for any other method. Requests are small and short:
 // bodies are refused beyond 4 KiB, connections idle out after 60 s.
-type Server struct {
-	srv  *fasthttp.Server
-	once sync.Once
-}
+type Server struct{ srv *httpserve.Server }
 
 // New makes a Server; log receives panics recovered in the handler.
 func New(log *slog.Logger) *Server {
@@ -50,7 +45,7 @@ func New(log *slog.Logger) *Server {
 		}
 		Write(ctx)
 	}
-	return &Server{srv: &fasthttp.Server{
+	return &Server{srv: httpserve.New("metrics", &fasthttp.Server{
 		Handler:            recovery.FastHTTP("metrics", log, h),
 		Name:               "gwd",
 		ReadTimeout:        10 * time.Second,
@@ -59,24 +54,11 @@ func New(log *slog.Logger) *Server {
 		MaxRequestBodySize: 4 << 10,
 		Concurrency:        256,
 		CloseOnShutdown:    true,
-	}}
+	})}
 }
 
 // Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	if err := s.srv.Serve(ln); err != nil {
-		return fmt.Errorf("metrics: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // Close stops the listener and waits for the requests in flight.
-func (s *Server) Close() error {
-	var err error
-	s.once.Do(func() {
-		if e := s.srv.Shutdown(); e != nil && !errors.Is(e, net.ErrClosed) {
-			err = fmt.Errorf("metrics: shutdown: %w", e)
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.srv.Shutdown() }

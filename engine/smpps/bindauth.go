@@ -6,6 +6,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/session"
+	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
 )
 
@@ -27,13 +28,26 @@ import (
 // (*authguard.Refused) means it was refused without a check.
 func (a *app) startCheck(ss *session.Session, username, password string, from netip.Addr, cmd smpp.CommandID) error {
 	acc := a.s.b.Accounts()
-	return a.s.b.AuthGuard().Start(from, username, func() authguard.Result {
+	var (
+		checked bool
+		u       *router.User
+		authErr error
+	)
+	return a.s.b.AuthGuard().StartThen(from, username, func() authguard.Result {
 		select {
 		case <-ss.Done():
 			return authguard.Skipped // gone while it waited: no KDF for it
 		default:
 		}
-		u, authErr := acc.Authenticate(username, password)
+		u, authErr = acc.Authenticate(username, password)
+		checked = true
+		return authguard.UserResult(authErr)
+	}, func(authguard.Result) {
+		// Answered once the result is in the back-off tables, so that
+		// the ESME's next bind meets the back-off this one earned.
+		if !checked {
+			return
+		}
 		err := ss.FinishBind(func() smpp.Status {
 			if authErr != nil {
 				return a.refuse(authErr)
@@ -44,7 +58,6 @@ func (a *app) startCheck(ss *session.Session, username, password string, from ne
 		if err != nil && !errors.Is(err, session.ErrNoBindPending) {
 			a.s.log.Debug("bind answered too late", "username", username, "err", err)
 		}
-		return authguard.UserResult(authErr)
 	})
 }
 

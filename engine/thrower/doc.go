@@ -47,8 +47,8 @@
 //
 // # Concurrency per destination
 //
-// Each kind has Config.Workers workers (default 32), and at most
-// Config.PerHost (default 8) of them make requests to one destination at
+// Each kind has Config.Workers workers (default 256), and at most
+// Config.PerHost (default 64) of them make requests to one destination at
 // once, a destination being the URL's host and port (lower case, 80 or 443
 // when the URL has none; credentials, path and query do not matter). A
 // callback whose destination is at its limit waits in memory, still in the

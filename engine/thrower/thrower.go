@@ -60,11 +60,11 @@ type Config struct {
 	// DLR, MO or Event: sub-second delays for tests and benchmarks.
 	Policies map[Kind]Policy
 	// Workers is how many requests of one kind are in flight at once
-	// (default 32).
+	// (default DefaultWorkers, 256; 1 to 4096).
 	Workers int
 	// PerHost is how many requests of one kind are in flight at once to
-	// one destination, host:port (default 8, or Workers if fewer; at most
-	// Workers). Callbacks for a destination at its limit wait without
+	// one destination, host:port (default DefaultPerHost, 64, or Workers
+	// if fewer; at most Workers). Callbacks for a destination at its limit wait without
 	// holding a worker, so a slow or dead receiver holds at most PerHost
 	// workers and the others serve other destinations.
 	PerHost int
@@ -311,19 +311,6 @@ type KindStats struct {
 
 // Stats is every kind's KindStats.
 type Stats struct{ DLR, MO, Event KindStats }
-
-// Of returns kind k's counters.
-func (s Stats) Of(k Kind) KindStats {
-	switch k {
-	case DLR:
-		return s.DLR
-	case MO:
-		return s.MO
-	case Event:
-		return s.Event
-	}
-	return KindStats{}
-}
 
 // Stats returns the counters, for jCli's stats and the admin API.
 func (t *Thrower) Stats() Stats {

@@ -665,3 +665,16 @@ func TestCorruptRecordDroppedOnRestart(t *testing.T) {
 		t.Fatalf("want two error lines, log: %s", logs.String())
 	}
 }
+
+// Of returns kind k's counters.
+func (s Stats) Of(k Kind) KindStats {
+	switch k {
+	case DLR:
+		return s.DLR
+	case MO:
+		return s.MO
+	case Event:
+		return s.Event
+	}
+	return KindStats{}
+}

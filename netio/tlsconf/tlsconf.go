@@ -68,9 +68,6 @@ func (c *Cert) Reload() error {
 	return nil
 }
 
-// Files returns the certificate and key file names.
-func (c *Cert) Files() (certFile, keyFile string) { return c.certFile, c.keyFile }
-
 // Current returns the pair in use.
 func (c *Cert) Current() *tls.Certificate { return c.cur.Load() }
 
