@@ -78,7 +78,6 @@ type Server struct {
 	res   *resolver
 	asm   *moparts.Assembler
 	bufs  sync.Pool // *[]byte for callback bodies
-	ref   atomic.Uint32
 
 	authOK atomic.Pointer[[]byte] // an Authorization header that passed
 
@@ -123,7 +122,6 @@ func New(g *gateway.Gateway, opts Options) (*Server, error) {
 		now: opts.Now, cache: newMsgCache(opts.CacheSize), res: &resolver{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{})}
 	s.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
-	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.maps.Store(&chanMaps{byID: map[string]*channel{}, byCID: map[string]*channel{}})
 	if err := s.load(); err != nil {
 		return nil, err
