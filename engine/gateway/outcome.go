@@ -14,76 +14,28 @@ import (
 	"github.com/gwd-project/gwd/wal"
 )
 
-// Outcome implements smppc.Sink: the end of one submit.
-func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res smppc.Result, st smpp.Status, smscID []byte) {
+// Outcome implements smppc.Sink: the end of one submit. What it returns
+// the connector writes with the message's ack, in one batch.
+func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 	cid := c.CID()
 	now := time.Now()
-	var p smpp.PDU
-	_ = p.Decode(rec.PDU) // it decoded when it was sent
+	rec, p := &o.Rec, &o.PDU
 	d := dest{Channel: rec.Channel, Level: rec.DLR.Level, RegDLR: p.RegisteredDelivery, SubmitUnix: now.Unix(),
 		UID: rec.UID, URL: rec.DLR.URL, Method: rec.DLR.Method, Src: p.Source, Dst: p.Dest}
 	id := rec.ID
-	switch res {
+	switch o.Result {
 	case smppc.Accepted:
-		var resv *wal.Reservation
-		if rec.RespCharge > 0 {
-			r, err := g.db.Adjust(rec.UID, -wal.Amount(rec.RespCharge), 0)
-			if err != nil {
-				g.log.Warn("submit_sm_resp charge failed", "uid", rec.UID, "id", id, "err", err)
-			}
-			resv = r
-		}
-		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 && rec.Part <= 1 {
-			// One level-1 receipt per message: its first part's answer
-			// (a failed later part reports its own error).
-			g.throwLevel1(&d, id, cid, st, string(smscID))
-		}
-		// One write: the ack, the DLR mapping, the "submitted" event and
-		// the submit_sm_resp share of the charge, atomically — the
-		// mapping can never be lost while the message is gone from the
-		// queue.
-		var ws [2]wal.Write
-		n := 0
-		if rec.DLR.Level&mt.DLRTerminal != 0 && len(smscID) > 0 {
-			dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(smscID), wal.DLRIDSameBase),
-				GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
-				Dest: d.appendTo(nil)}
-			w, err := g.idx.PutDLRWrite(dl, func(err error) {
-				if err != nil {
-					g.log.Warn("DLR mapping not stored", "id", id, "err", err)
-				}
-			})
-			if err != nil {
-				g.log.Warn("DLR mapping refused", "id", id, "err", err)
-			} else {
-				ws[n] = w
-				n++
-			}
-		}
-		if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
-			Details: map[string]string{"connector": cid, "id_smsc": string(smscID)}}); ok {
-			ws[n] = w
-			n++
-		}
-		if n == 0 && resv == nil {
-			c.Ack(m, nil, nil)
-			break
-		}
-		w := wal.Merge(ws[:n]...)
-		c.Ack(m, func(b *pebble.Batch) {
-			w.Apply(b)
-			resv.Apply(b)
-		}, w.Done)
+		return g.accepted(cid, o, &d, now)
 	case smppc.Cancelled:
-		c.Ack(m, nil, nil)
 		if rec.Part >= rec.Parts {
 			go g.forgetCancel(id)
 		}
 		g.addEvent(id, wal.Event{Type: "cancelled", At: now, Details: map[string]string{"connector": cid}})
 	case smppc.Rejected, smppc.Unknown, smppc.Expired:
+		st := o.Status
 		stat := "REJECTD"
 		ev := wal.EventRejected
-		switch res {
+		switch o.Result {
 		case smppc.Unknown:
 			stat, ev = "UNKNOWN", wal.EventDeliveryPending
 		case smppc.Expired:
@@ -95,12 +47,69 @@ func (g *Gateway) Outcome(c *smppc.Connector, m *wal.Msg, rec *mt.Record, res sm
 		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && wantsReceipt(p.RegisteredDelivery, []byte(stat)) {
 			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{}, nil)
 		}
-		if res != smppc.Expired {
-			c.Ack(m, nil, nil)
-		}
 		g.addEvent(id, wal.Event{Type: ev, At: now,
 			Details: map[string]string{"connector": cid, "status": st.String()}})
 	}
+	return wal.Write{}
+}
+
+// accepted is an OK submit_sm_resp: the level-1 receipt, and what goes in
+// the ack's batch — the DLR mapping, the "submitted" event and the
+// submit_sm_resp share of the charge, atomically: the mapping can never
+// be lost while the message is gone from the queue.
+func (g *Gateway) accepted(cid string, o *smppc.Outcome, d *dest, now time.Time) wal.Write {
+	rec := &o.Rec
+	id := rec.ID
+	var resv *wal.Reservation
+	if rec.RespCharge > 0 {
+		r, err := g.db.Adjust(rec.UID, -wal.Amount(rec.RespCharge), 0)
+		if err != nil {
+			g.log.Warn("submit_sm_resp charge failed", "uid", rec.UID, "id", id, "err", err)
+		}
+		resv = r
+	}
+	if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 && rec.Part <= 1 {
+		// One level-1 receipt per message: its first part's answer
+		// (a failed later part reports its own error).
+		g.throwLevel1(d, id, cid, o.Status, string(o.SMSCID))
+	}
+	var ws [2]wal.Write
+	n := 0
+	if rec.DLR.Level&mt.DLRTerminal != 0 && len(o.SMSCID) > 0 {
+		dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(o.SMSCID), wal.DLRIDSameBase),
+			GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
+			Dest: d.appendTo(nil)}
+		w, err := g.idx.PutDLRWrite(dl, func(err error) {
+			if err != nil {
+				g.log.Warn("DLR mapping not stored", "id", id, "err", err)
+			}
+		})
+		if err != nil {
+			g.log.Warn("DLR mapping refused", "id", id, "err", err)
+		} else {
+			ws[n] = w
+			n++
+		}
+	}
+	if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
+		Details: map[string]string{"connector": cid, "id_smsc": string(o.SMSCID)}}); ok {
+		ws[n] = w
+		n++
+	}
+	switch {
+	case resv == nil && n == 0:
+		return wal.Write{}
+	case resv == nil && n == 1:
+		return ws[0]
+	}
+	w := wal.Merge(ws[:n]...)
+	if resv == nil {
+		return w
+	}
+	return wal.Write{Apply: func(b *pebble.Batch) {
+		w.Apply(b)
+		resv.Apply(b)
+	}, Done: w.Done}
 }
 
 // StateChanged implements smppc.Sink.

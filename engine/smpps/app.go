@@ -271,13 +271,13 @@ func (a *app) query(ss *session.Session, req *smpp.PDU) {
 }
 
 func (a *app) Response(ss *session.Session, resp *smpp.PDU, ctx any) {
-	if d, ok := ctx.(*delivery); ok {
-		d.u.response(d, resp.Status)
+	if st, ok := ss.User.(*sess); ok {
+		st.user.pump.Response(resp, ctx)
 	}
 }
 
 func (a *app) NoResponse(ss *session.Session, cmd smpp.CommandID, seq uint32, ctx any, reason error) {
-	if d, ok := ctx.(*delivery); ok {
-		d.u.noResponse(d, reason)
+	if st, ok := ss.User.(*sess); ok {
+		st.user.pump.NoResponse(ctx, reason)
 	}
 }
