@@ -138,6 +138,18 @@ func (b *bind) connect(ctx context.Context, cfg *Config) (*session.Session, erro
 	return s, nil
 }
 
+// Reply answers one deliver_sm or data_sm from the SMSC: a value (no
+// closure per PDU) the sink keeps until the hand-off is durable.
+type Reply struct {
+	s   *session.Session
+	cmd smpp.CommandID
+	seq uint32
+}
+
+// Send sends the response with command_status st. A closed session drops
+// it: the SMSC sends the PDU again.
+func (r Reply) Send(st smpp.Status) { _ = r.s.Respond(r.cmd, r.seq, st, nil) }
+
 // app is the session.App of a connector's sessions.
 type app struct {
 	session.BaseApp
@@ -152,10 +164,7 @@ func (a *app) Request(s *session.Session, req *smpp.PDU) {
 		} else {
 			a.c.Stats.DataSM.Add(1)
 		}
-		cmd, seq := req.Command, req.Seq
-		a.c.sink.Deliver(a.c, req, func(st smpp.Status) {
-			_ = s.Respond(cmd, seq, st, nil)
-		})
+		a.c.sink.Deliver(a.c, req, Reply{s: s, cmd: req.Command, seq: req.Seq})
 	default:
 		_ = s.Respond(req.Command, req.Seq, smpp.ESME_RINVCMDID, nil)
 	}

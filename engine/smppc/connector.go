@@ -23,6 +23,7 @@ type Dialers interface {
 type Connector struct {
 	cid     string
 	cfg     atomic.Pointer[Config]
+	link    atomic.Pointer[link] // cfg's link defaults, encoded once
 	q       *wal.Queue
 	sink    Sink
 	dialers Dialers
@@ -68,7 +69,7 @@ func New(cfg Config, q *wal.Queue, sink Sink, d Dialers, log *slog.Logger) *Conn
 	}
 	c := &Connector{cid: cfg.CID, q: q, sink: sink, dialers: d, log: log.With("cid", cfg.CID),
 		resent: map[uint64]bool{}}
-	c.cfg.Store(&cfg)
+	c.setConfig(&cfg)
 	c.Stats.Created.Store(time.Now().UnixNano())
 	c.app = &app{c: c}
 	c.pump = pump.New[Outcome](q, submits{c}, &c.Stats.SubmitSent, c.log)
@@ -89,7 +90,7 @@ func (c *Connector) Queue() *wal.Queue { return c.q }
 // NeedsRestart) take effect at the next Start; the others at once.
 func (c *Connector) Update(cfg Config) {
 	cfg.CID = c.cid
-	c.cfg.Store(&cfg)
+	c.setConfig(&cfg)
 	c.pump.Signal()
 }
 

@@ -61,9 +61,9 @@ type Sink interface {
 	Outcome(c *Connector, o *Outcome) wal.Write
 	// Deliver hands over a deliver_sm or data_sm from the SMSC (a receipt
 	// or an MO message). p is valid only during the call: copy what is
-	// kept. respond must be called exactly once, with the command_status
-	// for the SMSC, once the hand-off is durable.
-	Deliver(c *Connector, p *smpp.PDU, respond func(smpp.Status))
+	// kept. reply.Send must be called exactly once, with the
+	// command_status for the SMSC, once the hand-off is durable.
+	Deliver(c *Connector, p *smpp.PDU, reply Reply)
 	// StateChanged reports a bind's session state change (logs, status).
 	StateChanged(c *Connector, bind int, state string, err error)
 	// Cancelled reports whether message id of user uid was cancelled
@@ -222,16 +222,39 @@ func canSubmit(st session.State) bool {
 	return st == session.BoundTX || st == session.BoundTRX
 }
 
+// link is what applyDefaults writes into every submit_sm, encoded once
+// per configuration rather than per message.
+type link struct {
+	cfg *Config
+	src []byte // src_addr; nil: none
+	vp  []byte // validity as an SMPP relative time; nil: none
+}
+
+// setConfig makes cfg the live configuration.
+func (c *Connector) setConfig(cfg *Config) {
+	l := &link{cfg: cfg}
+	if cfg.SrcAddr != "" {
+		l.src = []byte(cfg.SrcAddr)
+	}
+	if cfg.Validity > 0 {
+		l.vp = relativeTime(cfg.Validity)
+	}
+	c.cfg.Store(cfg)
+	c.link.Store(l)
+}
+
 // applyDefaults fills what the sender left unset with the connector's
-// link settings: src_addr, validity, proto_id when set.
+// link settings: src_addr, validity, proto_id when set. p shares the
+// link's slices (read only).
 func (c *Connector) applyDefaults(p *smpp.PDU) {
-	cfg := c.cfg.Load()
-	if len(p.Source.Addr) == 0 && cfg.SrcAddr != "" {
-		p.Source.Addr = []byte(cfg.SrcAddr)
+	l := c.link.Load()
+	cfg := l.cfg
+	if len(p.Source.Addr) == 0 && l.src != nil {
+		p.Source.Addr = l.src
 		p.Source.TON, p.Source.NPI = byte(cfg.SrcTON), byte(cfg.SrcNPI)
 	}
-	if len(p.ValidityPeriod) == 0 && cfg.Validity > 0 {
-		p.ValidityPeriod = relativeTime(cfg.Validity)
+	if len(p.ValidityPeriod) == 0 && l.vp != nil {
+		p.ValidityPeriod = l.vp
 	}
 	if cfg.ProtoID >= 0 && p.ProtocolID == 0 {
 		p.ProtocolID = byte(cfg.ProtoID)
