@@ -20,12 +20,10 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 	cid := c.CID()
 	now := time.Now()
 	rec, p := &o.Rec, &o.PDU
-	d := dest{Channel: rec.Channel, Level: rec.DLR.Level, RegDLR: p.RegisteredDelivery, SubmitUnix: now.Unix(),
-		UID: rec.UID, URL: rec.DLR.URL, Method: rec.DLR.Method, Src: p.Source, Dst: p.Dest}
 	id := rec.ID
 	switch o.Result {
 	case smppc.Accepted:
-		return g.accepted(cid, o, &d, now)
+		return g.accepted(cid, o, now)
 	case smppc.Cancelled:
 		if rec.Part >= rec.Parts {
 			go g.forgetCancel(id)
@@ -41,6 +39,7 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 		case smppc.Expired:
 			stat, ev = "EXPIRED", wal.EventDeliveryFailed
 		}
+		d := destOf(o, now)
 		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
 			g.throwLevel1(&d, id, cid, st, "")
 		}
@@ -57,8 +56,9 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 // the ack's batch — the DLR mapping, the "submitted" event and the
 // submit_sm_resp share of the charge, atomically: the mapping can never
 // be lost while the message is gone from the queue.
-func (g *Gateway) accepted(cid string, o *smppc.Outcome, d *dest, now time.Time) wal.Write {
+func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) wal.Write {
 	rec := &o.Rec
+	d := destOf(o, now)
 	id := rec.ID
 	var resv *wal.Reservation
 	if rec.RespCharge > 0 {
@@ -71,10 +71,12 @@ func (g *Gateway) accepted(cid string, o *smppc.Outcome, d *dest, now time.Time)
 	if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 && rec.Part <= 1 {
 		// One level-1 receipt per message: its first part's answer
 		// (a failed later part reports its own error).
-		g.throwLevel1(d, id, cid, o.Status, string(o.SMSCID))
+		g.throwLevel1(&d, id, cid, o.Status, string(o.SMSCID))
 	}
-	var ws [2]wal.Write
-	n := 0
+	// At most two writes, kept apart (not in an array that escapes) so
+	// that one of them goes back as it is.
+	var mapping, event wal.Write
+	var hasMapping, hasEvent bool
 	if rec.DLR.Level&mt.DLRTerminal != 0 && len(o.SMSCID) > 0 {
 		dl := wal.DLR{Connector: cid, SMSCID: wal.NormalizeSMSCID(string(o.SMSCID), wal.DLRIDSameBase),
 			GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
@@ -87,29 +89,39 @@ func (g *Gateway) accepted(cid string, o *smppc.Outcome, d *dest, now time.Time)
 		if err != nil {
 			g.log.Warn("DLR mapping refused", "id", id, "err", err)
 		} else {
-			ws[n] = w
-			n++
+			mapping, hasMapping = w, true
 		}
 	}
 	if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
 		Details: map[string]string{"connector": cid, "id_smsc": string(o.SMSCID)}}); ok {
-		ws[n] = w
-		n++
+		event, hasEvent = w, true
+	}
+	var w wal.Write
+	switch {
+	case hasMapping && hasEvent:
+		w = wal.Merge(mapping, event)
+	case hasMapping:
+		w = mapping
+	case hasEvent:
+		w = event
 	}
 	switch {
-	case resv == nil && n == 0:
-		return wal.Write{}
-	case resv == nil && n == 1:
-		return ws[0]
-	}
-	w := wal.Merge(ws[:n]...)
-	if resv == nil {
+	case resv == nil:
 		return w
+	case !hasMapping && !hasEvent:
+		return wal.Write{Apply: resv.Apply}
 	}
 	return wal.Write{Apply: func(b *pebble.Batch) {
 		w.Apply(b)
 		resv.Apply(b)
 	}, Done: w.Done}
+}
+
+// destOf is where o's receipts go (kept with its DLR mapping).
+func destOf(o *smppc.Outcome, now time.Time) dest {
+	rec, p := &o.Rec, &o.PDU
+	return dest{Channel: rec.Channel, Level: rec.DLR.Level, RegDLR: p.RegisteredDelivery, SubmitUnix: now.Unix(),
+		UID: rec.UID, URL: rec.DLR.URL, Method: rec.DLR.Method, Src: p.Source, Dst: p.Dest}
 }
 
 // StateChanged implements smppc.Sink.

@@ -154,24 +154,25 @@ func (rc *receipt) finish(err error) {
 // append when there is one.
 func (rc *receipt) bookkeeping() wal.Write {
 	g := rc.g
-	var ws [2]wal.Write
-	n := 0
+	var closing wal.Write
+	closed := false
 	if rc.final {
-		if w, err := g.idx.DeleteDLRWrite(rc.d, nil); err == nil {
-			ws[n] = w
-			n++
-		} else {
+		w, err := g.idx.DeleteDLRWrite(rc.d, nil)
+		if err != nil {
 			g.log.Debug("DLR mapping not closed", "id", rc.d.GatewayID, "err", err)
 		}
+		closing, closed = w, err == nil
 	}
-	if w, ok := g.eventWrite(rc.d.GatewayID, rc.event()); ok {
-		ws[n] = w
-		n++
+	event, ok := g.eventWrite(rc.d.GatewayID, rc.event())
+	switch {
+	case closed && ok:
+		return wal.Merge(closing, event)
+	case closed:
+		return closing
+	case ok:
+		return event
 	}
-	if n == 1 {
-		return ws[0]
-	}
-	return wal.Merge(ws[:n]...)
+	return wal.Merge()
 }
 
 func (rc *receipt) event() wal.Event {
