@@ -44,7 +44,13 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 			g.throwLevel1(&d, id, cid, st, "")
 		}
 		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && wantsReceipt(p.RegisteredDelivery, []byte(stat)) {
-			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{}, nil)
+			uid := d.UID
+			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{},
+				func(err error) {
+					if err != nil {
+						g.receiptNotQueued(uid, id, err)
+					}
+				})
 		}
 		g.addEvent(id, wal.Event{Type: ev, At: now,
 			Details: map[string]string{"connector": cid, "status": st.String()}})
@@ -153,7 +159,8 @@ func (g *Gateway) throwLevel1(d *dest, id, cid string, st smpp.Status, smscID st
 // receiptToESME queues a deliver_sm receipt for the SMPP user that sent
 // message id: from the message's destination to its source, the receipt
 // text with gwd's message id, and the receipted_message_id and
-// message_state TLVs.
+// message_state TLVs. done gets the outbox append's result (the caller
+// logs a failure): it is not wrapped, no closure per receipt.
 func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, extra wal.Write, done func(error)) {
 	r.ID = []byte(id)
 	if len(r.Sub) == 0 {
@@ -178,20 +185,20 @@ func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Tim
 	p := smpp.PDU{Header: smpp.Header{Command: smpp.DeliverSM}}
 	p.Source, p.Dest = d.Dst, d.Src
 	p.EsmClass = 0x04
-	p.ShortMessage = r.AppendTo(nil)
-	p.TLVs = p.TLVs.AppendCString(smpp.TagReceiptedMessageID, []byte(id))
+	// Sized once: grown from nil the text took three allocations.
+	p.ShortMessage = r.AppendTo(make([]byte, 0, 128+len(r.ID)+len(r.Text)))
+	p.TLVs = make(smpp.TLVs, 0, 4+len(r.ID)+1+5) // the two TLVs below
+	p.TLVs = p.TLVs.AppendCString(smpp.TagReceiptedMessageID, r.ID)
 	if ms, ok := smpp.MessageStateFromStat(r.Stat); ok {
 		p.TLVs = p.TLVs.AppendUint8(smpp.TagMessageState, ms)
 	}
 	exp := now.Add(g.cfg.Store.OutboundMessageTTL())
-	g.smpps.Deliver(d.UID, &p, exp, extra, func(err error) {
-		if err != nil {
-			g.log.Warn("receipt not queued for ESME", "uid", d.UID, "id", id, "err", err)
-		}
-		if done != nil {
-			done(err)
-		}
-	})
+	g.smpps.Deliver(d.UID, &p, exp, extra, done)
+}
+
+// receiptNotQueued logs a receipt the ESME's outbox did not take.
+func (g *Gateway) receiptNotQueued(uid, id string, err error) {
+	g.log.Warn("receipt not queued for ESME", "uid", uid, "id", id, "err", err)
 }
 
 func receiptDate(t time.Time) []byte {

@@ -90,7 +90,7 @@ func (rc *receipt) found(d wal.DLR, err error) {
 			rc.finish(nil)
 			return
 		}
-		g.receiptToESME(ds, d.GatewayID, rc.r, rc.now, rc.bookkeeping(), rc.answered)
+		g.receiptToESME(ds, d.GatewayID, rc.r, rc.now, rc.bookkeeping(), rc.queued)
 	case router.ChannelHTTP:
 		switch {
 		case ds.Level&mt.DLRTerminal == 0 || ds.URL == "":
@@ -128,6 +128,14 @@ func (rc *receipt) lastThrown(err error) {
 	}
 	rc.reply.Send(smpp.ESME_ROK)
 	rc.g.addEvent(rc.d.GatewayID, rc.event())
+}
+
+// queued is the ESME's outbox append (with the bookkeeping) done.
+func (rc *receipt) queued(err error) {
+	if err != nil {
+		rc.g.receiptNotQueued(rc.ds.UID, rc.d.GatewayID, err)
+	}
+	rc.answered(err)
 }
 
 // answered answers the SMSC once the hand-off is durable (or not: then it
