@@ -119,7 +119,13 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		uid = u.UID
 	}
 	parts := len(s.Parts)
-	if parts > router.MaxBillParts {
+	// Billed as sent: a part carrying its content in message_payload
+	// counts the SMs the SMSC will cut it into.
+	sms := 0
+	for i := range s.Parts {
+		sms += mt.SMs(&s.Parts[i])
+	}
+	if sms > router.MaxBillParts {
 		done("", &RouteError{Reason: "too many parts"})
 		return
 	}
@@ -131,12 +137,12 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		// The store's counters are the ledger, and the only place that
 		// knows whether the user is limited at all: a user with neither
 		// limit gets a nil reservation at the cost of its own mutex.
-		bill, err := router.BillFor(u, rate, parts)
+		bill, err := router.BillFor(u, rate, sms)
 		if err != nil {
 			done("", err)
 			return
 		}
-		res, err = g.db.ReserveCover(u.UID, bill.Total(), bill.Now(), int64(parts))
+		res, err = g.db.ReserveCover(u.UID, bill.Total(), bill.Now(), int64(sms))
 		switch {
 		case errors.Is(err, wal.ErrInsufficientBalance):
 			g.Stats.ChargeErrors.Add(1)
@@ -179,6 +185,9 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		}
 		rec := mt.Record{ID: id, UID: uid, Channel: s.Channel, Part: uint8(i + 1), Parts: uint8(parts),
 			DLR: s.DLR, RespCharge: respCharge}
+		if respCharge > 0 {
+			rec.RespCharge = respCharge * int64(mt.SMs(p))
+		}
 		p.Command = smpp.SubmitSM
 		size := 64 + len(id) + len(uid) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
 		msgs[i] = wal.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}

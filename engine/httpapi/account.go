@@ -57,13 +57,13 @@ func (s *Server) rateOf(j *sendJob, uid string) (ledger.Money, int, outcome) {
 		j.mtr.Src = []byte(u.MT.DefaultValue.SrcAddr.V)
 	}
 	j.sub = mt.Submit{User: u, Channel: router.ChannelHTTP, Received: s.now()}
-	s.buildParts(j, parts, c)
+	s.buildParts(j)
 	j.sub.Parts = j.parts
 	rate, err := s.b.RateMT(&j.sub)
 	if err != nil {
 		return 0, 0, refused(err)
 	}
-	return rate, len(parts), outcome{status: http.StatusOK}
+	return rate, parts, outcome{status: http.StatusOK}
 }
 
 // plainUser reads /balance's or /rate's parameters (endpoint ep) into j

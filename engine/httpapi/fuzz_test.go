@@ -121,10 +121,13 @@ func FuzzSendParams(f *testing.F) {
 					checkParamError(t, err)
 					continue
 				}
-				if len(parts) < 1 || len(parts) > s.maxParts {
-					t.Fatalf("%d parts", len(parts))
+				if parts < 1 || parts > s.maxParts {
+					t.Fatalf("%d parts", parts)
 				}
-				s.buildParts(j, parts, c)
+				s.buildParts(j)
+				if len(j.parts) != parts {
+					t.Fatalf("%d parts built, %d cut", len(j.parts), parts)
+				}
 				for i := range j.parts {
 					if b := j.parts[i].AppendTo(nil); len(b) < 16 {
 						t.Fatalf("part %d encodes to %d octets", i, len(b))

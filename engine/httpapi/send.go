@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
@@ -75,16 +74,13 @@ func refused(err error) outcome {
 // encoded content, the submit_sm parts and the Submit handed to the
 // gateway, and the channel its answer comes back on.
 type sendJob struct {
-	args     []arg
-	req      sendReq
-	mtr      router.MTRequest
-	parts    []smpp.PDU
-	enc      []byte // encoded content
-	split    []content.Part
-	splitBuf []byte
-	tlv      []byte
-	vp       []byte
-	sub      mt.Submit
+	args  []arg
+	req   sendReq
+	mtr   router.MTRequest
+	mb    mt.Builder // encoded content, split and submit_sm parts
+	parts []smpp.PDU // the last buildParts', in mb
+	vp    []byte
+	sub   mt.Submit
 
 	// hold is the idempotency-key this job holds, if any: done
 	// finishes it with the gateway's answer.
@@ -117,10 +113,8 @@ func (s *Server) putJob(j *sendJob) {
 		j.args[i] = arg{}
 	}
 	j.args = j.args[:0]
-	for i := range j.parts {
-		j.parts[i] = smpp.PDU{}
-	}
-	j.parts = j.parts[:0]
+	j.mb.Reset()
+	j.parts = nil
 	j.mtr = router.MTRequest{}
 	j.sub = mt.Submit{}
 	j.hold = nil
@@ -180,40 +174,23 @@ func (j *sendJob) encode() ([]byte, content.Coding, error) {
 	if r.set[fHexContent] {
 		return r.hex, c, nil
 	}
-	text := unsafeString(r.val[fContent])
-	var err error
-	if !r.set[fCoding] && utf8.ValidString(text) {
-		c, j.enc = content.AppendBest(j.enc[:0], text)
-	} else {
-		j.enc, err = content.AppendEncode(j.enc[:0], text, c)
-	}
+	c, octets, err := j.mb.Encode(unsafeString(r.val[fContent]), c, !r.set[fCoding])
 	if err != nil {
 		return nil, c, &paramError{"Argument [content] has an invalid value: " +
 			strings.TrimPrefix(err.Error(), "content: ") + "."}
 	}
-	return j.enc, c, nil
+	return octets, c, nil
 }
 
-// splitParts cuts octets into parts: one when it fits, else per
-// long_content_split, at most maxParts. References are 16 bits in both
-// forms — UDH parts carry the 16-bit concatenation IE (a 7-octet header,
-// one septet less per part than Jasmin's 8-bit one) — and come from a
-// counter per server that only long messages advance, so two long
-// messages to one handset get the same reference only 65,280 long
-// messages apart instead of Jasmin's 256.
-func (s *Server) splitParts(j *sendJob, octets []byte, c content.Coding, maxParts int) ([]content.Part, error) {
-	var ref uint16
-	// Up to 140 octets always fit one part (160 for GSM septets).
-	if len(octets) > content.SingleOctets && content.CountFor(octets, c, s.split, 0) > 1 {
-		// 256..65535: a reference above 255 selects the 16-bit IE.
-		ref = uint16(256 + s.ref.Add(1)%(65536-256))
-	}
-	var err error
-	j.split, j.splitBuf, err = content.AppendSplit(j.split[:0], j.splitBuf[:0], octets, c, s.split, maxParts, ref)
+// splitParts cuts octets into parts (in j.mb) and returns how many: one
+// when it fits, else per long_content_split and mt.DefaultRef, at most
+// maxParts.
+func (s *Server) splitParts(j *sendJob, octets []byte, c content.Coding, maxParts int) (int, error) {
+	n, err := j.mb.Cut(octets, c, mt.Split{Method: s.split, Ref: mt.DefaultRef, MaxParts: maxParts})
 	if err != nil {
-		return nil, splitError(err, maxParts)
+		return 0, splitError(err, maxParts)
 	}
-	return j.split, nil
+	return n, nil
 }
 
 func splitError(err error, maxParts int) error {
@@ -255,7 +232,7 @@ func (s *Server) prepare(j *sendJob, uid string) error {
 		SDTSet:       r.set[fSDT],
 		DLRLevelSet:  r.dlr,
 		DLRMethodSet: r.set[fDLRMethod],
-		Parts:        len(parts),
+		Parts:        parts,
 	}
 	if r.set[fContent] {
 		m.Content, m.ContentSet = r.val[fContent], true
@@ -285,63 +262,28 @@ func (s *Server) prepare(j *sendJob, uid string) error {
 	if len(r.tags) > 0 {
 		sub.Tags = append([]int64(nil), r.tags...)
 	}
-	s.buildParts(j, parts, c)
+	s.buildParts(j)
 	sub.Parts = j.parts
 	return nil
 }
 
-// buildParts fills j.parts: one submit_sm per part. Their fields alias the
-// request and j's buffers (the gateway copies them in SubmitMT).
-func (s *Server) buildParts(j *sendJob, parts []content.Part, c content.Coding) {
+// buildParts fills j.parts: one submit_sm per part of the last
+// splitParts. Their fields alias the request and j's buffers (the gateway
+// copies them in SubmitMT).
+func (s *Server) buildParts(j *sendJob) {
 	r := &j.req
-	var reg byte
+	f := mt.Fields{Source: smpp.Address{Addr: j.mtr.Src}, Dest: smpp.Address{Addr: j.mtr.Dst},
+		Priority: byte(r.priority)}
 	if r.dlr && r.dlrLevel >= mt.DLRTerminal {
-		reg = 1
+		f.RegisteredDelivery = 1
 	}
-	var sdt []byte
 	if r.set[fSDT] {
-		sdt = r.val[fSDT]
+		f.ScheduleDeliveryTime = r.val[fSDT]
 	}
-	var vp []byte
 	if len(j.vp) > 0 {
-		vp = j.vp
+		f.ValidityPeriod = j.vp
 	}
-	// SAR TLVs: 16 octets a part, in one buffer sized first so that the
-	// slices taken from it stay put.
-	j.tlv = j.tlv[:0]
-	if need := 16 * len(parts); cap(j.tlv) < need {
-		j.tlv = make([]byte, 0, need)
-	}
-	if cap(j.parts) < len(parts) {
-		j.parts = make([]smpp.PDU, len(parts))
-	}
-	j.parts = j.parts[:len(parts)]
-	for i := range parts {
-		pt := &parts[i]
-		p := &j.parts[i]
-		*p = smpp.PDU{}
-		p.Command = smpp.SubmitSM
-		p.Source.Addr = j.mtr.Src
-		p.Dest.Addr = j.mtr.Dst
-		p.PriorityFlag = byte(r.priority)
-		p.ScheduleDeliveryTime = sdt
-		p.ValidityPeriod = vp
-		p.RegisteredDelivery = reg
-		p.DataCoding = byte(c)
-		p.ShortMessage = pt.ShortMessage
-		if pt.UDHI {
-			p.EsmClass |= 0x40
-		}
-		if pt.SARTotal > 0 {
-			start := len(j.tlv)
-			t := smpp.TLVs(j.tlv)
-			t = t.AppendUint16(smpp.TagSarMsgRefNum, pt.SARRef)
-			t = t.AppendUint8(smpp.TagSarTotalSegments, pt.SARTotal)
-			t = t.AppendUint8(smpp.TagSarSegmentSeqnum, pt.SARSeq)
-			j.tlv = t
-			p.TLVs = smpp.TLVs(j.tlv[start:len(j.tlv):len(j.tlv)])
-		}
-	}
+	j.parts = j.mb.Parts(&f)
 }
 
 // dispatch hands j.sub to the gateway and waits for its answer. It reports

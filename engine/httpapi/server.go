@@ -6,7 +6,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -150,8 +149,7 @@ type Server struct {
 	maxParts int
 	split    content.Method
 
-	ref  atomic.Uint32 // concatenation references
-	jobs sync.Pool     // *sendJob
+	jobs sync.Pool // *sendJob
 	idem *idemTable
 
 	srv     *httpserve.Server
@@ -179,7 +177,6 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 			s.log.Error("httpapi: long_content_split: using udh", "value", cfg.LongContentSplit, "err", err)
 		}
 	}
-	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.jobs.New = func() any { return newSendJob() }
 	s.idem = newIdemTable(b, &s.opts)
 	s.handler = recovery.FastHTTP("httpapi", s.log, s.route)

@@ -307,35 +307,21 @@ func submitError(err error) *apiError {
 }
 
 // buildParts encodes the content (GSM 03.38 when every character has a
-// septet, else UCS2) and cuts it into submit_sm parts with a UDH when it
-// is long. Every part asks for a delivery receipt.
+// septet, else UCS2) and cuts it into submit_sm parts (mt.DefaultSplit:
+// the same UDH and references as the HTTP API). Every part asks for a
+// delivery receipt.
 func (s *Server) buildParts(req *messageRequest, to, from string, cfg *smppc.Config) ([]smpp.PDU, error) {
-	coding, octets := content.Best(req.Content)
-	var ref uint16
-	if content.Count(octets, coding) > 1 {
-		ref = uint16(s.ref.Add(1)) & 0xff
-	}
-	split, err := content.Split(octets, coding, content.UDH, content.MaxParts, ref)
+	var b mt.Builder
+	coding, octets, err := b.Encode(req.Content, content.GSM, true)
 	if err != nil {
 		return nil, err
 	}
-	parts := make([]smpp.PDU, len(split))
-	for i := range split {
-		p := &parts[i]
-		p.Command = smpp.SubmitSM
-		p.Dest = smpp.Address{TON: byte(cfg.DstTON), NPI: byte(cfg.DstNPI), Addr: []byte(to)}
-		if from != "" {
-			p.Source = smpp.Address{TON: byte(cfg.SrcTON), NPI: byte(cfg.SrcNPI), Addr: []byte(from)}
-		}
-		p.PriorityFlag = req.Priority
-		p.RegisteredDelivery = 1
-		p.DataCoding = byte(coding)
-		p.ShortMessage = split[i].ShortMessage
-		if split[i].UDHI {
-			p.EsmClass |= 0x40
-		}
+	f := mt.Fields{Dest: smpp.Address{TON: byte(cfg.DstTON), NPI: byte(cfg.DstNPI), Addr: []byte(to)},
+		Priority: req.Priority, RegisteredDelivery: 1}
+	if from != "" {
+		f.Source = smpp.Address{TON: byte(cfg.SrcTON), NPI: byte(cfg.SrcNPI), Addr: []byte(from)}
 	}
-	return parts, nil
+	return b.Build(octets, coding, mt.DefaultSplit(), &f)
 }
 
 // eventView is one event in GET /channels/{id}/messages/{msg_id}.

@@ -116,7 +116,6 @@ type Server struct {
 	res   *resolver
 	asm   *moparts.Assembler
 	bufs  sync.Pool // *[]byte for callback bodies
-	ref   atomic.Uint32
 
 	srv       *httpserve.Server
 	stop      chan struct{}
@@ -157,7 +156,6 @@ func New(d Deps, opts Options) (*Server, error) {
 		now: opts.Now, cache: newMsgCache(opts.CacheSize), res: &resolver{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{})}
 	s.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
-	s.ref.Store(uint32(time.Now().UnixNano()))
 	s.maps.Store(&chanMaps{byID: map[string]*channel{}, byCID: map[string]*channel{}})
 	if err := s.load(); err != nil {
 		return nil, err

@@ -1,9 +1,16 @@
 // Package smppc owns gwd's SMPP client connectors: the links to operators'
 // SMSCs. A Connector keeps one or more binds up (reconnecting on loss or
 // failure as con_loss_* / con_fail_* say), sends the MT messages of its
-// durable queue within each bind's window and the connector's
-// submit_throughput, and hands what comes back — submit_sm_resp outcomes,
-// receipts, MO messages — to the gateway through the Sink interface.
+// durable queue through an engine/pump within each bind's window and the
+// connector's submit_throughput, acks its own queue, and hands what comes
+// back — submit_sm_resp outcomes (whose Sink answer is written with the
+// ack, in one batch), receipts, MO messages — to the gateway through the
+// Sink interface.
+//
+// Files: connector.go the lifecycle (start, stop, state), submit.go the
+// pump's lane (pick, prepare, judge the answer, settle with the sink),
+// bind.go one bind's session and its session.App, throttle.go
+// submit_throughput.
 //
 // Ordering and retries. ESME_RTHROTTLED and ESME_RMSGQFUL pause the whole
 // connector for requeue_delay and put the message back at the head of its

@@ -108,14 +108,16 @@ func (a *app) Request(ss *session.Session, req *smpp.PDU) {
 		return
 	}
 	switch req.Command {
-	case smpp.SubmitSM:
-		a.s.Stats.SubmitSMRequest.Add(1)
-		a.submit(ss, st, req, req)
-	case smpp.DataSM:
-		a.s.Stats.DataSMCount.Add(1)
-		var p smpp.PDU
-		dataToSubmit(req, &p)
-		a.submit(ss, st, req, &p)
+	case smpp.SubmitSM, smpp.DataSM:
+		if req.Command == smpp.SubmitSM {
+			a.s.Stats.SubmitSMRequest.Add(1)
+		} else {
+			a.s.Stats.DataSMCount.Add(1)
+		}
+		p := &st.part[0]
+		mt.FromSMPP(req, p)
+		a.submit(ss, st, req, p)
+		*p = smpp.PDU{} // the gateway copied what it keeps
 	case smpp.QuerySM:
 		a.s.Stats.QuerySMCount.Add(1)
 		a.query(ss, req)
@@ -145,19 +147,9 @@ func cancelFail(cmd smpp.CommandID) smpp.Status {
 	return smpp.ESME_RCANCELFAIL
 }
 
-// dataToSubmit turns a data_sm into the submit_sm gwd forwards: the
-// message_payload TLV stays a TLV (SMSCs take it in submit_sm too).
-func dataToSubmit(d, p *smpp.PDU) {
-	p.Header = smpp.Header{Command: smpp.SubmitSM, Seq: d.Seq}
-	p.ServiceType = d.ServiceType
-	p.Source, p.Dest = d.Source, d.Dest
-	p.EsmClass, p.RegisteredDelivery, p.DataCoding = d.EsmClass, d.RegisteredDelivery, d.DataCoding
-	p.TLVs = d.TLVs
-}
-
 // submit runs the checks a bound session makes per message and hands the
-// message to the gateway; the response goes out when the message is
-// durable (or refused).
+// message (p, st.part[0], built by mt.FromSMPP) to the gateway; the
+// response goes out when the message is durable (or refused).
 func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 	s := a.s
 	cmd, seq := req.Command, req.Seq
@@ -210,9 +202,8 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 		return
 	}
 	sub := &st.sub
-	st.part[0] = *p
 	if m.SrcDefaulted {
-		st.part[0].Source.Addr = m.Src
+		p.Source.Addr = m.Src
 	}
 	*sub = mt.Submit{User: u, Channel: router.ChannelSMPPS, Parts: st.part[:],
 		Priority: byte(m.Priority), Expires: expires, Received: time.Now()}
@@ -228,7 +219,6 @@ func (a *app) submit(ss *session.Session, st *sess, req, p *smpp.PDU) {
 		s.Stats.SubmitSMCount.Add(1)
 		_ = ss.Respond(cmd, seq, smpp.ESME_ROK, []byte(id))
 	})
-	st.part[0] = smpp.PDU{}
 }
 
 func isBinary(dc byte) bool {
@@ -269,13 +259,13 @@ func (a *app) query(ss *session.Session, req *smpp.PDU) {
 }
 
 func (a *app) Response(ss *session.Session, resp *smpp.PDU, ctx any) {
-	if d, ok := ctx.(*delivery); ok {
-		d.u.response(d, resp.Status)
+	if st, ok := ss.User.(*sess); ok {
+		st.user.pump.Response(resp, ctx)
 	}
 }
 
 func (a *app) NoResponse(ss *session.Session, cmd smpp.CommandID, seq uint32, ctx any, reason error) {
-	if d, ok := ctx.(*delivery); ok {
-		d.u.noResponse(d, reason)
+	if st, ok := ss.User.(*sess); ok {
+		st.user.pump.NoResponse(ctx, reason)
 	}
 }

@@ -5,18 +5,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/pump"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
-	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/wal"
 )
 
-// user is one user's binds and outbox.
+// user is one user's binds and outbox. Its pump delivers the outbox
+// across the user's receiver binds while at least one is bound: one
+// goroutine per user with a receiver bind. user is the pump's lane.
 type user struct {
-	s   *Server
-	uid string
-	q   *wal.Queue
+	s    *Server
+	uid  string
+	q    *wal.Queue
+	pump *pump.Pump[struct{}]
 
 	mu       sync.Mutex
 	sessions []*session.Session // every bound session
@@ -24,13 +27,15 @@ type user struct {
 	rr       int
 	running  bool
 	stop     chan struct{}
-	wake     chan struct{}
 }
 
-type delivery struct {
-	u *user
-	m *wal.Msg
+func newUser(s *Server, uid string, q *wal.Queue) *user {
+	u := &user{s: s, uid: uid, q: q}
+	u.pump = pump.New[struct{}](q, u, &s.Stats.DeliverSMCount, s.log.With("uid", uid))
+	return u
 }
+
+type delivery = pump.Flight[struct{}]
 
 func (u *user) all() []*session.Session {
 	u.mu.Lock()
@@ -48,10 +53,10 @@ func (u *user) add(ss *session.Session, rx bool) {
 			u.running = true
 			u.stop = make(chan struct{})
 			stop := u.stop
-			go recovery.Loop("smpps", u.s.log, stop, func() { u.deliver(stop) })
+			go recovery.Loop("smpps", u.s.log, stop, func() { u.pump.Run(stop) })
 		}
 	}
-	u.signal()
+	u.pump.Signal()
 }
 
 func (u *user) remove(ss *session.Session) {
@@ -83,15 +88,8 @@ func del(list []*session.Session, ss *session.Session) []*session.Session {
 	return list
 }
 
-func (u *user) signal() {
-	select {
-	case u.wake <- struct{}{}:
-	default:
-	}
-}
-
-// pick returns a receiver-capable session with window room.
-func (u *user) pick() *session.Session {
+// Pick returns a receiver-capable session with window room.
+func (u *user) Pick() *session.Session {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	n := len(u.rx)
@@ -112,74 +110,35 @@ func (s *Server) windowSize() int {
 	return 100
 }
 
-// deliver drains the outbox across the user's receiver binds while at
-// least one is bound: one goroutine per user with a receiver bind.
-func (u *user) deliver(stop chan struct{}) {
-	w := wake.New()
-	defer w.Stop()
-	wait := func(d time.Duration) bool { return w.Wait(d, stop, u.wake, u.q.Notify()) }
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		ss := u.pick()
-		if ss == nil {
-			if !wait(time.Second) {
-				return
-			}
-			continue
-		}
-		m, err := u.q.Take()
-		if err != nil {
-			u.s.log.Error("outbox read failed", "uid", u.uid, "err", err)
-			if !wait(time.Second) {
-				return
-			}
-			continue
-		}
-		if m == nil {
-			d := time.Second
-			if due := u.q.NextDue(); !due.IsZero() {
-				d = time.Until(due)
-			}
-			if !wait(d) {
-				return
-			}
-			continue
-		}
-		var p smpp.PDU
-		if err := p.Decode(m.Payload); err != nil {
-			u.s.log.Error("dropping an outbox record that does not decode", "uid", u.uid, "err", err)
-			u.q.Ack(m, wal.Write{}, nil)
-			continue
-		}
-		if _, err := ss.Send(&p, &delivery{u: u, m: m}); err != nil {
-			_ = u.q.Requeue(m, 0)
-			continue
-		}
-		u.s.Stats.DeliverSMCount.Add(1)
+// Prepare decodes the queued deliver_sm; one that does not decode is
+// dropped.
+func (u *user) Prepare(d *delivery, p *smpp.PDU) bool {
+	if err := p.Decode(d.Msg.Payload); err != nil {
+		u.s.log.Error("dropping an outbox record that does not decode", "uid", u.uid, "err", err)
+		d.Ack(wal.Write{})
+		return false
 	}
+	return true
 }
 
-func (u *user) response(d *delivery, st smpp.Status) {
-	u.signal()
-	switch st {
-	case smpp.ESME_ROK:
-		u.q.Ack(d.m, wal.Write{}, nil)
-	default:
-		// The ESME refused it (ESME_RX_T_APPN, a full queue …): offer it
-		// again later, until its validity runs out.
-		_ = u.q.Requeue(d.m, u.s.RetryDelay)
+// Answered acks a delivered deliver_sm; one the ESME refused
+// (ESME_RX_T_APPN, a full queue …) is offered again later, until its
+// validity runs out.
+func (u *user) Answered(d *delivery, resp *smpp.PDU) {
+	if resp.Status == smpp.ESME_ROK {
+		d.Ack(wal.Write{})
+		return
 	}
+	d.Requeue(u.s.RetryDelay)
 }
 
-func (u *user) noResponse(d *delivery, reason error) {
-	u.signal()
+// Unanswered offers a deliver_sm again: after RetryDelay when the ESME
+// did not answer in time, at once (on another bind, or when one is
+// back) when the session closed.
+func (u *user) Unanswered(d *delivery, reason error) {
 	delay := time.Duration(0)
 	if errors.Is(reason, session.ErrResponseTimeout) {
 		delay = u.s.RetryDelay
 	}
-	_ = u.q.Requeue(d.m, delay)
+	d.Requeue(delay)
 }

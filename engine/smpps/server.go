@@ -256,7 +256,7 @@ func (s *Server) userFor(uid string) (*user, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox of %s: %w", uid, err)
 	}
-	u := &user{s: s, uid: uid, q: q, wake: make(chan struct{}, 1)}
+	u := newUser(s, uid, q)
 	q.OnExpire(func(m *wal.Msg) {
 		s.log.Warn("deliver_sm expired in outbox", "uid", uid, "seq", m.Seq)
 	})
