@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// AdminAPI is [admin-api] (gwd): the JSON admin API (package engine/admin),
+// AdminAPI is [admin-api] (gwd): the JSON admin API (package engine/api/admin),
 // the same operations as jCli for automation. It authenticates with
 // [jcli]'s admin_username and admin_password (HTTP Basic). It listens on
 // the loopback interface by default: binding it to a public address is a

@@ -39,12 +39,12 @@ import (
 	"syscall"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/admin"
+	"github.com/gwd-project/gwd/engine/api/admin"
+	"github.com/gwd-project/gwd/engine/api/httpapi"
+	"github.com/gwd-project/gwd/engine/api/jcli"
+	"github.com/gwd-project/gwd/engine/api/junebug"
+	"github.com/gwd-project/gwd/engine/api/metricsapi"
 	"github.com/gwd-project/gwd/engine/gateway"
-	"github.com/gwd-project/gwd/engine/httpapi"
-	"github.com/gwd-project/gwd/engine/jcli"
-	"github.com/gwd-project/gwd/engine/junebug"
-	"github.com/gwd-project/gwd/engine/metricsapi"
 	"github.com/gwd-project/gwd/router/script"
 )
 

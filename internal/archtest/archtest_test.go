@@ -54,7 +54,7 @@ var rules = []rule{
 	{
 		why:  "front-ends take the small interfaces they use, not the gateway",
 		imp:  "github.com/gwd-project/gwd/engine/gateway",
-		in:   []string{"engine/jcli", "engine/admin", "engine/junebug"},
+		in:   []string{"engine/api/jcli", "engine/api/admin", "engine/api/junebug"},
 		code: true,
 	},
 }
@@ -79,16 +79,16 @@ func TestDependencyRules(t *testing.T) {
 func TestRulesCatchAViolation(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
-		"go.mod":                  "module example.com/m\n",
-		"wal/store.go":            "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
-		"wal/store_test.go":       "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
-		"walx/leak.go":            "package walx\n\nimport \"github.com/cockroachdb/pebble/v2/vfs\"\n",
-		"engine/gw/outcome.go":    "package gw\n\nimport (\n\t\"fmt\"\n\tpb \"github.com/cockroachdb/pebble/v2\"\n)\n",
-		"engine/gw/x_test.go":     "package gw\n\nimport \"github.com/cockroachdb/pebble\"\n",
-		"engine/gw/testdata/a.go": "package a\n\nimport \"github.com/cockroachdb/pebble\"\n",
-		"router/r.go":             "package router\n\nimport \"net/http\"\n",
-		"engine/jcli/gw.go":       "package jcli\n\nimport \"github.com/gwd-project/gwd/engine/gateway\"\n",
-		"engine/jcli/gw_test.go":  "package jcli\n\nimport \"github.com/gwd-project/gwd/engine/gateway\"\n",
+		"go.mod":                     "module example.com/m\n",
+		"wal/store.go":               "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
+		"wal/store_test.go":          "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
+		"walx/leak.go":               "package walx\n\nimport \"github.com/cockroachdb/pebble/v2/vfs\"\n",
+		"engine/gw/outcome.go":       "package gw\n\nimport (\n\t\"fmt\"\n\tpb \"github.com/cockroachdb/pebble/v2\"\n)\n",
+		"engine/gw/x_test.go":        "package gw\n\nimport \"github.com/cockroachdb/pebble\"\n",
+		"engine/gw/testdata/a.go":    "package a\n\nimport \"github.com/cockroachdb/pebble\"\n",
+		"router/r.go":                "package router\n\nimport \"net/http\"\n",
+		"engine/api/jcli/gw.go":      "package jcli\n\nimport \"github.com/gwd-project/gwd/engine/gateway\"\n",
+		"engine/api/jcli/gw_test.go": "package jcli\n\nimport \"github.com/gwd-project/gwd/engine/gateway\"\n",
 	}
 	for name, text := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
@@ -106,10 +106,11 @@ func TestRulesCatchAViolation(t *testing.T) {
 	want := []string{
 		"engine/gw/outcome.go imports github.com/cockroachdb/pebble/v2: the store is a boundary: only wal talks to Pebble",
 		"engine/gw/x_test.go imports github.com/cockroachdb/pebble: the store is a boundary: only wal talks to Pebble",
-		"engine/jcli/gw.go imports github.com/gwd-project/gwd/engine/gateway: front-ends take the small interfaces they use, not the gateway",
+		"engine/api/jcli/gw.go imports github.com/gwd-project/gwd/engine/gateway: front-ends take the small interfaces they use, not the gateway",
 		"router/r.go imports net/http: router is pure logic: its refusals carry kinds that each front-end maps to HTTP or SMPP",
 		"walx/leak.go imports github.com/cockroachdb/pebble/v2/vfs: the store is a boundary: only wal talks to Pebble",
 	}
+	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/api/httpserve"
+	"github.com/gwd-project/gwd/engine/api/metricsapi"
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/egress"
-	"github.com/gwd-project/gwd/engine/httpserve"
-	"github.com/gwd-project/gwd/engine/metricsapi"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"

@@ -17,8 +17,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/api/httpserve"
 	"github.com/gwd-project/gwd/engine/authguard"
-	"github.com/gwd-project/gwd/engine/httpserve"
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/moparts"

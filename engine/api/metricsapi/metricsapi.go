@@ -13,7 +13,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/engine/httpserve"
+	"github.com/gwd-project/gwd/engine/api/httpserve"
 	"github.com/gwd-project/gwd/engine/recovery"
 )
 

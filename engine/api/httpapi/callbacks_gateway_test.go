@@ -15,7 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/admin"
+	"github.com/gwd-project/gwd/engine/api/admin"
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/engine/thrower"

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/engine/metricsapi"
+	"github.com/gwd-project/gwd/engine/api/metricsapi"
 	"github.com/gwd-project/gwd/engine/recovery"
 )
 

@@ -15,8 +15,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/api/httpapi"
 	"github.com/gwd-project/gwd/engine/gateway"
-	"github.com/gwd-project/gwd/engine/httpapi"
 	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"

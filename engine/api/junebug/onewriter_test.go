@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwd-project/gwd/engine/admin"
+	"github.com/gwd-project/gwd/engine/api/admin"
 	"github.com/gwd-project/gwd/engine/manage/managetest"
 	"github.com/gwd-project/gwd/smsc"
 )
