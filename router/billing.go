@@ -42,7 +42,7 @@ type Optional[T any] struct {
 func Some[T any](v T) Optional[T] { return Optional[T]{V: v, Set: true} }
 
 // Bill is what one message costs: Jasmin's SubmitSmBill. Amounts are per
-// part (per submit_sm). The store's ledger (wal) takes it: Now() at submit
+// part (per submit_sm). The store's ledger (store) takes it: Now() at submit
 // if the counters cover Total() and Parts, SubmitSmResp on each part's
 // successful submit_sm_resp.
 type Bill struct {

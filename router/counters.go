@@ -10,7 +10,7 @@ import (
 
 // The router's view of the users' counters.
 //
-// The store's ledger (wal) holds the balance and sms_count and charges
+// The store's ledger (store) holds the balance and sms_count and charges
 // them with every message; router only shows them (`user -s`, `user -l`)
 // and carries the ones a new user is created with (a jCli `user -a`
 // session's quota lines). The engine copies the store's values here with

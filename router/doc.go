@@ -2,7 +2,7 @@
 // and what it costs: users and groups with their credentials, filters, the
 // MO and MT routing tables, interceptors and billing, with Jasmin's
 // semantics. It is pure logic and does no I/O: the engine asks, the store
-// (package wal) keeps what must last — the users' balances and sms_counts
+// (package store) keeps what must last — the users' balances and sms_counts
 // among it, in the types of router/ledger.
 //
 // What router refuses it says as a Refusal: a kind and Jasmin's text,

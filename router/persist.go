@@ -14,7 +14,7 @@ import (
 )
 
 // Persistence encodings: how the router's configuration is stored in the
-// store's config objects (wal.DB.PutObject(kind, id, bytes)).
+// store's config objects (store.DB.PutObject(kind, id, bytes)).
 //
 // Every object is one JSON document with a version field "v" (1 today);
 // a decoder refuses versions it does not know, fields it does not know and
@@ -53,7 +53,7 @@ import (
 //     the default value is indistinguishable from one never set, which
 //     changes nothing while gwd's defaults are the manual's. The
 //     consumable quotas balance and sms_count are not stored here: the
-//     store's counters (wal.DB.Counters) are authoritative; restore them
+//     store's counters (store.DB.Counters) are authoritative; restore them
 //     with Accounts.SetCounters.
 //   - filter: fid, type and its jCli parameters; an EvalPyFilter's pyCode
 //     is the script's source (never re-read from a file on decode; its

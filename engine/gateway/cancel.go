@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // cancel_sm. A message still in its connector's queue can be withdrawn by
@@ -19,7 +19,7 @@ import (
 
 const kindCancel = "cancel"
 
-func init() { wal.RegisterRuntimeKind(kindCancel) }
+func init() { store.RegisterRuntimeKind(kindCancel) }
 
 type cancels struct {
 	n atomic.Int64

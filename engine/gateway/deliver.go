@@ -10,7 +10,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // isReceipt tells a delivery receipt from an MO message: esm_class says
@@ -88,7 +88,7 @@ func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(sm
 		if p.Command == smpp.DataSM {
 			q.EsmClass &^= 0x3C
 		}
-		g.smpps.Deliver(id, &q, now.Add(g.cfg.Store.OutboundMessageTTL()), wal.Write{}, done)
+		g.smpps.Deliver(id, &q, now.Add(g.cfg.Store.OutboundMessageTTL()), store.Write{}, done)
 	case "http":
 		h, ok := g.HTTPConnector(id)
 		if !ok {

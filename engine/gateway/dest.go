@@ -9,7 +9,7 @@ import (
 )
 
 // dest is where a message's receipts go, kept in the DLR index with the
-// SMSC id mapping (wal.DLR.Dest). Encoding, version 1:
+// SMSC id mapping (store.DLR.Dest). Encoding, version 1:
 //
 //	1 | channel | level | registered_delivery | submit time i64 (unix s) |
 //	uid (u8 len) | url (u16 len) | method (u8 len) |

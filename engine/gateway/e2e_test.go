@@ -19,7 +19,7 @@ import (
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -693,12 +693,12 @@ func TestCancelQueuedMessage(t *testing.T) {
 		t.Fatalf("SMSC got %d submits, want 1: the cancelled one went out", got)
 	}
 	// The one that went out cannot be cancelled any more.
-	waitUntil(t, "its state", func() bool { st, _, _ := e.g.MessageState(ids[1]); return st == wal.EventSubmitted })
+	waitUntil(t, "its state", func() bool { st, _, _ := e.g.MessageState(ids[1]); return st == store.EventSubmitted })
 	if st := cancel(ids[1], "c2"); st != smpp.ESME_RCANCELFAIL {
 		t.Fatalf("cancel of a sent message: %v, want ESME_RCANCELFAIL", st)
 	}
 	// The cancelled one reads DELETED.
-	waitUntil(t, "the cancellation's event", func() bool { st, _, _ := e.g.MessageState(ids[0]); return st == wal.EventCancelled })
+	waitUntil(t, "the cancellation's event", func() bool { st, _, _ := e.g.MessageState(ids[0]); return st == store.EventCancelled })
 	if r := query(ids[0]); r.Status != smpp.ESME_ROK || r.MessageState != 7 {
 		t.Fatalf("query_sm of a cancelled message: %v state %d", r.Status, r.MessageState)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Options tune a gateway beyond its configuration.
@@ -57,8 +57,8 @@ type Options struct {
 type Parts struct {
 	// Manager is the one writer of configuration.
 	Manager *manage.Manager
-	Store   *wal.DB
-	Index   *wal.Index
+	Store   *store.DB
+	Index   *store.Index
 	// Thrower is the HTTP callback thrower (nil with Options.Callbacks).
 	Thrower *thrower.Thrower
 	SMPP    *smpps.Server
@@ -73,8 +73,8 @@ type Gateway struct {
 	opts Options
 	log  *slog.Logger
 
-	db  *wal.DB
-	idx *wal.Index
+	db  *store.DB
+	idx *store.Index
 
 	acc     *router.Accounts
 	filters *router.FilterSet
@@ -135,15 +135,15 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
 		}
 	}
-	db, err := wal.Open(cfg.Store.Path, wal.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()})
+	db, err := store.Open(cfg.Store.Path, store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
 	}
-	idx, err := wal.NewIndex(db, wal.TTLs{
+	idx, err := store.NewIndex(db, store.TTLs{
 		DLRExpiry: cfg.Store.DLRExpiry(),
 		Outbound:  cfg.Store.OutboundMessageTTL(),
 		Inbound:   cfg.Store.InboundMessageTTL(),
-	}, wal.IndexOptions{})
+	}, store.IndexOptions{})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open DLR index: %w", err)

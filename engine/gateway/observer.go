@@ -3,7 +3,7 @@ package gateway
 import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Observer lets a channel API built on the gateway (Junebug's) follow its
@@ -12,7 +12,7 @@ import (
 type Observer interface {
 	// MessageEvent reports each event recorded for a message (submitted,
 	// rejected, delivery_*), after it is in the store's message state.
-	MessageEvent(id string, ev wal.Event)
+	MessageEvent(id string, ev store.Event)
 	// MO offers an MO message from connector cid before MO routing:
 	// returning true claims it, and the observer then calls done once its
 	// hand-off is durable (nil) or failed. p is valid only during the call.
@@ -38,7 +38,7 @@ func (g *Gateway) obs() Observer {
 }
 
 // addEvent records ev for message id and tells the observer.
-func (g *Gateway) addEvent(id string, ev wal.Event) {
+func (g *Gateway) addEvent(id string, ev store.Event) {
 	w, ok := g.eventWrite(id, ev)
 	if ok {
 		g.db.Submit(w)
@@ -48,7 +48,7 @@ func (g *Gateway) addEvent(id string, ev wal.Event) {
 // eventWrite is addEvent as a Write, to merge with the write that caused
 // the event (an ack, a receipt's hand-off): one commit instead of two. ok
 // is false, and the reason logged, when the event cannot be recorded.
-func (g *Gateway) eventWrite(id string, ev wal.Event) (w wal.Write, ok bool) {
+func (g *Gateway) eventWrite(id string, ev store.Event) (w store.Write, ok bool) {
 	var done func(error)
 	if o := g.obs(); o != nil {
 		done = func(err error) {
@@ -60,7 +60,7 @@ func (g *Gateway) eventWrite(id string, ev wal.Event) (w wal.Write, ok bool) {
 	w, err := g.idx.AddEventWrite(id, ev, done)
 	if err != nil {
 		g.log.Debug("message event not recorded", "id", id, "type", ev.Type, "err", err)
-		return wal.Write{}, false
+		return store.Write{}, false
 	}
 	return w, true
 }

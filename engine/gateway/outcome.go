@@ -10,12 +10,12 @@ import (
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Outcome implements smppc.Sink: the end of one submit. What it returns
 // the connector writes with the message's ack, in one batch.
-func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
+func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) store.Write {
 	cid := c.CID()
 	now := time.Now()
 	rec, p := &o.Rec, &o.PDU
@@ -27,16 +27,16 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 		if rec.Part >= rec.Parts {
 			go g.forgetCancel(id)
 		}
-		g.addEvent(id, wal.Event{Type: wal.EventCancelled, At: now, Connector: cid})
+		g.addEvent(id, store.Event{Type: store.EventCancelled, At: now, Connector: cid})
 	case smppc.Rejected, smppc.Unknown, smppc.Expired:
 		st := o.Status
 		stat := "REJECTD"
-		ev := wal.EventRejected
+		ev := store.EventRejected
 		switch o.Result {
 		case smppc.Unknown:
-			stat, ev = "UNKNOWN", wal.EventPending
+			stat, ev = "UNKNOWN", store.EventPending
 		case smppc.Expired:
-			stat, ev = "EXPIRED", wal.EventFailed
+			stat, ev = "EXPIRED", store.EventFailed
 		}
 		d := destOf(o, now)
 		if rec.Channel == router.ChannelHTTP && rec.DLR.Level&mt.DLRSMSC != 0 {
@@ -44,28 +44,28 @@ func (g *Gateway) Outcome(c *smppc.Connector, o *smppc.Outcome) wal.Write {
 		}
 		if rec.Channel == router.ChannelSMPPS && rec.DLR.Level != 0 && wantsReceipt(p.RegisteredDelivery, []byte(stat)) {
 			uid := d.UID
-			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, wal.Write{},
+			g.receiptToESME(&d, id, smpp.Receipt{Stat: []byte(stat), Err: fmt.Appendf(nil, "%03d", int(st)&0x3FF)}, now, store.Write{},
 				func(err error) {
 					if err != nil {
 						g.receiptNotQueued(uid, id, err)
 					}
 				})
 		}
-		g.addEvent(id, wal.Event{Type: ev, At: now,
+		g.addEvent(id, store.Event{Type: ev, At: now,
 			Connector: cid, Status: st.String()})
 	}
-	return wal.Write{}
+	return store.Write{}
 }
 
 // accepted is an OK submit_sm_resp: the level-1 receipt, and what goes in
 // the ack's batch — the DLR mapping, the "submitted" event and the
 // submit_sm_resp share of the charge, atomically: the mapping can never
 // be lost while the message is gone from the queue.
-func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) wal.Write {
+func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) store.Write {
 	rec := &o.Rec
 	d := destOf(o, now)
 	id := rec.ID
-	var resv *wal.Reservation
+	var resv *store.Reservation
 	if rec.RespCharge > 0 {
 		r, err := g.db.Adjust(rec.UID, -ledger.Money(rec.RespCharge), 0)
 		if err != nil {
@@ -80,10 +80,10 @@ func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) wal.Writ
 	}
 	// At most two writes, kept apart (not in an array that escapes) so
 	// that one of them goes back as it is.
-	var mapping, event wal.Write
+	var mapping, event store.Write
 	var hasMapping, hasEvent bool
 	if rec.DLR.Level&mt.DLRTerminal != 0 && len(o.SMSCID) > 0 {
-		dl := wal.DLR{Connector: cid, SMSCID: smppc.NormalizeSMSCID(string(o.SMSCID), smppc.DLRIDSameBase),
+		dl := store.DLR{Connector: cid, SMSCID: smppc.NormalizeSMSCID(string(o.SMSCID), smppc.DLRIDSameBase),
 			GatewayID: id, Part: uint16(max(rec.Part, 1)), Parts: uint16(max(rec.Parts, 1)),
 			Dest: d.appendTo(nil)}
 		w, err := g.idx.PutDLRWrite(dl, func(err error) {
@@ -97,14 +97,14 @@ func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) wal.Writ
 			mapping, hasMapping = w, true
 		}
 	}
-	if w, ok := g.eventWrite(id, wal.Event{Type: wal.EventSubmitted, At: now,
+	if w, ok := g.eventWrite(id, store.Event{Type: store.EventSubmitted, At: now,
 		Connector: cid, SMSCID: string(o.SMSCID)}); ok {
 		event, hasEvent = w, true
 	}
-	var w wal.Write
+	var w store.Write
 	switch {
 	case hasMapping && hasEvent:
-		w = wal.Merge(mapping, event)
+		w = store.Merge(mapping, event)
 	case hasMapping:
 		w = mapping
 	case hasEvent:
@@ -114,9 +114,9 @@ func (g *Gateway) accepted(cid string, o *smppc.Outcome, now time.Time) wal.Writ
 	case resv == nil:
 		return w
 	case !hasMapping && !hasEvent:
-		return wal.Write{Apply: resv.Apply}
+		return store.Write{Apply: resv.Apply}
 	}
-	return wal.Write{Apply: func(b *wal.Batch) {
+	return store.Write{Apply: func(b *store.Batch) {
 		w.Apply(b)
 		resv.Apply(b)
 	}, Done: w.Done}
@@ -160,7 +160,7 @@ func (g *Gateway) throwLevel1(d *dest, id, cid string, st smpp.Status, smscID st
 // text with gwd's message id, and the receipted_message_id and
 // message_state TLVs. done gets the outbox append's result (the caller
 // logs a failure): it is not wrapped, no closure per receipt.
-func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, extra wal.Write, done func(error)) {
+func (g *Gateway) receiptToESME(d *dest, id string, r smpp.Receipt, now time.Time, extra store.Write, done func(error)) {
 	r.ID = []byte(id)
 	if len(r.Sub) == 0 {
 		r.Sub = []byte("001")

@@ -9,7 +9,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // receipt is one SMSC receipt on its way: parsed (receipt), looked up in
@@ -26,11 +26,11 @@ type receipt struct {
 	raw    []byte // what r aliases: the PDU is valid only during Deliver
 
 	// Set by found.
-	d     wal.DLR
+	d     store.DLR
 	ds    dest
 	now   time.Time
-	final bool          // a terminal stat: the mapping is closed
-	ev    wal.EventType // the message's event
+	final bool            // a terminal stat: the mapping is closed
+	ev    store.EventType // the message's event
 }
 
 func (g *Gateway) receipt(c *smppc.Connector, p *smpp.PDU, reply smppc.Reply) {
@@ -56,10 +56,10 @@ func (g *Gateway) receipt(c *smppc.Connector, p *smpp.PDU, reply smppc.Reply) {
 }
 
 // found is the DLR index's answer: hand the receipt to the sender.
-func (rc *receipt) found(d wal.DLR, err error) {
+func (rc *receipt) found(d store.DLR, err error) {
 	g := rc.g
 	if err != nil {
-		if !errors.Is(err, wal.ErrNotFound) {
+		if !errors.Is(err, store.ErrNotFound) {
 			rc.reply.Send(smpp.ESME_RSYSERR)
 			return
 		}
@@ -76,12 +76,12 @@ func (rc *receipt) found(d wal.DLR, err error) {
 	}
 	rc.now = time.Now()
 	rc.final = terminal(rc.r.Stat)
-	rc.ev = wal.EventPending
+	rc.ev = store.EventPending
 	switch string(rc.r.Stat) {
 	case "DELIVRD":
-		rc.ev = wal.EventDelivered
+		rc.ev = store.EventDelivered
 	case "EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN":
-		rc.ev = wal.EventFailed
+		rc.ev = store.EventFailed
 	}
 	ds := &rc.ds
 	switch ds.Channel {
@@ -160,9 +160,9 @@ func (rc *receipt) finish(err error) {
 // bookkeeping is the receipt's write: the mapping closed once final, and
 // the message's event, in one write — merged into the ESME's outbox
 // append when there is one.
-func (rc *receipt) bookkeeping() wal.Write {
+func (rc *receipt) bookkeeping() store.Write {
 	g := rc.g
-	var closing wal.Write
+	var closing store.Write
 	closed := false
 	if rc.final {
 		w, err := g.idx.DeleteDLRWrite(rc.d, nil)
@@ -174,17 +174,17 @@ func (rc *receipt) bookkeeping() wal.Write {
 	event, ok := g.eventWrite(rc.d.GatewayID, rc.event())
 	switch {
 	case closed && ok:
-		return wal.Merge(closing, event)
+		return store.Merge(closing, event)
 	case closed:
 		return closing
 	case ok:
 		return event
 	}
-	return wal.Merge()
+	return store.Merge()
 }
 
-func (rc *receipt) event() wal.Event {
-	return wal.Event{Type: rc.ev, At: rc.now, Connector: rc.cid, SMSCID: rc.smscID, Stat: string(rc.r.Stat)}
+func (rc *receipt) event() store.Event {
+	return store.Event{Type: rc.ev, At: rc.now, Connector: rc.cid, SMSCID: rc.smscID, Stat: string(rc.r.Stat)}
 }
 
 // callback is the HTTP sender's receipt: Jasmin's DLR parameters.

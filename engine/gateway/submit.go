@@ -10,7 +10,7 @@ import (
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // RouteError is a message no MT route takes: Jasmin's "No route found"
@@ -131,7 +131,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	}
 	// Charge: the store's counters are the ledger; the charge is in the
 	// same batch as the message.
-	var res *wal.Reservation
+	var res *store.Reservation
 	var respCharge int64
 	if u != nil && g.billed(s.Channel) {
 		// The store's counters are the ledger, and the only place that
@@ -144,11 +144,11 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		}
 		res, err = g.db.ReserveCover(u.UID, bill.Total(), bill.Now(), int64(sms))
 		switch {
-		case errors.Is(err, wal.ErrInsufficientBalance):
+		case errors.Is(err, store.ErrInsufficientBalance):
 			g.Stats.ChargeErrors.Add(1)
 			done("", router.ErrInsufficientBalance)
 			return
-		case errors.Is(err, wal.ErrQuotaExceeded):
+		case errors.Is(err, store.ErrQuotaExceeded):
 			g.Stats.ChargeErrors.Add(1)
 			done("", router.ErrQuotaExceeded)
 			return
@@ -163,7 +163,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	}
 	id := mt.NewID()
 	cfg := c.Config()
-	msgs := make([]wal.NewMsg, parts)
+	msgs := make([]store.NewMsg, parts)
 	for i := range s.Parts {
 		p := &s.Parts[i]
 		if s.Channel == router.ChannelHTTP {
@@ -190,9 +190,9 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		}
 		p.Command = smpp.SubmitSM
 		size := 64 + len(id) + len(uid) + len(s.DLR.URL) + len(p.ShortMessage) + len(p.TLVs) + 96
-		msgs[i] = wal.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}
+		msgs[i] = store.NewMsg{Priority: s.Priority, Expires: s.Expires, Payload: rec.AppendPDU(make([]byte, 0, size), p)}
 	}
-	var extra wal.Write
+	var extra store.Write
 	if res != nil {
 		extra.Apply = res.Apply
 	}
@@ -216,17 +216,17 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 // MessageState implements smpps.Backend for query_sm: the message's last
 // event; for a message this process accepted that has none yet (still in
 // its connector's queue) EventQueued.
-func (g *Gateway) MessageState(id string) (wal.EventType, time.Time, bool) {
+func (g *Gateway) MessageState(id string) (store.EventType, time.Time, bool) {
 	state, events, err := g.idx.MessageState(id)
-	if err != nil || state == wal.EventNone || len(events) == 0 {
+	if err != nil || state == store.EventNone || len(events) == 0 {
 		if mt.Issued(id) {
 			return EventQueued, time.Time{}, true
 		}
-		return wal.EventNone, time.Time{}, false
+		return store.EventNone, time.Time{}, false
 	}
 	return state, events[len(events)-1].At, true
 }
 
 // EventQueued is MessageState's answer for a message accepted and not yet
 // answered by an SMSC: no event stored yet.
-const EventQueued = wal.EventNone
+const EventQueued = store.EventNone

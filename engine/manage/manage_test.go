@@ -12,7 +12,7 @@ import (
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/router/script"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -22,10 +22,10 @@ func init() { router.PasswordIterations = 1000 }
 type faultyStore struct {
 	Store
 	fail   atomic.Bool
-	writes [][]wal.ObjectChange
+	writes [][]store.ObjectChange
 }
 
-func (f *faultyStore) PutObjects(ch []wal.ObjectChange) error {
+func (f *faultyStore) PutObjects(ch []store.ObjectChange) error {
 	f.writes = append(f.writes, ch)
 	if f.fail.Load() {
 		return errors.New("disk full")
@@ -35,7 +35,7 @@ func (f *faultyStore) PutObjects(ch []wal.ObjectChange) error {
 
 func newManager(t *testing.T) (*Manager, *faultyStore) {
 	t.Helper()
-	db, err := wal.Open(t.TempDir(), wal.Options{NoSync: true})
+	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

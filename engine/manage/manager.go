@@ -10,16 +10,16 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Store is the part of the store the manager writes: configuration
-// objects, profiles and users' counters. *wal.DB satisfies it; tests wrap
+// objects, profiles and users' counters. *store.DB satisfies it; tests wrap
 // it to make writes fail.
 type Store interface {
-	Objects(kind string) ([]wal.Object, error)
+	Objects(kind string) ([]store.Object, error)
 	// PutObjects applies every change in one atomic write.
-	PutObjects(changes []wal.ObjectChange) error
+	PutObjects(changes []store.ObjectChange) error
 	Persist(profile string) error
 	Load(profile string) error
 	Counters(uid string) (ledger.Counters, error)
@@ -158,7 +158,7 @@ func (tx *Tx) commit() error {
 	if len(tx.keys) == 0 {
 		return nil
 	}
-	changes := make([]wal.ObjectChange, 0, len(tx.keys))
+	changes := make([]store.ObjectChange, 0, len(tx.keys))
 	for _, k := range tx.keys {
 		var (
 			b   []byte
@@ -170,7 +170,7 @@ func (tx *Tx) commit() error {
 		} else if b, del, err = tx.m.encode(k); err != nil {
 			return err
 		}
-		changes = append(changes, wal.ObjectChange{Kind: k.kind, ID: k.id, Value: b, Delete: del})
+		changes = append(changes, store.ObjectChange{Kind: k.kind, ID: k.id, Value: b, Delete: del})
 	}
 	if err := tx.m.st.PutObjects(changes); err != nil {
 		return &SaveError{Err: err}

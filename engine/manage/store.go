@@ -7,7 +7,7 @@ import (
 
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/script"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // The configuration lives in memory (package router, the connector
@@ -129,7 +129,7 @@ func anyTarget(kind, id string) bool { return true }
 // loadRouting rebuilds the routing configuration from the store's live
 // profile. Nothing changes unless every object decodes. Callers hold mu.
 func (m *Manager) loadRouting() error {
-	objs := func(kind string) ([]wal.Object, error) {
+	objs := func(kind string) ([]store.Object, error) {
 		o, err := m.st.Objects(kind)
 		if err != nil {
 			return nil, fmt.Errorf("load %s objects: %w", kind, err)

@@ -1,6 +1,6 @@
 // Package moparts holds the parts of long MO messages (concatenated with a
 // UDH, 8- or 16-bit references, or with SAR TLVs) durably until they are
-// whole. A part is stored in a wal queue before its deliver_sm is
+// whole. A part is stored in a store queue before its deliver_sm is
 // answered; one assembler goroutine joins the parts of a message and
 // hands the whole message over, and only when the hand-over succeeds are
 // the parts removed — a restart assembles again, a failed hand-over is
@@ -21,7 +21,7 @@ import (
 	"github.com/gwd-project/gwd/engine/content"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Deliver hands a whole message over: p is the first part's deliver_sm
@@ -37,7 +37,7 @@ const RetryDelay = 10 * time.Second
 
 // Assembler is one durable assembly line.
 type Assembler struct {
-	q       *wal.Queue
+	q       *store.Queue
 	deliver Deliver
 	log     *slog.Logger
 	now     func() time.Time
@@ -46,7 +46,7 @@ type Assembler struct {
 }
 
 // Open opens the queue named queue in db and starts the assembler.
-func Open(db *wal.DB, queue string, ttl time.Duration, deliver Deliver, log *slog.Logger, now func() time.Time) (*Assembler, error) {
+func Open(db *store.DB, queue string, ttl time.Duration, deliver Deliver, log *slog.Logger, now func() time.Time) (*Assembler, error) {
 	q, err := db.Queue(queue)
 	if err != nil {
 		return nil, fmt.Errorf("MO parts queue %s: %w", queue, err)
@@ -106,7 +106,7 @@ func (a *Assembler) Add(tag string, p *smpp.PDU, done func(error)) {
 	q := *p
 	q.Seq = 0
 	b = q.AppendTo(b)
-	a.q.Append([]wal.NewMsg{{Payload: b}}, wal.Write{}, func(_ []uint64, err error) {
+	a.q.Append([]store.NewMsg{{Payload: b}}, store.Write{}, func(_ []uint64, err error) {
 		if err != nil {
 			err = fmt.Errorf("store MO part: %w", err)
 		}
@@ -115,13 +115,13 @@ func (a *Assembler) Add(tag string, p *smpp.PDU, done func(error)) {
 }
 
 type part struct {
-	m   *wal.Msg
+	m   *store.Msg
 	tag string
 	p   smpp.PDU
 	at  time.Time
 }
 
-func decode(m *wal.Msg) (*part, error) {
+func decode(m *store.Msg) (*part, error) {
 	b := m.Payload
 	if len(b) < 3 || b[0] != 1 {
 		return nil, fmt.Errorf("MO part %d: bad record", m.Seq)
@@ -153,7 +153,7 @@ func (a *Assembler) run(r *content.Reassembler) {
 			pt, err := decode(m)
 			if err != nil {
 				a.log.Error("dropping an unreadable MO part", "err", err)
-				a.q.Ack(m, wal.Write{}, nil)
+				a.q.Ack(m, store.Write{}, nil)
 				continue
 			}
 			pt.at = a.now()
@@ -165,7 +165,7 @@ func (a *Assembler) run(r *content.Reassembler) {
 			key := pt.tag + "\x00" + string(pt.p.Source.Addr) + "\x00" + string(pt.p.Dest.Addr)
 			whole, tokens, dup, err := r.Add(key, c, payload, pt, pt.at)
 			if dup != nil {
-				a.q.Ack(dup.(*part).m, wal.Write{}, nil)
+				a.q.Ack(dup.(*part).m, store.Write{}, nil)
 			}
 			switch {
 			case err != nil:
@@ -209,7 +209,7 @@ func (a *Assembler) handOver(first *part, whole []byte, tokens []any) {
 				}
 				continue
 			}
-			a.q.Ack(m, wal.Write{}, nil)
+			a.q.Ack(m, store.Write{}, nil)
 		}
 	})
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 type got struct {
@@ -67,7 +67,7 @@ func add(t *testing.T, a *Assembler, tag string, p smpp.PDU) {
 
 func TestAssemblesOutOfOrderAndSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	db, err := wal.Open(dir, wal.Options{NoSync: true})
+	db, err := store.Open(dir, store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestAssemblesOutOfOrderAndSurvivesRestart(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = wal.Open(dir, wal.Options{NoSync: true})
+	db, err = store.Open(dir, store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestConcatOnlyForLongParts(t *testing.T) {
 }
 
 func TestDeliversAfterRetry(t *testing.T) {
-	db, err := wal.Open(t.TempDir(), wal.Options{NoSync: true})
+	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

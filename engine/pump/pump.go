@@ -1,6 +1,6 @@
 // Package pump sends what waits in a durable queue over SMPP sessions:
 // pick a session that may send with window room, take the next message
-// from its wal.Queue, have it decoded and sent, and when the answer comes
+// from its store.Queue, have it decoded and sent, and when the answer comes
 // back ack it (with whatever must be written in the same batch) or give it
 // back to the queue. Everything gwd sends from a queue goes through a
 // pump: a connector's submit_sm to its SMSC (engine/smppc) and the
@@ -22,7 +22,7 @@ import (
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/wake"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // idle is how long the pump sleeps when it has no session or no message
@@ -68,7 +68,7 @@ type Throttle interface {
 type Flight[T any] struct {
 	// Msg is the leased queue message; its Payload stays valid until the
 	// message is acked or requeued.
-	Msg *wal.Msg
+	Msg *store.Msg
 	// V holds the lane's decoded fields (they may alias Msg.Payload).
 	V T
 	p *Pump[T]
@@ -81,7 +81,7 @@ type Flight[T any] struct {
 
 // Ack removes the message from the queue for good, with w in the same
 // batch (zero: nothing else).
-func (f *Flight[T]) Ack(w wal.Write) { f.p.q.Ack(f.Msg, w, nil) }
+func (f *Flight[T]) Ack(w store.Write) { f.p.q.Ack(f.Msg, w, nil) }
 
 // Requeue gives the message back to the queue, ready again after delay
 // (zero: at once, at the head of its priority).
@@ -93,7 +93,7 @@ func (f *Flight[T]) Requeue(delay time.Duration) {
 
 // Pump sends a queue's messages for one lane.
 type Pump[T any] struct {
-	q     *wal.Queue
+	q     *store.Queue
 	lane  Lane[T]
 	thr   Throttle // nil: unpaced
 	log   *slog.Logger
@@ -106,7 +106,7 @@ type Pump[T any] struct {
 // New makes a pump sending from q for lane (a Throttle too, if it
 // implements one). sent, when not nil, counts the PDUs handed to a
 // session.
-func New[T any](q *wal.Queue, lane Lane[T], sent *atomic.Uint64, log *slog.Logger) *Pump[T] {
+func New[T any](q *store.Queue, lane Lane[T], sent *atomic.Uint64, log *slog.Logger) *Pump[T] {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -117,7 +117,7 @@ func New[T any](q *wal.Queue, lane Lane[T], sent *atomic.Uint64, log *slog.Logge
 }
 
 // Queue is the pump's queue.
-func (p *Pump[T]) Queue() *wal.Queue { return p.q }
+func (p *Pump[T]) Queue() *store.Queue { return p.q }
 
 // Signal wakes the pump: a session came up, the window has room, the
 // configuration changed. It never blocks.
@@ -182,7 +182,7 @@ func (p *Pump[T]) step() (d time.Duration, wait bool) {
 	return 0, false
 }
 
-func (p *Pump[T]) send(s *session.Session, m *wal.Msg) {
+func (p *Pump[T]) send(s *session.Session, m *store.Msg) {
 	f := p.pool.Get().(*Flight[T])
 	f.Msg = m
 	f.out = smpp.PDU{}

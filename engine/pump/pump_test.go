@@ -10,7 +10,7 @@ import (
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // smsc answers each submit_sm with the status its short_message names:
@@ -63,7 +63,7 @@ func (l *lane) Answered(f *Flight[string], resp *smpp.PDU) {
 		f.Requeue(0)
 		return
 	}
-	f.Ack(wal.Write{})
+	f.Ack(store.Write{})
 	l.answered <- f.V
 }
 func (l *lane) Unanswered(f *Flight[string], reason error) { f.Requeue(0) }
@@ -83,7 +83,7 @@ func (l *lane) NoResponse(s *session.Session, cmd smpp.CommandID, seq uint32, ct
 // throttle hooks are asked once per send and refunded when the queue is
 // empty.
 func TestPumpSendsAcksAndRequeues(t *testing.T) {
-	db, err := wal.Open(t.TempDir(), wal.Options{NoSync: true})
+	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestPumpSendsAcksAndRequeues(t *testing.T) {
 	l.s.Store(s)
 
 	done := make(chan error, 1)
-	q.Append([]wal.NewMsg{{Payload: []byte("ok")}, {Payload: []byte("no")}}, wal.Write{}, func(_ []uint64, err error) { done <- err })
+	q.Append([]store.NewMsg{{Payload: []byte("ok")}, {Payload: []byte("no")}}, store.Write{}, func(_ []uint64, err error) { done <- err })
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/netio"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Dialers gives the connector a dialer for plain or TLS links.
@@ -24,7 +24,7 @@ type Connector struct {
 	cid     string
 	cfg     atomic.Pointer[Config]
 	link    atomic.Pointer[link] // cfg's link defaults, encoded once
-	q       *wal.Queue
+	q       *store.Queue
 	sink    Sink
 	dialers Dialers
 	log     *slog.Logger
@@ -63,7 +63,7 @@ type Stats struct {
 }
 
 // New makes a stopped connector sending from queue q.
-func New(cfg Config, q *wal.Queue, sink Sink, d Dialers, log *slog.Logger) *Connector {
+func New(cfg Config, q *store.Queue, sink Sink, d Dialers, log *slog.Logger) *Connector {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -84,7 +84,7 @@ func (c *Connector) CID() string { return c.cid }
 func (c *Connector) Config() Config { return *c.cfg.Load() }
 
 // Queue is the connector's durable MT queue.
-func (c *Connector) Queue() *wal.Queue { return c.q }
+func (c *Connector) Queue() *store.Queue { return c.q }
 
 // Update applies a new configuration. Keys that need a restart (see
 // NeedsRestart) take effect at the next Start; the others at once.

@@ -11,7 +11,7 @@ import (
 // An SMSC's message ids, as the DLR index keys them. The connector's
 // dlr_msgid (Jasmin's dlr_msg_id_bases) says how the id of a receipt
 // relates to the id its submit_sm_resp gave; both sides are normalised to
-// one key before the store sees them (wal stores the key it is given).
+// one key before the store sees them (the store keeps the key it is given).
 
 // SMSC message id bases: Jasmin's dlr_msg_id_bases per connector.
 const (

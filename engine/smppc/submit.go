@@ -9,7 +9,7 @@ import (
 	"github.com/gwd-project/gwd/engine/pump"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Result is how a submit ended.
@@ -58,7 +58,7 @@ type Sink interface {
 	// (its DLR mapping, event and charge; zero: nothing): the connector
 	// acks its queue with it. For Expired the queue has already dropped
 	// the message and the return is ignored.
-	Outcome(c *Connector, o *Outcome) wal.Write
+	Outcome(c *Connector, o *Outcome) store.Write
 	// Deliver hands over a deliver_sm or data_sm from the SMSC (a receipt
 	// or an MO message). p is valid only during the call: copy what is
 	// kept. reply.Send must be called exactly once, with the
@@ -105,7 +105,7 @@ func (l submits) Prepare(f *flight, p *smpp.PDU) bool {
 	o := &f.V
 	if err := o.Rec.Decode(f.Msg.Payload); err != nil {
 		c.log.Error("dropping a queue record that does not decode", "seq", f.Msg.Seq, "err", err)
-		f.Ack(wal.Write{})
+		f.Ack(store.Write{})
 		return false
 	}
 	if c.sink.Cancelled(o.Rec.ID, o.Rec.UID) {
@@ -206,7 +206,7 @@ func (c *Connector) requeue(f *flight) {
 
 // expired reports a message whose validity passed in the queue (the
 // queue has dropped it).
-func (c *Connector) expired(m *wal.Msg) {
+func (c *Connector) expired(m *store.Msg) {
 	o := &Outcome{Result: Expired, Status: smpp.ESME_ROK}
 	if err := o.Rec.Decode(m.Payload); err != nil {
 		c.log.Error("expired message with a bad record", "err", err)

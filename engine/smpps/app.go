@@ -8,7 +8,7 @@ import (
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // app is the session.App of every ESME session.
@@ -241,13 +241,13 @@ func (a *app) query(ss *session.Session, req *smpp.PDU) {
 	}
 	resp.MessageID = req.MessageID
 	switch state {
-	case wal.EventDelivered:
+	case store.EventDelivered:
 		resp.MessageState = 2 // DELIVERED
-	case wal.EventFailed:
+	case store.EventFailed:
 		resp.MessageState = 5 // UNDELIVERABLE
-	case wal.EventRejected:
+	case store.EventRejected:
 		resp.MessageState = 8 // REJECTED
-	case wal.EventCancelled:
+	case store.EventCancelled:
 		resp.MessageState = 7 // DELETED: withdrawn by cancel_sm
 	default: // queued, submitted, delivery_pending
 		resp.MessageState = smpp.MessageStateEnroute

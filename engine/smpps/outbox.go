@@ -9,7 +9,7 @@ import (
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // user is one user's binds and outbox. Its pump delivers the outbox
@@ -18,7 +18,7 @@ import (
 type user struct {
 	s    *Server
 	uid  string
-	q    *wal.Queue
+	q    *store.Queue
 	pump *pump.Pump[struct{}]
 
 	mu       sync.Mutex
@@ -29,7 +29,7 @@ type user struct {
 	stop     chan struct{}
 }
 
-func newUser(s *Server, uid string, q *wal.Queue) *user {
+func newUser(s *Server, uid string, q *store.Queue) *user {
 	u := &user{s: s, uid: uid, q: q}
 	u.pump = pump.New[struct{}](q, u, &s.Stats.DeliverSMCount, s.log.With("uid", uid))
 	return u
@@ -115,7 +115,7 @@ func (s *Server) windowSize() int {
 func (u *user) Prepare(d *delivery, p *smpp.PDU) bool {
 	if err := p.Decode(d.Msg.Payload); err != nil {
 		u.s.log.Error("dropping an outbox record that does not decode", "uid", u.uid, "err", err)
-		d.Ack(wal.Write{})
+		d.Ack(store.Write{})
 		return false
 	}
 	return true
@@ -126,7 +126,7 @@ func (u *user) Prepare(d *delivery, p *smpp.PDU) bool {
 // validity runs out.
 func (u *user) Answered(d *delivery, resp *smpp.PDU) {
 	if resp.Status == smpp.ESME_ROK {
-		d.Ack(wal.Write{})
+		d.Ack(store.Write{})
 		return
 	}
 	d.Requeue(u.s.RetryDelay)

@@ -17,17 +17,17 @@ import (
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Backend is what the server needs from the gateway.
 type Backend interface {
 	mt.Submitter
 	Accounts() *router.Accounts
-	// MessageState returns a message's last event type (wal.EventNone
+	// MessageState returns a message's last event type (store.EventNone
 	// while it is queued) and when it happened, for query_sm; ok false
 	// when gwd knows nothing of it.
-	MessageState(id string) (state wal.EventType, at time.Time, ok bool)
+	MessageState(id string) (state store.EventType, at time.Time, ok bool)
 	// CancelMT withdraws message id of user uid if it has not reached the
 	// SMSC yet; done gets the cancel_sm_resp status.
 	CancelMT(uid, id string, done func(smpp.Status))
@@ -40,7 +40,7 @@ type Backend interface {
 type Server struct {
 	cfg config.SMPPServer
 	b   Backend
-	db  *wal.DB
+	db  *store.DB
 	log *slog.Logger
 	srv *netio.Server
 	// plain is the second, plain-TCP listener beside a TLS one
@@ -73,7 +73,7 @@ type Stats struct {
 }
 
 // New makes a server; Listen starts it.
-func New(cfg config.SMPPServer, b Backend, db *wal.DB, log *slog.Logger) *Server {
+func New(cfg config.SMPPServer, b Backend, db *store.DB, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -257,7 +257,7 @@ func (s *Server) userFor(uid string) (*user, error) {
 		return nil, fmt.Errorf("outbox of %s: %w", uid, err)
 	}
 	u := newUser(s, uid, q)
-	q.OnExpire(func(m *wal.Msg) {
+	q.OnExpire(func(m *store.Msg) {
 		s.log.Warn("deliver_sm expired in outbox", "uid", uid, "seq", m.Seq)
 	})
 	s.users[uid] = u
@@ -267,7 +267,7 @@ func (s *Server) userFor(uid string) (*user, error) {
 // Deliver queues a deliver_sm (a receipt or an MO message) for user uid;
 // done(nil) once it is durable. It is sent to one of the user's
 // receiver-capable binds, now or once one is bound, until expires.
-func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra wal.Write, done func(error)) {
+func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra store.Write, done func(error)) {
 	u, err := s.userFor(uid)
 	if err != nil {
 		if extra.Done != nil {
@@ -279,7 +279,7 @@ func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra wal.W
 	p.Command = smpp.DeliverSM
 	p.Seq = 0
 	payload := p.AppendTo(make([]byte, 0, 64+len(p.ShortMessage)+len(p.TLVs)))
-	u.q.Append([]wal.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra, func(_ []uint64, err error) {
+	u.q.Append([]store.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra, func(_ []uint64, err error) {
 		done(err)
 	})
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/redact"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 	"github.com/valyala/fasthttp"
 )
 
@@ -92,7 +92,7 @@ type worker struct {
 	uri    []byte
 	form   []byte
 	next   []byte
-	msgs   [1]wal.NewMsg
+	msgs   [1]store.NewMsg
 	stored chan error
 	ackCB  func(error)
 	addCB  func([]uint64, error)
@@ -122,7 +122,7 @@ func (l *lane) work() {
 // record, as a corrupt one is dropped, rather than retry it into the
 // same bug forever; it is logged with its stack and counted in
 // gwd_panics_total{where="thrower"}, and the worker goes on.
-func (w *worker) handleGuarded(m *wal.Msg) {
+func (w *worker) handleGuarded(m *store.Msg) {
 	defer func() {
 		if v := recover(); v != nil {
 			recovery.Report("thrower", w.l.t.log, v)
@@ -148,14 +148,14 @@ func (w *worker) attemptGuarded(now time.Time) (err error) {
 	return w.attempt(now)
 }
 
-func (w *worker) ack(m *wal.Msg) error {
-	w.l.q.Ack(m, wal.Write{}, w.ackCB)
+func (w *worker) ack(m *store.Msg) error {
+	w.l.q.Ack(m, store.Write{}, w.ackCB)
 	return <-w.stored
 }
 
 // handle makes one attempt at m's callback (due: admit saw to that) and
 // stores the outcome.
-func (w *worker) handle(m *wal.Msg) {
+func (w *worker) handle(m *store.Msg) {
 	l, log := w.l, w.l.t.log
 	r := &w.rec
 	if err := r.decode(m.Payload); err != nil {
@@ -200,9 +200,9 @@ func (w *worker) handle(m *wal.Msg) {
 	// The retry is a new record carrying the count and its time; only once
 	// it is durable does the old one go.
 	w.next = retryRecord(w.next[:0], m.Payload, tries, now.Add(l.pol.RetryDelay).UnixNano())
-	w.msgs[0] = wal.NewMsg{Payload: w.next}
-	l.q.Append(w.msgs[:], wal.Write{}, w.addCB)
-	w.msgs[0] = wal.NewMsg{}
+	w.msgs[0] = store.NewMsg{Payload: w.next}
+	l.q.Append(w.msgs[:], store.Write{}, w.addCB)
+	w.msgs[0] = store.NewMsg{}
 	if err := <-w.stored; err != nil {
 		// The store refused: retry from memory (the old record, its count
 		// not advanced) rather than lose the callback.

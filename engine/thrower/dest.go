@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"time"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // DefaultPerHost is how many requests of one kind go to one destination
@@ -20,16 +20,16 @@ const DefaultPerHost = 64
 type dest struct {
 	key      string
 	inFlight int
-	parked   []*wal.Msg // FIFO from head; leased from the queue, still stored
+	parked   []*store.Msg // FIFO from head; leased from the queue, still stored
 	head     int
 }
 
 func (d *dest) idle() bool { return d.inFlight == 0 && d.head == len(d.parked) }
 
-func (d *dest) park(m *wal.Msg) { d.parked = append(d.parked, m) }
+func (d *dest) park(m *store.Msg) { d.parked = append(d.parked, m) }
 
 // unpark returns the oldest waiting callback, or nil.
-func (d *dest) unpark() *wal.Msg {
+func (d *dest) unpark() *store.Msg {
 	if d.head == len(d.parked) {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (d *dest) unpark() *wal.Msg {
 // job is a callback handed to a worker with the destination slot it holds
 // (d nil: a record that does not decode, which holds none).
 type job struct {
-	m *wal.Msg
+	m *store.Msg
 	d *dest
 }
 
@@ -76,7 +76,7 @@ const minSweep = 1024
 // has PerHost requests in flight waits in memory, leased (its record stays
 // in the store); anything else takes a slot of its destination and goes to
 // a worker. key is the feeder's scratch buffer.
-func (l *lane) admit(m *wal.Msg, key *[]byte) (job, bool) {
+func (l *lane) admit(m *store.Msg, key *[]byte) (job, bool) {
 	notBefore, url, ok := peekRecord(m.Payload)
 	if !ok {
 		return job{m: m}, true // the worker drops it as corrupt
@@ -146,7 +146,7 @@ func (l *lane) sweep() {
 // next is called by a worker done with a callback to d: it hands over d's
 // oldest waiting callback, the slot going with it, or frees the slot. After
 // Close it hands over nothing; Close gives the waiting ones back.
-func (l *lane) next(d *dest) *wal.Msg {
+func (l *lane) next(d *dest) *store.Msg {
 	if d == nil {
 		return nil
 	}

@@ -3,7 +3,7 @@
 // posted to HTTP client connectors (httpccm), and Junebug's event, MO and
 // status JSON posted to event_url, mo_url and status_url.
 //
-// Throw stores a Callback in a durable wal queue (one per Kind: "throw/dlr",
+// Throw stores a Callback in a durable store queue (one per Kind: "throw/dlr",
 // "throw/mo", "throw/event") and reports once it is there; a bounded pool of
 // workers per kind then makes the request until the receiver accepts it or
 // the kind's retry policy gives up.

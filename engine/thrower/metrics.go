@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/VictoriaMetrics/metrics"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Metrics, in VictoriaMetrics' default set (served at /metrics):
@@ -24,7 +24,7 @@ var (
 	metricsOnce    sync.Once
 	requests       [numKinds][numOutcomes]*metrics.Counter
 	corruptRecords [numKinds]*metrics.Counter
-	depthSource    [numKinds]atomic.Pointer[wal.Queue]
+	depthSource    [numKinds]atomic.Pointer[store.Queue]
 )
 
 func registerMetrics() {
@@ -49,6 +49,6 @@ func registerMetrics() {
 
 // setDepthSource makes q the queue thrower_queue_depth reports for k (the
 // process runs one Thrower; in tests the latest Open wins).
-func setDepthSource(k Kind, q *wal.Queue) { depthSource[k-1].Store(q) }
+func setDepthSource(k Kind, q *store.Queue) { depthSource[k-1].Store(q) }
 
-func clearDepthSource(k Kind, q *wal.Queue) { depthSource[k-1].CompareAndSwap(q, nil) }
+func clearDepthSource(k Kind, q *store.Queue) { depthSource[k-1].CompareAndSwap(q, nil) }

@@ -11,7 +11,7 @@ import (
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/recovery"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 	"github.com/valyala/fasthttp"
 )
 
@@ -124,7 +124,7 @@ type Thrower struct {
 type lane struct {
 	t         *Thrower
 	kind      Kind
-	q         *wal.Queue
+	q         *store.Queue
 	pol       Policy
 	client    *fasthttp.Client
 	ownClient bool
@@ -160,13 +160,13 @@ type lastError struct {
 // encoder is Throw's reusable record buffer.
 type encoder struct {
 	buf  []byte
-	msgs [1]wal.NewMsg
+	msgs [1]store.NewMsg
 }
 
 // Open starts delivering from the queues "throw/dlr", "throw/mo" and
 // "throw/event" of db, resuming what they held before a restart (callbacks
 // due for a retry wait for their stored time). Close the Thrower before db.
-func Open(db *wal.DB, cfg Config) (*Thrower, error) {
+func Open(db *store.DB, cfg Config) (*Thrower, error) {
 	if db == nil {
 		return nil, errors.New("open thrower: nil store")
 	}
@@ -279,9 +279,9 @@ func (t *Thrower) Throw(cb *Callback, done func(error)) {
 	kind, ref := cb.Kind, cb.Ref
 	e := t.encs.Get().(*encoder)
 	e.buf = appendRecord(e.buf[:0], cb, method, accept)
-	e.msgs[0] = wal.NewMsg{Payload: e.buf}
+	e.msgs[0] = store.NewMsg{Payload: e.buf}
 	// Append copies the payload before it returns.
-	l.q.Append(e.msgs[:], wal.Write{}, func(_ []uint64, err error) {
+	l.q.Append(e.msgs[:], store.Write{}, func(_ []uint64, err error) {
 		if done == nil {
 			return
 		}
@@ -290,7 +290,7 @@ func (t *Thrower) Throw(cb *Callback, done func(error)) {
 		}
 		done(err)
 	})
-	e.msgs[0] = wal.NewMsg{}
+	e.msgs[0] = store.NewMsg{}
 	if cap(e.buf) <= 64<<10 {
 		t.encs.Put(e)
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/gwd-project/gwd/config"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func configThrower(timeout, delay, retries int) config.Thrower {
@@ -83,9 +83,9 @@ func fast(maxRetries int) Policy {
 
 func policies(p Policy) map[Kind]Policy { return map[Kind]Policy{DLR: p, MO: p, Event: p} }
 
-func openDB(t testing.TB, dir string) *wal.DB {
+func openDB(t testing.TB, dir string) *store.DB {
 	t.Helper()
-	db, err := wal.Open(dir, wal.Options{NoSync: true, MemTableSize: 4 << 20})
+	db, err := store.Open(dir, store.Options{NoSync: true, MemTableSize: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,7 +643,7 @@ func TestCorruptRecordDroppedOnRestart(t *testing.T) {
 	good := appendRecord(nil, &Callback{Kind: DLR, URL: rc.url("/dlr"), Params: []Param{{"id", "ok"}}}, methodPOST, AcceptJasminACK)
 	bad := append([]byte(nil), good[:len(good)-3]...)
 	stored := make(chan error, 1)
-	q.Append([]wal.NewMsg{{Payload: []byte{9, 9, 9}}, {Payload: bad}, {Payload: good}}, wal.Write{},
+	q.Append([]store.NewMsg{{Payload: []byte{9, 9, 9}}, {Payload: bad}, {Payload: good}}, store.Write{},
 		func(_ []uint64, err error) { stored <- err })
 	if err := <-stored; err != nil {
 		t.Fatal(err)

@@ -27,9 +27,9 @@ type rule struct {
 // rules are the module's dependency rules.
 var rules = []rule{
 	{
-		why:    "the store is a boundary: only wal talks to Pebble",
+		why:    "the store is a boundary: only store talks to Pebble",
 		imp:    "github.com/cockroachdb/pebble",
-		except: []string{"wal"},
+		except: []string{"store"},
 	},
 	{
 		why: "router is pure logic: its refusals carry kinds that each front-end maps to HTTP or SMPP",
@@ -38,7 +38,7 @@ var rules = []rule{
 	},
 	{
 		why: "router decides, the store keeps the numbers: router does not reach into the store",
-		imp: "github.com/gwd-project/gwd/wal",
+		imp: "github.com/gwd-project/gwd/store",
 		in:  []string{"router/..."},
 	},
 	{
@@ -80,9 +80,9 @@ func TestRulesCatchAViolation(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
 		"go.mod":                     "module example.com/m\n",
-		"wal/store.go":               "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
-		"wal/store_test.go":          "package wal\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
-		"walx/leak.go":               "package walx\n\nimport \"github.com/cockroachdb/pebble/v2/vfs\"\n",
+		"store/store.go":             "package store\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
+		"store/store_test.go":        "package store\n\nimport _ \"github.com/cockroachdb/pebble/v2\"\n",
+		"storex/leak.go":             "package storex\n\nimport \"github.com/cockroachdb/pebble/v2/vfs\"\n",
 		"engine/gw/outcome.go":       "package gw\n\nimport (\n\t\"fmt\"\n\tpb \"github.com/cockroachdb/pebble/v2\"\n)\n",
 		"engine/gw/x_test.go":        "package gw\n\nimport \"github.com/cockroachdb/pebble\"\n",
 		"engine/gw/testdata/a.go":    "package a\n\nimport \"github.com/cockroachdb/pebble\"\n",
@@ -104,11 +104,11 @@ func TestRulesCatchAViolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"engine/gw/outcome.go imports github.com/cockroachdb/pebble/v2: the store is a boundary: only wal talks to Pebble",
-		"engine/gw/x_test.go imports github.com/cockroachdb/pebble: the store is a boundary: only wal talks to Pebble",
+		"engine/gw/outcome.go imports github.com/cockroachdb/pebble/v2: the store is a boundary: only store talks to Pebble",
+		"engine/gw/x_test.go imports github.com/cockroachdb/pebble: the store is a boundary: only store talks to Pebble",
 		"engine/api/jcli/gw.go imports github.com/gwd-project/gwd/engine/gateway: front-ends take the small interfaces they use, not the gateway",
 		"router/r.go imports net/http: router is pure logic: its refusals carry kinds that each front-end maps to HTTP or SMPP",
-		"walx/leak.go imports github.com/cockroachdb/pebble/v2/vfs: the store is a boundary: only wal talks to Pebble",
+		"storex/leak.go imports github.com/cockroachdb/pebble/v2/vfs: the store is a boundary: only store talks to Pebble",
 	}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Profiles (jCli persist and load). Every accepted change is already
@@ -31,9 +31,9 @@ func profileBody(body []byte) (string, error) {
 
 func profileError(err error) error {
 	switch {
-	case errors.Is(err, wal.ErrInvalidName):
+	case errors.Is(err, store.ErrInvalidName):
 		return badField("profile", err.Error())
-	case errors.Is(err, wal.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return &apiError{status: fasthttp.StatusNotFound, msg: err.Error(), field: "profile"}
 	}
 	return err

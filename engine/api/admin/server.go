@@ -18,7 +18,7 @@ import (
 	panics "github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Prefix is the path the admin API is mounted under.
@@ -187,7 +187,7 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &re):
 		return badField(jsonField(re.Field), re.Msg)
 	case errors.Is(err, router.ErrUnknownUser), errors.Is(err, router.ErrUnknownGroup),
-		errors.Is(err, manage.ErrUnknownConnector), errors.Is(err, wal.ErrNotFound):
+		errors.Is(err, manage.ErrUnknownConnector), errors.Is(err, store.ErrNotFound):
 		return &apiError{status: fasthttp.StatusNotFound, msg: err.Error()}
 	case errors.Is(err, router.ErrUserExists):
 		return conflict("uid", err.Error())
@@ -195,7 +195,7 @@ func toAPIError(err error) *apiError {
 		return conflict("gid", err.Error())
 	case errors.Is(err, manage.ErrConnectorExists):
 		return conflict("cid", err.Error())
-	case errors.Is(err, wal.ErrInvalidName):
+	case errors.Is(err, store.ErrInvalidName):
 		return badField("", err.Error())
 	case errors.As(err, &tfe):
 		return badField(tfe.Key, err.Error())

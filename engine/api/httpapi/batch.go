@@ -16,7 +16,7 @@ import (
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/redact"
 	"github.com/gwd-project/gwd/router"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Batches (POST /secure/sendbatch)
@@ -62,8 +62,8 @@ const (
 // Batches are work in progress, not configuration: profiles (jCli
 // persist/load) neither copy nor replace them.
 func init() {
-	wal.RegisterRuntimeKind(kindBatch)
-	wal.RegisterRuntimeKind(kindBatchState)
+	store.RegisterRuntimeKind(kindBatch)
+	store.RegisterRuntimeKind(kindBatchState)
 }
 
 // Batch states.
@@ -129,7 +129,7 @@ func (b *batchRun) state() string {
 // batches runs the server's batches.
 type batches struct {
 	s      *Server
-	db     *wal.DB
+	db     *store.DB
 	client *fasthttp.Client
 
 	mu      sync.Mutex
@@ -413,7 +413,7 @@ func (m *batches) run(b *batchRun) {
 		b.mu.Unlock()
 	}()
 	spec, err := m.loadSpec(b)
-	if err != nil && (errors.Is(err, wal.ErrClosed) || m.isClosing()) {
+	if err != nil && (errors.Is(err, store.ErrClosed) || m.isClosing()) {
 		return // not the batch's fault: it runs on the next start
 	}
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func init() { router.PasswordIterations = 1000 }
@@ -53,7 +53,7 @@ type submitted struct {
 // with ids, or with the refusal a test sets.
 type fakeBackend struct {
 	acc *router.Accounts
-	db  *wal.DB
+	db  *store.DB
 
 	mu       sync.Mutex
 	subs     []submitted
@@ -83,7 +83,7 @@ func (f *fakeBackend) AuthGuard() *authguard.Guard {
 }
 
 func (f *fakeBackend) Accounts() *router.Accounts { return f.acc }
-func (f *fakeBackend) Store() *wal.DB             { return f.db }
+func (f *fakeBackend) Store() *store.DB           { return f.db }
 
 func (f *fakeBackend) Counters(uid string) (ledger.Counters, error) {
 	f.mu.Lock()
@@ -234,7 +234,7 @@ func newEnv(t *testing.T, cfg config.HTTPAPI, opts Options) *env {
 func newEnvKeys(t *testing.T, cfg config.HTTPAPI, opts Options, keys *durableKeys) *env {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := wal.Open(dir, wal.Options{NoSync: true})
+	db, err := store.Open(dir, store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func (e *env) restart(opts Options) {
 	if err := e.b.db.Close(); err != nil {
 		e.t.Fatal(err)
 	}
-	db, err := wal.Open(e.dir, wal.Options{NoSync: true})
+	db, err := store.Open(e.dir, store.Options{NoSync: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}

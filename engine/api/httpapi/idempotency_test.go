@@ -14,7 +14,7 @@ import (
 )
 
 // durableKeys is a gateway's store of idempotency keys: it answers
-// Remember on a goroutine of its own, as wal does.
+// Remember on a goroutine of its own, as the store does.
 type durableKeys struct {
 	mu   sync.Mutex
 	m    map[string]string

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/redact"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // The REST endpoints of batches: POST /secure/sendbatch (see "Batches" in
@@ -323,15 +323,15 @@ func (s *Server) serveRESTSendBatch(ctx *fasthttp.RequestCtx) {
 		st.State = stateScheduled
 	}
 	sv, err := json.Marshal(spec)
-	if err == nil && len(sv) > wal.MaxObjectSize {
-		err = badBatch("Batch too large: " + itoa(len(sv)) + " octets once stored, at most " + itoa(wal.MaxObjectSize) + ".")
+	if err == nil && len(sv) > store.MaxObjectSize {
+		err = badBatch("Batch too large: " + itoa(len(sv)) + " octets once stored, at most " + itoa(store.MaxObjectSize) + ".")
 	}
 	var stv []byte
 	if err == nil {
 		stv, err = json.Marshal(&st)
 	}
 	if err == nil {
-		err = s.batches.db.PutObjects([]wal.ObjectChange{
+		err = s.batches.db.PutObjects([]store.ObjectChange{
 			{Kind: kindBatch, ID: spec.ID, Value: sv},
 			{Kind: kindBatchState, ID: spec.ID, Value: stv},
 		})

@@ -20,7 +20,7 @@ import (
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Backend is the gateway as the HTTP APIs see it.
@@ -95,7 +95,7 @@ type Options struct {
 	CallbackGuard *egress.Guard
 	// Store holds batches (sendbatch) durably; without it batches are
 	// not kept across restarts.
-	Store *wal.DB
+	Store *store.DB
 
 	// Now returns the time (tests). Default time.Now.
 	Now func() time.Time

@@ -8,7 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gwd-project/gwd/smsc"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // benchEnv is a gateway with one channel whose SMSC is unreachable, so
@@ -89,7 +89,7 @@ func BenchmarkSendParallel(b *testing.B) {
 // a message that is not a Junebug channel's.
 func BenchmarkMessageEventIgnored(b *testing.B) {
 	e, _ := benchEnv(b)
-	ev := wal.Event{Type: wal.EventSubmitted, At: time.Now(), Connector: "smsc1", SMSCID: "1"}
+	ev := store.Event{Type: store.EventSubmitted, At: time.Now(), Connector: "smsc1", SMSCID: "1"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -106,7 +106,7 @@ func BenchmarkMessageEventForward(b *testing.B) {
 	ch := e.s.maps.Load().byID[id]
 	const msgID = "b154b386-94d7-4f51-8000-000000000001"
 	e.s.cache.put(msgID, &msgRef{channelID: id, eventURL: "http://127.0.0.1:1/ev/{message_id}", parts: 1})
-	ev := wal.Event{Type: wal.EventDelivered, At: time.Now(), Connector: ch.cid, SMSCID: "4f2a", Stat: "DELIVRD"}
+	ev := store.Event{Type: store.EventDelivered, At: time.Now(), Connector: ch.cid, SMSCID: "4f2a", Stat: "DELIVRD"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -117,7 +117,7 @@ func BenchmarkMessageEventForward(b *testing.B) {
 // BenchmarkAppendEvent is the event JSON alone.
 func BenchmarkAppendEvent(b *testing.B) {
 	at := time.Now()
-	ev := wal.Event{Type: wal.EventDelivered, At: at, Connector: "jb_0123456789abcdef012345", SMSCID: "4f2a", Stat: "DELIVRD"}
+	ev := store.Event{Type: store.EventDelivered, At: at, Connector: "jb_0123456789abcdef012345", SMSCID: "4f2a", Stat: "DELIVRD"}
 	buf := make([]byte, 0, 512)
 	b.ReportAllocs()
 	for range b.N {

@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // timestampLayout is Junebug's (vumi's) timestamp: UTC, microseconds.
@@ -91,7 +91,7 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 
 // appendEvent appends the JSON Junebug posts to event_url: event_type,
 // message_id, channel_id, timestamp, event_details.
-func appendEvent(dst []byte, msgID, channelID string, ev *wal.Event) []byte {
+func appendEvent(dst []byte, msgID, channelID string, ev *store.Event) []byte {
 	dst = append(dst, `{"event_type":`...)
 	dst = appendJSONString(dst, eventType(ev.Type))
 	dst = append(dst, `,"message_id":`...)

@@ -17,7 +17,7 @@ import (
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Address limits: SMPP source_addr and destination_addr hold 20
@@ -213,7 +213,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 		b, err := s.idx.Inbound(req.ReplyTo)
 		var rc replyContext
 		switch {
-		case errors.Is(err, wal.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
 			writeError(ctx, newError(http.StatusServiceUnavailable, "store unavailable", errUnavailable,
 				fmt.Sprintf("reading inbound message %s: %v", req.ReplyTo, err)))
@@ -267,7 +267,7 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	ch.rates.add(rateOutbound, now)
 	mr := record{channelID: ch.id, to: to, from: from, replyTo: req.ReplyTo, eventURL: eventURL, parts: nparts}
 	recDone := make(chan error, 1)
-	s.idx.AddEvent(r.id, wal.Event{Type: wal.EventRecord, At: now, Data: mr.appendTo(nil)}, func(err error) { recDone <- err })
+	s.idx.AddEvent(r.id, store.Event{Type: store.EventRecord, At: now, Data: mr.appendTo(nil)}, func(err error) { recDone <- err })
 	if err := <-recDone; err != nil {
 		// The message is queued and will be sent; only its events
 		// after a restart would not find their event_url.
@@ -351,7 +351,7 @@ func (s *Server) serveMessage(ctx *fasthttp.RequestCtx, ch *channel, msgID strin
 	}
 	_, events, err := s.idx.MessageState(msgID)
 	switch {
-	case errors.Is(err, wal.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		writeError(ctx, notFound)
 		return
 	case err != nil:
@@ -366,7 +366,7 @@ func (s *Server) serveMessage(ctx *fasthttp.RequestCtx, ch *channel, msgID strin
 	st := messageStatus{ID: msgID, Events: []eventView{}}
 	for i := range events {
 		ev := &events[i]
-		if ev.Type == wal.EventRecord {
+		if ev.Type == store.EventRecord {
 			continue
 		}
 		d := map[string]string{}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 var _ Observer = (*Server)(nil)
@@ -25,9 +25,9 @@ type msgRef struct {
 }
 
 // msgRefOf reads a message's record from its events.
-func msgRefOf(events []wal.Event) *msgRef {
+func msgRefOf(events []store.Event) *msgRef {
 	for i := range events {
-		if events[i].Type != wal.EventRecord {
+		if events[i].Type != store.EventRecord {
 			continue
 		}
 		if r, ok := parseRecord(events[i].Data); ok {
@@ -91,7 +91,7 @@ func (c *msgCache) put(id string, r *msgRef) {
 // MessageEvent implements Observer: an event of a message of one
 // of the server's channels is counted and forwarded to the message's
 // event_url. Events of other connectors' messages cost two map lookups.
-func (s *Server) MessageEvent(id string, ev wal.Event) {
+func (s *Server) MessageEvent(id string, ev store.Event) {
 	ch := s.maps.Load().byCID[ev.Connector]
 	if ch == nil {
 		return
@@ -105,7 +105,7 @@ func (s *Server) MessageEvent(id string, ev wal.Event) {
 }
 
 // forward posts one event to its message's event_url.
-func (s *Server) forward(id string, r *msgRef, ev wal.Event) {
+func (s *Server) forward(id string, r *msgRef, ev store.Event) {
 	if r.parts > 1 {
 		if k := rateOf(ev.Type); k >= 0 {
 			bit := uint32(1) << k
@@ -134,7 +134,7 @@ func (s *Server) forward(id string, r *msgRef, ev wal.Event) {
 // pendingEvent is an event whose message is not in the cache.
 type pendingEvent struct {
 	id string
-	ev wal.Event
+	ev store.Event
 }
 
 // maxPending bounds the events waiting for a store read.
@@ -190,7 +190,7 @@ func (s *Server) resolve() {
 				if r == nil {
 					_, events, err := s.idx.MessageState(p.id)
 					if err != nil {
-						if !errors.Is(err, wal.ErrNotFound) {
+						if !errors.Is(err, store.ErrNotFound) {
 							s.log.Warn("junebug message record unreadable", "id", p.id, "err", err)
 						}
 						continue

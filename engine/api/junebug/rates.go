@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // What a channel's rates count.
@@ -20,17 +20,17 @@ const (
 )
 
 // rateOf maps an event type to its counter (-1: not counted).
-func rateOf(t wal.EventType) int {
+func rateOf(t store.EventType) int {
 	switch t {
-	case wal.EventSubmitted:
+	case store.EventSubmitted:
 		return rateSubmitted
-	case wal.EventRejected:
+	case store.EventRejected:
 		return rateRejected
-	case wal.EventDelivered:
+	case store.EventDelivered:
 		return rateDeliverySucceeded
-	case wal.EventFailed:
+	case store.EventFailed:
 		return rateDeliveryFailed
-	case wal.EventPending:
+	case store.EventPending:
 		return rateDeliveryPending
 	}
 	return -1

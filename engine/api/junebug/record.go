@@ -4,26 +4,26 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Junebug's names for the store's typed message events: event_type, and
 // event_details in name order.
 
 // eventType is the event_type Junebug reports for t ("" for a record).
-func eventType(t wal.EventType) string {
+func eventType(t store.EventType) string {
 	switch t {
-	case wal.EventSubmitted:
+	case store.EventSubmitted:
 		return "submitted"
-	case wal.EventRejected:
+	case store.EventRejected:
 		return "rejected"
-	case wal.EventDelivered:
+	case store.EventDelivered:
 		return "delivery_succeeded"
-	case wal.EventFailed:
+	case store.EventFailed:
 		return "delivery_failed"
-	case wal.EventPending:
+	case store.EventPending:
 		return "delivery_pending"
-	case wal.EventCancelled:
+	case store.EventCancelled:
 		return "cancelled"
 	}
 	return ""
@@ -34,7 +34,7 @@ type detail struct{ name, value string }
 
 // eventDetails fills d with ev's event_details, the fields it has, in
 // name order, and returns them.
-func eventDetails(ev *wal.Event, d *[4]detail) []detail {
+func eventDetails(ev *store.Event, d *[4]detail) []detail {
 	n := 0
 	for _, f := range [...]detail{{"connector", ev.Connector}, {"id_smsc", ev.SMSCID}, {"stat", ev.Stat}, {"status", ev.Status}} {
 		if f.value != "" {
@@ -46,7 +46,7 @@ func eventDetails(ev *wal.Event, d *[4]detail) []detail {
 }
 
 // record is what the server keeps of a message it sent, as the message's
-// wal.EventRecord event: its channel, event_url and part count, to report
+// store.EventRecord event: its channel, event_url and part count, to report
 // its events after a restart, and its addressing.
 type record struct {
 	channelID, to, from, replyTo, eventURL string

@@ -9,7 +9,7 @@ import (
 // version-1 details: count, then sorted names and values, each with a
 // length), so that records from before typed events read the same.
 func TestRecordEncoding(t *testing.T) {
-	// What gwd stored for a message before typed events (wal v1 details of
+	// What gwd stored for a message before typed events (store v1 details of
 	// its "junebug" event).
 	old := "\x05" +
 		"\x0achannel_id" + "\x04ch-1" +

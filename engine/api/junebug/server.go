@@ -26,13 +26,13 @@ import (
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/smpp"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func init() {
 	// Channels are the API's state, not part of jCli's profiles: persist
 	// does not copy them and load leaves them alone.
-	wal.RegisterRuntimeKind(kindChannel)
+	store.RegisterRuntimeKind(kindChannel)
 }
 
 // Logs is where GET /channels/{id}/logs reads a connector's recent log
@@ -69,9 +69,9 @@ type Deps struct {
 	// Gateway takes the channels' messages.
 	Gateway Submitter
 	// Index keeps messages' state and events, and inbound messages.
-	Index *wal.Index
+	Index *store.Index
 	// Store holds the channel records and long inbound messages' parts.
-	Store *wal.DB
+	Store *store.DB
 	// Thrower delivers events, inbound messages and status callbacks.
 	Thrower *thrower.Thrower
 	// Admin is [jcli]'s admin account, which requests authenticate as.
@@ -92,7 +92,7 @@ type Submitter interface {
 // Observer): its messages' events, its connectors' MO and bind states.
 // Methods run on event loops or store goroutines and must not block.
 type Observer interface {
-	MessageEvent(id string, ev wal.Event)
+	MessageEvent(id string, ev store.Event)
 	MO(cid string, p *smpp.PDU, done func(error)) bool
 	ConnectorState(cid string, bind int, state string, err error)
 }
@@ -103,8 +103,8 @@ type Server struct {
 	gw   Submitter
 	d    Deps
 	th   *thrower.Thrower
-	idx  *wal.Index
-	db   *wal.DB
+	idx  *store.Index
+	db   *store.DB
 	cfg  config.Config
 	opts Options
 	log  *slog.Logger
@@ -162,7 +162,7 @@ func New(d Deps, opts Options) (*Server, error) {
 	}
 	ttl := s.cfg.Store.InboundMessageTTL()
 	if ttl <= 0 {
-		ttl = wal.DefaultInbound
+		ttl = store.DefaultInbound
 	}
 	asm, err := moparts.Open(s.db, partsQueue, ttl, s.handOver, s.log, s.now)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 func TestExpandURL(t *testing.T) {
@@ -135,7 +135,7 @@ func TestAppendJSONString(t *testing.T) {
 
 func TestEventJSON(t *testing.T) {
 	at := time.Date(2015, 6, 15, 13, 0, 0, 123456000, time.UTC)
-	b := appendEvent(nil, "m-1", "c-1", &wal.Event{Type: wal.EventFailed, At: at, Connector: "jb_1", Stat: "UNDELIV"})
+	b := appendEvent(nil, "m-1", "c-1", &store.Event{Type: store.EventFailed, At: at, Connector: "jb_1", Stat: "UNDELIV"})
 	want := `{"event_type":"delivery_failed","message_id":"m-1","channel_id":"c-1","timestamp":"2015-06-15 13:00:00.123456","event_details":{"connector":"jb_1","stat":"UNDELIV"}}`
 	if string(b) != want {
 		t.Fatalf("event JSON\n got %s\nwant %s", b, want)

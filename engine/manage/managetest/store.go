@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gwd-project/gwd/engine/manage"
-	"github.com/gwd-project/gwd/wal"
+	"github.com/gwd-project/gwd/store"
 )
 
 // ErrDiskFull is the error of a failing write.
@@ -54,7 +54,7 @@ func (s *Store) HoldNext(err error) (entered, release chan struct{}) {
 }
 
 // PutObjects writes changes unless a fault says otherwise.
-func (s *Store) PutObjects(changes []wal.ObjectChange) error {
+func (s *Store) PutObjects(changes []store.ObjectChange) error {
 	if f := s.hold.Load(); f != nil {
 		if err := (*f)(); err != nil {
 			return err

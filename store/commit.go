@@ -1,0 +1,315 @@
+package store
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Write is one unit handed to the group committer: Apply adds its
+// mutations to the shared batch (all or nothing: it must not fail; nil:
+// none), Done learns the outcome once the batch is durable (nil: nobody
+// asks). Done runs on the committer's goroutine and must not block. The
+// store's operations make Writes (PutDLRWrite, AddEventWrite, a
+// Reservation's Apply …); callers combine them (Merge, Queue.Append's and
+// Queue.Ack's extra) without seeing what they write.
+type Write struct {
+	Apply func(b *Batch)
+	Done  func(err error)
+}
+
+func ignoreDone(error) {}
+
+// refuse tells w's Done (if any) that w will not be committed: err, or
+// nil for a Write with nothing to apply.
+func (w Write) refuse(err error) {
+	if w.Done != nil {
+		w.Done(err)
+	}
+}
+
+// Merge returns one Write doing the work of ws in one batch: its Apply
+// runs each Apply in order, its Done each Done (in order, with the same
+// outcome). A nil Apply or Done is skipped. Folding the writes that one
+// event causes (an ack, a DLR mapping, a message event) into one Write
+// makes them atomic and saves the committer a Write each. Merging none
+// is the empty Write, merging one is that Write.
+func Merge(ws ...Write) Write {
+	switch len(ws) {
+	case 0:
+		return Write{}
+	case 1:
+		return ws[0]
+	}
+	return Write{
+		Apply: func(b *Batch) {
+			for _, w := range ws {
+				if w.Apply != nil {
+					w.Apply(b)
+				}
+			}
+		},
+		Done: func(err error) {
+			for _, w := range ws {
+				if w.Done != nil {
+					w.Done(err)
+				}
+			}
+		},
+	}
+}
+
+// CommitStats counts the committer's work.
+type CommitStats struct {
+	Commits     int64         // batches committed
+	Writes      int64         // Writes folded into them
+	LastLatency time.Duration // apply to durable, last batch
+	MaxBatch    int64         // most Writes in one batch so far
+}
+
+type committer struct {
+	db *DB
+
+	mu      sync.Mutex
+	pending []Write
+	spare   []Write
+	firstAt time.Time // when pending's first Write arrived (CommitInterval > 0 only)
+	closed  bool
+	kick    chan struct{}
+
+	syncq   chan syncItem
+	stopped chan struct{}
+
+	diskFull atomic.Bool
+	wb       Batch // the batch being built (commit's goroutine only)
+
+	commits, writes, lastLatency, maxBatch atomic.Int64
+}
+
+type syncItem struct {
+	b      *pebble.Batch
+	writes []Write
+	start  time.Time
+}
+
+func newCommitter(db *DB) *committer {
+	c := &committer{db: db, kick: make(chan struct{}, 1), syncq: make(chan syncItem, 1), stopped: make(chan struct{})}
+	c.checkDisk()
+	go c.run()
+	return c
+}
+
+// Submit hands w to the committer; w.Done will be called exactly once,
+// never from inside Submit (callers may hold locks that Done takes). A
+// refused write (store closed, disk full) completes on a goroutine of its
+// own: a rare path.
+func (db *DB) Submit(w Write) {
+	if w.Done == nil {
+		w.Done = ignoreDone
+	}
+	c := db.c
+	if c.diskFull.Load() {
+		go w.Done(ErrDiskFull)
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		go w.Done(ErrClosed)
+		return
+	}
+	c.pending = append(c.pending, w)
+	first := len(c.pending) == 1
+	if first && c.db.opts.CommitInterval > 0 {
+		c.firstAt = time.Now()
+	}
+	c.mu.Unlock()
+	if first {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// refusal returns the error Submit would refuse a write with now, if any.
+func (c *committer) refusal() error {
+	if c.diskFull.Load() {
+		return ErrDiskFull
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Do submits apply and waits until it is durable: for callers that may
+// block (configuration changes, tests), never for event loops.
+func (db *DB) Do(apply func(b *Batch)) error {
+	ch := make(chan error, 1)
+	db.Submit(Write{Apply: apply, Done: func(err error) { ch <- err }})
+	return <-ch
+}
+
+// CommitStats returns the committer's counters.
+func (db *DB) CommitStats() CommitStats {
+	c := db.c
+	return CommitStats{
+		Commits: c.commits.Load(), Writes: c.writes.Load(),
+		LastLatency: time.Duration(c.lastLatency.Load()), MaxBatch: c.maxBatch.Load(),
+	}
+}
+
+func (c *committer) run() {
+	done := make(chan struct{})
+	go c.syncer(done)
+	diskTick := time.NewTicker(time.Second)
+	defer diskTick.Stop()
+	for {
+		c.mu.Lock()
+		if iv := c.db.opts.CommitInterval; iv > 0 && len(c.pending) > 0 && len(c.pending) < c.db.opts.MaxBatch && !c.closed {
+			// Wait for more writers, the first one's interval at most.
+			if d := iv - time.Since(c.firstAt); d > 0 {
+				c.mu.Unlock()
+				time.Sleep(d)
+				c.mu.Lock()
+			}
+		}
+		batch := c.pending
+		var rest []Write
+		if len(batch) > c.db.opts.MaxBatch {
+			batch, rest = batch[:c.db.opts.MaxBatch], batch[c.db.opts.MaxBatch:]
+		}
+		// The two slices trade places: batch goes to Pebble and comes
+		// back as spare once its callbacks have run.
+		next := c.spare
+		c.spare = nil
+		c.pending = append(next[:0], rest...)
+		clear(rest)
+		closed := c.closed
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			c.commit(batch)
+			continue
+		}
+		if closed {
+			close(c.syncq)
+			<-done
+			close(c.stopped)
+			return
+		}
+		select {
+		case <-c.kick:
+		case <-diskTick.C:
+			c.checkDisk()
+		}
+	}
+}
+
+// commit folds batch into one Pebble batch. With fsync on it applies
+// without waiting and lets the syncer wait, so the next batch is built
+// while this one syncs.
+func (c *committer) commit(ws []Write) {
+	start := time.Now()
+	b := c.db.pdb.NewBatch()
+	// One Batch wrapper, reused: commit runs on the committer's goroutine
+	// only, and the wrapper is needed only while the Applies run.
+	c.wb.pb = b
+	for _, w := range ws {
+		if w.Apply != nil {
+			w.Apply(&c.wb)
+		}
+	}
+	c.wb.pb = nil
+	n := int64(len(ws))
+	c.writes.Add(n)
+	c.commits.Add(1)
+	if n > c.maxBatch.Load() {
+		c.maxBatch.Store(n)
+	}
+	if c.db.opts.NoSync {
+		err := c.db.pdb.Apply(b, pebble.NoSync)
+		c.finish(syncItem{b: b, writes: ws, start: start}, err)
+		return
+	}
+	if err := c.db.pdb.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		c.finish(syncItem{b: b, writes: ws, start: start}, err)
+		return
+	}
+	c.syncq <- syncItem{b: b, writes: ws, start: start}
+}
+
+func (c *committer) syncer(done chan struct{}) {
+	defer close(done)
+	for it := range c.syncq {
+		c.finish(it, it.b.SyncWait())
+	}
+}
+
+func (c *committer) finish(it syncItem, err error) {
+	c.lastLatency.Store(int64(time.Since(it.start)))
+	for i := 0; i < len(it.writes); {
+		i = runDone(it.writes, i, err)
+	}
+	_ = it.b.Close()
+	c.mu.Lock()
+	if c.spare == nil {
+		c.spare = it.writes[:0]
+	}
+	c.mu.Unlock()
+}
+
+// checkDisk refuses new writes while free space is under MinFreeBytes.
+func (c *committer) checkDisk() {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(c.db.dir, &st); err != nil {
+		return
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	c.diskFull.Store(free < c.db.opts.MinFreeBytes)
+}
+
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+	<-c.stopped
+}
+
+// donePanics counts the Done callbacks that panicked (they run the
+// callers' code: answers to ESMEs, hand-offs between stages).
+var donePanics = metrics.GetOrCreateCounter(`gwd_panics_total{where="store"}`)
+
+// runDone runs the Done callbacks of ws from i on, clearing each, and
+// returns where it stopped: len(ws), or just past a callback that
+// panicked (logged with its stack and counted), so that the committer and
+// the other writers' callbacks go on. One deferred recover per batch.
+func runDone(ws []Write, i int, err error) (next int) {
+	defer func() {
+		if v := recover(); v != nil {
+			donePanics.Inc()
+			slog.Error("panic recovered in a store write's Done callback", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ws[i] = Write{}
+			next = i + 1
+		}
+	}()
+	for ; i < len(ws); i++ {
+		done := ws[i].Done
+		ws[i] = Write{}
+		done(err)
+	}
+	return i
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+func openTest(t testing.TB, opts Options) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "store"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestGroupCommitManyWriters(t *testing.T) {
+	db := openTest(t, Options{})
+	var wg sync.WaitGroup
+	const writers, each = 64, 50
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				k := []byte{ksCounter, byte(w), byte(i)}
+				if err := db.Do(func(b *Batch) { b.set(k, []byte("v")) }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	st := db.CommitStats()
+	if st.Writes != writers*each {
+		t.Fatalf("writes %d, want %d", st.Writes, writers*each)
+	}
+	if st.Commits >= st.Writes {
+		t.Fatalf("%d commits for %d writes: nothing was grouped", st.Commits, st.Writes)
+	}
+	for w := 0; w < writers; w++ {
+		for i := 0; i < each; i++ {
+			v, c, err := db.pdb.Get([]byte{ksCounter, byte(w), byte(i)})
+			if err != nil || string(v) != "v" {
+				t.Fatalf("key %d/%d: %v", w, i, err)
+			}
+			c.Close()
+		}
+	}
+}
+
+func TestOpenRefusesForeignAndLocked(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrForeign) {
+		t.Fatalf("foreign dir: %v, want ErrForeign", err)
+	}
+	// A Pebble database without gwd's marker.
+	other := filepath.Join(t.TempDir(), "other")
+	pdb, err := pebble.Open(other, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pdb.Set([]byte("x"), []byte("y"), pebble.Sync)
+	pdb.Close()
+	if _, err := Open(other, Options{}); !errors.Is(err, ErrForeign) {
+		t.Fatalf("foreign pebble db: %v, want ErrForeign", err)
+	}
+	// A second opener of a live store.
+	live := filepath.Join(t.TempDir(), "live")
+	db, err := Open(live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Open(live, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+}
+
+func TestClosedStoreRefusesWrites(t *testing.T) {
+	db := openTest(t, Options{})
+	_ = db.Close()
+	if err := db.Do(func(b *Batch) {}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+}
+
+func TestLowDiskRefusesWritesAndStoresNothing(t *testing.T) {
+	// A free-space floor no disk meets stands in for a full disk.
+	db := openTest(t, Options{MinFreeBytes: 1 << 62})
+	q, err := db.Queue("q")
+	if err == nil {
+		t.Fatalf("queue creation wrote to a full disk: %v", q)
+	}
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("queue creation on a full disk: %v, want ErrDiskFull", err)
+	}
+	if err := db.Do(func(b *Batch) { b.set([]byte{ksCounter, 'x'}, []byte("v")) }); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("write on a full disk: %v, want ErrDiskFull", err)
+	}
+	if _, c, err := db.pdb.Get([]byte{ksCounter, 'x'}); err == nil {
+		c.Close()
+		t.Fatal("a refused write reached the store")
+	}
+}
+
+// With a CommitInterval, a commit waits for more writers: two Writes
+// submitted 50 ms apart share one commit, and the first is durable no
+// sooner than the interval after it arrived (without the interval it
+// commits at once, alone).
+func TestCommitInterval(t *testing.T) {
+	const iv = 300 * time.Millisecond
+	db := openTest(t, Options{CommitInterval: iv})
+	commits := db.CommitStats().Commits
+	put := func(k byte, done chan time.Time) {
+		db.Submit(Write{Apply: func(b *Batch) { b.set([]byte{ksCounter, k}, []byte("v")) },
+			Done: func(err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				done <- time.Now()
+			}})
+	}
+	start := time.Now()
+	first, second := make(chan time.Time, 1), make(chan time.Time, 1)
+	put(1, first)
+	time.Sleep(50 * time.Millisecond)
+	put(2, second)
+	at1, _ := <-first, <-second
+	if n := db.CommitStats().Commits - commits; n != 1 {
+		t.Fatalf("%d commits, want the two writes in one", n)
+	}
+	if d := at1.Sub(start); d < iv {
+		t.Fatalf("the first write was durable after %v, within the %v interval", d, iv)
+	}
+}
