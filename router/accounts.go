@@ -16,9 +16,11 @@ import (
 // writer mutex on a copy and swapped in, so readers never wait and never see
 // half a change; a refused change leaves everything as it was.
 //
-// What changes with every message — the throughput buckets, the number of binds, the authentication cache — is not
-// in the snapshot: it hangs off each user in a userLive that every copy of
-// that user shares, and changes with atomic operations.
+// What changes with every message — the throughput buckets, the number of
+// binds, the authentication cache — is not in the snapshot: it hangs off
+// each user in a userLive that every copy of that user shares, and changes
+// with atomic operations. The balance and sms_count are not here at all:
+// they are the store's ledger (see counters.go).
 
 // Accounts is the registry of users and groups.
 type Accounts struct {
