@@ -16,10 +16,11 @@ import (
 // writer mutex on a copy and swapped in, so readers never wait and never see
 // half a change; a refused change leaves everything as it was.
 //
-// What changes with every message — the balance and sms_count counters, the
-// throughput buckets, the number of binds, the authentication cache — is not
-// in the snapshot: it hangs off each user in a userLive that every copy of
-// that user shares, and changes with atomic operations.
+// What changes with every message — the throughput buckets, the number of
+// binds, the authentication cache — is not in the snapshot: it hangs off
+// each user in a userLive that every copy of that user shares, and changes
+// with atomic operations. The balance and sms_count are not here at all:
+// they are the store's ledger (see counters.go).
 
 // Accounts is the registry of users and groups.
 type Accounts struct {
@@ -168,8 +169,8 @@ func (a *Accounts) acctReplaceUser(uid string, fn func(s *acctSnapshot, e *credE
 		if err := fn(s, e); err != nil {
 			return err
 		}
-		if err := acctApplyLedger(cp.live, e.ops); err != nil {
-			return err
+		if len(e.ops) > 0 {
+			return &FieldError{Field: e.ops[0].field, Msg: "is a live counter, kept in the store's counters: change it through the ledger (QuotaEdit)"}
 		}
 		cp.frozen = true
 		ns.users[uid] = &cp

@@ -86,7 +86,7 @@ type MTDefaultValues struct {
 
 // MTQuotas are the mt_messaging_cred quota keys kept in the configuration.
 // The consumable ones, balance and sms_count, change with every message and
-// live in the store's ledger (package store; see counters.go for the view).
+// live in the store's ledger (package store; see counters.go).
 type MTQuotas struct {
 	// EarlyPercent (early_percent): asynchronous billing, 1..100 (%).
 	EarlyPercent Optional[ledger.Money]

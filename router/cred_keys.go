@@ -81,7 +81,10 @@ func credAdd(a, b int64) (int64, bool) {
 type credKey struct {
 	cred, section, key string
 	show               func(u *User) string
-	set                func(e *credEdit, field, value string) error
+	// counter, instead of show, shows a live counter (balance, sms_count)
+	// from the ledger's values.
+	counter func(c ledger.Counters) string
+	set     func(e *credEdit, field, value string) error
 }
 
 func credBoolText(b bool) string {
@@ -225,11 +228,11 @@ func credIntQuota(cred, key string, p func(u *User) *Optional[int64]) credKey {
 // credCounterQuota is balance or sms_count: a live counter.
 func credCounterQuota(key string, smsCount bool) credKey {
 	return credKey{cred: CredMT, section: "quota", key: key,
-		show: func(u *User) string {
+		counter: func(c ledger.Counters) string {
 			if smsCount {
-				return u.Counters().SMSString()
+				return c.SMSString()
 			}
-			return u.Counters().BalanceString()
+			return c.BalanceString()
 		},
 		set: func(e *credEdit, field, v string) error {
 			nd, rel, num := credQuotaInput(v)
@@ -253,7 +256,7 @@ func credCounterQuota(key string, smsCount bool) credKey {
 			if !rel && n < 0 {
 				return &FieldError{Field: field, Msg: "invalid value (" + v + "), must be None or a number ≥ 0"}
 			}
-			if n == counterND {
+			if n == math.MinInt64 {
 				return &FieldError{Field: field, Msg: "overflow"}
 			}
 			return e.ledgerOp(credLedgerOp{field: field, smsCount: smsCount, rel: rel, v: n})
@@ -394,11 +397,18 @@ func credSplitArg(cred, arg string) (section, key, value string, err error) {
 	return section, key, value, nil
 }
 
-// credShowLines appends the credential lines of `user -s`.
-func credShowLines(u *User, out []string) []string {
+// credShowLines appends the credential lines of `user -s`, the live
+// counters as c has them.
+func credShowLines(u *User, c ledger.Counters, out []string) []string {
 	for i := range credKeys {
 		k := &credKeys[i]
-		out = append(out, k.cred+" "+k.section+" "+k.key+" "+k.show(u))
+		var v string
+		if k.counter != nil {
+			v = k.counter(c)
+		} else {
+			v = k.show(u)
+		}
+		out = append(out, k.cred+" "+k.section+" "+k.key+" "+v)
 	}
 	return out
 }

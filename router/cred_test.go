@@ -1,6 +1,8 @@
 package router
 
 import (
+	"github.com/gwd-project/gwd/router/ledger"
+
 	"net/netip"
 	"os"
 	"slices"
@@ -46,7 +48,7 @@ var credObservedShow = []string{
 
 func TestCredShowDefaultsMatchObserved(t *testing.T) {
 	a, _ := acctTestSetup(t)
-	got, err := a.ShowLines("u1")
+	got, err := a.ShowLines("u1", noCounters)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestCredShowDefaultsMatchObserved(t *testing.T) {
 func TestCredDefaultsPerManualTable(t *testing.T) {
 	_, u := acctTestSetup(t)
 	show := map[string]string{}
-	for _, l := range u.ShowLines()[3:] {
+	for _, l := range u.ShowLines(ledger.Counters{})[3:] {
 		f := strings.SplitN(l, " ", 4)
 		show[f[0]+" "+f[1]+" "+f[2]] = f[3]
 	}
@@ -173,32 +175,35 @@ func TestCredSetEveryKey(t *testing.T) {
 		}
 		t.Run(key, func(t *testing.T) {
 			a, _ := acctTestSetup(t)
+			al := acctLedger{}
 			f := strings.Fields(key)
 			for _, s := range steps {
 				// Through SetCredential, section and key in any case.
-				if err := a.SetCredential("u1", f[0], strings.ToUpper(f[1]), f[2], s.value); err != nil {
+				if err := al.setCredential(a, "u1", f[0], strings.ToUpper(f[1]), f[2], s.value); err != nil {
 					t.Fatalf("%s %q: %v", key, s.value, err)
 				}
-				lines, _ := a.ShowLines("u1")
+				lines, _ := a.ShowLines("u1", al.counters)
 				if want := key + " " + s.show; !slices.Contains(lines, want) {
 					t.Fatalf("after %q want %q in\n%s", s.value, want, strings.Join(lines, "\n"))
 				}
 			}
 			// Through an update session line, and on a draft, the same.
 			b, _ := acctTestSetup(t)
+			bl := acctLedger{}
 			d, _ := NewUser("u2", "g1", "bar", "pw")
 			for _, s := range steps {
-				if err := b.UpdateUser("u1", Change{f[0], f[1] + " " + f[2] + " " + s.value}); err != nil {
+				if err := bl.update(b, "u1", Change{f[0], f[1] + " " + f[2] + " " + s.value}); err != nil {
 					t.Fatalf("UpdateUser %q: %v", s.value, err)
 				}
 				if err := d.Set(f[0], f[1]+" "+f[2]+" "+s.value); err != nil {
 					t.Fatalf("Set %q: %v", s.value, err)
 				}
 			}
-			bl, _ := b.ShowLines("u1")
-			al, _ := a.ShowLines("u1")
-			if !slices.Equal(al, bl) || !slices.Equal(al[3:], d.ShowLines()[3:]) {
-				t.Fatalf("paths disagree:\n%s\n--\n%s\n--\n%s", strings.Join(al, "\n"), strings.Join(bl, "\n"), strings.Join(d.ShowLines(), "\n"))
+			bLines, _ := b.ShowLines("u1", bl.counters)
+			aLines, _ := a.ShowLines("u1", al.counters)
+			dLines := d.ShowLines(d.InitialCounters())
+			if !slices.Equal(aLines, bLines) || !slices.Equal(aLines[3:], dLines[3:]) {
+				t.Fatalf("paths disagree:\n%s\n--\n%s\n--\n%s", strings.Join(aLines, "\n"), strings.Join(bLines, "\n"), strings.Join(dLines, "\n"))
 			}
 		})
 	}
@@ -256,20 +261,21 @@ func TestCredBadInput(t *testing.T) {
 	}
 	for _, tc := range bad {
 		a, _ := acctTestSetup(t)
-		before, _ := a.ShowLines("u1")
-		err := a.SetCredential("u1", tc.cred, tc.section, tc.key, tc.value)
+		l := acctLedger{}
+		before, _ := a.ShowLines("u1", l.counters)
+		err := l.setCredential(a, "u1", tc.cred, tc.section, tc.key, tc.value)
 		acctFieldErr(t, err, tc.field)
 		if !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s %q: message %q lacks %q", tc.field, tc.value, err, tc.msg)
 		}
-		if after, _ := a.ShowLines("u1"); !slices.Equal(before, after) {
+		if after, _ := a.ShowLines("u1", l.counters); !slices.Equal(before, after) {
 			t.Errorf("%s %q changed the user", tc.field, tc.value)
 		}
 		// On a draft too.
 		d, _ := NewUser("u2", "g1", "bar", "pw")
-		dBefore := d.ShowLines()
+		dBefore := d.ShowLines(d.InitialCounters())
 		acctFieldErr(t, d.SetCredential(tc.cred, tc.section, tc.key, tc.value), tc.field)
-		if !slices.Equal(dBefore, d.ShowLines()) {
+		if !slices.Equal(dBefore, d.ShowLines(d.InitialCounters())) {
 			t.Errorf("draft: %s %q changed it", tc.field, tc.value)
 		}
 	}
@@ -279,6 +285,7 @@ func TestCredBadInput(t *testing.T) {
 // below the range is refused.
 func TestCredRelativeQuotas(t *testing.T) {
 	a, _ := acctTestSetup(t)
+	l := acctLedger{}
 	steps := []struct {
 		key, value, show string
 		ok               bool
@@ -296,14 +303,14 @@ func TestCredRelativeQuotas(t *testing.T) {
 		{"http_throughput", "-1", "ND", false},
 	}
 	for _, s := range steps {
-		err := a.SetCredential("u1", CredMT, "quota", s.key, s.value)
+		err := l.setCredential(a, "u1", CredMT, "quota", s.key, s.value)
 		if (err == nil) != s.ok {
 			t.Fatalf("%s %s: %v", s.key, s.value, err)
 		}
 		if err != nil {
 			acctFieldErr(t, err, "mt_messaging_cred quota "+s.key)
 		}
-		lines, _ := a.ShowLines("u1")
+		lines, _ := a.ShowLines("u1", l.counters)
 		if want := "mt_messaging_cred quota " + s.key + " " + s.show; !slices.Contains(lines, want) {
 			t.Fatalf("after %s %s want %q", s.key, s.value, want)
 		}

@@ -53,8 +53,7 @@ import (
 //     the default value is indistinguishable from one never set, which
 //     changes nothing while gwd's defaults are the manual's. The
 //     consumable quotas balance and sms_count are not stored here: the
-//     store's counters (store.DB.Counters) are authoritative; restore them
-//     with Accounts.SetCounters.
+//     store's counters (store.DB.Counters) are the only copy.
 //   - filter: fid, type and its jCli parameters; an EvalPyFilter's pyCode
 //     is the script's source (never re-read from a file on decode; its
 //     run limits are not stored: a decoded one runs with
@@ -228,9 +227,7 @@ type pUser struct {
 
 // pCounterKey reports whether k is a live counter (balance, sms_count),
 // which the user object does not hold.
-func pCounterKey(k *credKey) bool {
-	return k.cred == CredMT && k.section == "quota" && (k.key == "balance" || k.key == "sms_count")
-}
+func pCounterKey(k *credKey) bool { return k.counter != nil }
 
 // pMaxIterations bounds a stored hash's PBKDF2 iterations (100 times the
 // default).
@@ -276,7 +273,7 @@ func EncodeUser(u *User) ([]byte, error) {
 }
 
 // DecodeUser rebuilds a user as a draft (register it with Accounts.AddUser
-// or Accounts.Load, then restore its counters with Accounts.SetCounters).
+// or Accounts.Load; its counters stay in the store's ledger).
 // Each stored credential key is applied with User.SetCredential, in `user
 // -s` order, so it is validated as jCli validates it; the keys not stored
 // keep their defaults. balance and sms_count are refused: they are the

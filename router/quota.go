@@ -47,19 +47,18 @@ func (q *QuotaEdit) Apply(c ledger.Counters) (ledger.Counters, error) {
 	if q.Empty() {
 		return c, nil
 	}
-	l := newUserLive()
-	l.storeCounters(c)
-	if err := acctApplyLedger(l, q.ops); err != nil {
+	n := c
+	if err := acctApplyLedger(&n, q.ops); err != nil {
 		return c, err
 	}
-	return l.counters(), nil
+	return n, nil
 }
 
 // SplitQuota separates the balance and sms_count lines of changes from
 // the others, checking their values. The other changes are returned in
 // order, untouched.
 func SplitQuota(changes []Change) (*QuotaEdit, []Change, error) {
-	e := &credEdit{u: &User{live: newUserLive()}}
+	e := &credEdit{u: &User{}}
 	var rest []Change
 	for _, c := range changes {
 		if !isQuotaLine(c) {

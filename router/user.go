@@ -3,6 +3,8 @@ package router
 import (
 	"errors"
 	"sync/atomic"
+
+	"github.com/gwd-project/gwd/router/ledger"
 )
 
 // User is a Jasmin user. A *User obtained from Accounts is a snapshot and
@@ -20,26 +22,21 @@ type User struct {
 	MT           MTCred
 	SMPPS        SMPPSCred
 
-	live   *userLive
-	pwGen  uint64 // password generation (authentication cache)
-	frozen bool   // registered in an Accounts: immutable
+	// counters are a draft's balance and sms_count (see counters.go).
+	counters ledger.Counters
+	live     *userLive
+	pwGen    uint64 // password generation (authentication cache)
+	frozen   bool   // registered in an Accounts: immutable
 }
 
 // userLive is the per-message state of a user, shared by its copies.
 type userLive struct {
-	balance  atomic.Int64 // ledger.Money, or counterND
-	smsCount atomic.Int64 // or counterND
-	tat      [2]atomic.Int64
-	binds    atomic.Int64
-	auth     atomic.Pointer[pwCacheEntry]
+	tat   [2]atomic.Int64
+	binds atomic.Int64
+	auth  atomic.Pointer[pwCacheEntry]
 }
 
-func newUserLive() *userLive {
-	l := &userLive{}
-	l.balance.Store(counterND)
-	l.smsCount.Store(counterND)
-	return l
-}
+func newUserLive() *userLive { return &userLive{} }
 
 // Errors of the user and group managers. The error values returned wrap
 // them with the id: errors.Is(err, ErrUnknownUser).
@@ -157,7 +154,7 @@ func (u *User) Set(key, arg string) error {
 	if err := e.change(key, arg, nil); err != nil {
 		return err
 	}
-	return acctApplyLedger(u.live, e.ops)
+	return acctApplyLedger(&u.counters, e.ops)
 }
 
 // SetCredential is Set for one credential key of a draft.
@@ -172,7 +169,7 @@ func (u *User) SetCredential(cred, section, key, value string) error {
 	if err := e.setCredential(cred, section, key, value); err != nil {
 		return err
 	}
-	return acctApplyLedger(u.live, e.ops)
+	return acctApplyLedger(&u.counters, e.ops)
 }
 
 // change applies a password or credential line to an edit; groups, when

@@ -1,26 +1,33 @@
 package router
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gwd-project/gwd/router/ledger"
 )
 
-// ShowLines returns `user -s uid` as jCli prints it (never the password).
-func (a *Accounts) ShowLines(uid string) ([]string, error) {
+// ShowLines returns `user -s uid` as jCli prints it (never the password),
+// balance and sms_count as counters has them now.
+func (a *Accounts) ShowLines(uid string, counters CounterSource) ([]string, error) {
 	u := a.User(uid)
 	if u == nil {
 		return nil, acctErr(ErrUnknownUser, uid)
 	}
-	return u.ShowLines(), nil
+	c, err := counters(uid)
+	if err != nil {
+		return nil, err
+	}
+	return u.ShowLines(c), nil
 }
 
-// ShowLines returns the `user -s` lines of u.
-func (u *User) ShowLines() []string {
+// ShowLines returns the `user -s` lines of u with balance and sms_count c
+// (for a draft: its InitialCounters).
+func (u *User) ShowLines(c ledger.Counters) []string {
 	out := make([]string, 0, 3+len(credKeys))
 	out = append(out, "uid "+u.UID, "gid "+u.GID, "username "+u.Username)
-	return credShowLines(u, out)
+	return credShowLines(u, c, out)
 }
 
 func acctPad(s string, n int) string {
@@ -32,11 +39,14 @@ func acctPad(s string, n int) string {
 
 // UserListLines returns `user -l [gid]` as jCli prints it: a disabled user's
 // uid and a disabled group's gid are prefixed with "!"; "ND (!)" marks a
-// user with neither balance nor sms_count quota.
-func (a *Accounts) UserListLines(gid string) []string {
+// user with neither balance nor sms_count quota. Balances and sms_counts
+// are read from counters as each line is made; a user whose counters cannot
+// be read shows ND, and the errors are returned with the lines.
+func (a *Accounts) UserListLines(gid string, counters CounterSource) ([]string, error) {
 	s := a.snap.Load()
 	users := a.Users(gid)
 	var out []string
+	var errs []error
 	if len(users) > 0 {
 		out = append(out, "#"+acctPad("User id", 16)+" "+acctPad("Group id", 16)+" "+
 			acctPad("Username", 16)+" "+acctPad("Balance", 7)+" "+acctPad("MT SMS", 6)+" "+"Throughput")
@@ -49,7 +59,10 @@ func (a *Accounts) UserListLines(gid string) []string {
 		if grp := s.groups[u.GID]; grp != nil && !grp.Enabled {
 			g = "!" + g
 		}
-		c := u.Counters()
+		c, err := counters(u.UID)
+		if err != nil {
+			errs = append(errs, err)
+		}
 		bal, sms := c.BalanceString(), c.SMSString()
 		if !c.HasBalance && !c.HasSMS {
 			bal, sms = "ND (!)", "ND (!)"
@@ -70,5 +83,5 @@ func (a *Accounts) UserListLines(gid string) []string {
 	} else {
 		out = append(out, "Total Users in group ["+gid+"]: "+strconv.FormatInt(int64(len(users)), 10))
 	}
-	return out
+	return out, errors.Join(errs...)
 }

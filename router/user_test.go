@@ -198,7 +198,8 @@ func TestUserDraftSet(t *testing.T) {
 	if err := a.AddUser(u); err != nil {
 		t.Fatal(err)
 	}
-	lines, _ := a.ShowLines("foo")
+	// The draft's counters are the ledger's starting values.
+	lines, _ := a.ShowLines("foo", func(uid string) (ledger.Counters, error) { return a.User(uid).InitialCounters(), nil })
 	for _, want := range []string{
 		"uid foo", "gid marketing", "username foo",
 		"mt_messaging_cred valuefilter src_addr ^JASMIN$",
@@ -219,18 +220,19 @@ func TestUserDraftSet(t *testing.T) {
 
 func TestUserListLines(t *testing.T) {
 	a, _ := acctTestSetup(t)
+	l := acctLedger{}
 	// jasmin-observed.md, `user -l`.
 	want := []string{
 		"#User id          Group id         Username         Balance MT SMS Throughput",
 		"#u1               g1               foo              ND (!)  ND (!) ND/ND",
 		"Total Users: 1",
 	}
-	if got := a.UserListLines(""); !slices.Equal(got, want) {
+	if got, _ := a.UserListLines("", l.counters); !slices.Equal(got, want) {
 		t.Fatalf("user -l:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	_ = a.AddGroup("g2")
 	acctMustUser(t, a, "u2", "g2", "bar", "pw")
-	if err := a.UpdateUser("u2",
+	if err := l.update(a, "u2",
 		Change{CredMT, "quota balance 10"},
 		Change{CredMT, "quota http_throughput 5"},
 		Change{CredMT, "quota smpps_throughput 2.5"}); err != nil {
@@ -244,13 +246,13 @@ func TestUserListLines(t *testing.T) {
 		"#u2               !g2              bar              10.0    ND     5.0/2.5",
 		"Total Users: 2",
 	}
-	if got := a.UserListLines(""); !slices.Equal(got, want) {
+	if got, _ := a.UserListLines("", l.counters); !slices.Equal(got, want) {
 		t.Fatalf("user -l:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if got := a.UserListLines("g2"); len(got) != 3 || got[2] != "Total Users in group [g2]: 1" {
+	if got, _ := a.UserListLines("g2", l.counters); len(got) != 3 || got[2] != "Total Users in group [g2]: 1" {
 		t.Fatalf("user -l g2: %q", got)
 	}
-	if got := a.UserListLines("g3"); !slices.Equal(got, []string{"Total Users in group [g3]: 0"}) {
+	if got, _ := a.UserListLines("g3", l.counters); !slices.Equal(got, []string{"Total Users in group [g3]: 0"}) {
 		t.Fatalf("user -l g3: %q", got)
 	}
 	if us := a.Users("g1"); len(us) != 1 || us[0].UID != "u1" {
@@ -270,7 +272,7 @@ func TestUserEnableDisableRemove(t *testing.T) {
 	if err := a.UpdateUser("nobody", Change{"password", "x"}); !errors.Is(err, ErrUnknownUser) {
 		t.Fatalf("update unknown user: %v", err)
 	}
-	if _, err := a.ShowLines("nobody"); !errors.Is(err, ErrUnknownUser) {
+	if _, err := a.ShowLines("nobody", noCounters); !errors.Is(err, ErrUnknownUser) {
 		t.Fatal(err)
 	}
 
@@ -425,7 +427,8 @@ func TestBind(t *testing.T) {
 func TestUpdateUser(t *testing.T) {
 	a, _ := acctTestSetup(t)
 	_ = a.AddGroup("g2")
-	before := a.User("u1").ShowLines()
+	l := acctLedger{}
+	before, _ := a.ShowLines("u1", l.counters)
 	// Each of these refuses the whole session and changes nothing.
 	for _, tc := range []struct {
 		changes []Change
@@ -443,14 +446,14 @@ func TestUpdateUser(t *testing.T) {
 		{[]Change{{CredMT, "quota balance 10"}, {CredMT, "quota sms_count 5"}, {CredMT, "quota balance -11"}}, "mt_messaging_cred quota balance"},
 		{[]Change{{CredMT, "quota sms_count 5"}, {CredMT, "quota balance -1"}}, "mt_messaging_cred quota balance"},
 	} {
-		err := a.UpdateUser("u1", tc.changes...)
+		err := l.update(a, "u1", tc.changes...)
 		acctFieldErr(t, err, tc.field)
-		if got := a.User("u1").ShowLines(); !slices.Equal(got, before) {
+		if got, _ := a.ShowLines("u1", l.counters); !slices.Equal(got, before) {
 			t.Fatalf("%v changed the user:\n%s", tc.changes, strings.Join(got, "\n"))
 		}
 	}
 	// A valid session applies as a whole, in order.
-	if err := a.UpdateUser("u1",
+	if err := l.update(a, "u1",
 		Change{"gid", "g2"},
 		Change{"password", "newpw"},
 		Change{CredMT, "quota balance 10"},
@@ -464,7 +467,7 @@ func TestUpdateUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := a.User("u1")
-	c := u.Counters()
+	c := l["u1"]
 	if u.GID != "g2" || c.Balance != ledger.MustMoney("7.5") || c.SMS != 7 || u.MT.Authorization.HTTPSend ||
 		u.MT.ValueFilter.Content.Pattern() != "^hello world" || u.MT.DefaultValue.SrcAddr.V != "JASMIN" {
 		t.Fatalf("after update: %+v %+v", u, c)
@@ -503,27 +506,18 @@ func TestLoad(t *testing.T) {
 	if a.User("u1") != nil || a.User("u2") == nil {
 		t.Fatal("Load did not replace")
 	}
-	if v := a.User("u2").Counters().Balance; v != ledger.MustMoney("3") {
+	if v := a.User("u2").InitialCounters().Balance; v != ledger.MustMoney("3") {
 		t.Fatal(v)
 	}
 	if _, err := a.Authenticate("bar", "pw"); !errors.As(err, new(*AuthError)) {
 		t.Fatal("disabled group loaded enabled")
-	}
-	if err := a.SetCounters("u2", ledger.Counters{Balance: ledger.MustMoney("-0.5"), HasBalance: true, SMS: 4, HasSMS: true}); err != nil {
-		t.Fatal(err)
-	}
-	if c := a.User("u2").Counters(); c.Balance != ledger.MustMoney("-0.5") || c.SMS != 4 {
-		t.Fatal(c)
-	}
-	if err := a.SetCounters("zz", ledger.Counters{}); !errors.Is(err, ErrUnknownUser) {
-		t.Fatal(err)
 	}
 }
 
 // Lookups during updates: run with -race.
 func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 	a, _ := acctTestSetup(t)
-	if err := a.SetCredential("u1", CredMT, "quota", "balance", "1000000"); err != nil {
+	if err := a.SetCredential("u1", CredSMPPS, "quota", "max_bindings", "1000000"); err != nil {
 		t.Fatal(err)
 	}
 	var stop atomic.Bool
@@ -548,7 +542,7 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 					t.Error("bill", b, err)
 				}
 				_ = u.Allow(ChannelHTTP)
-				_ = a.UserListLines("")
+				_, _ = a.UserListLines("", noCounters)
 			}
 		}()
 	}
@@ -561,7 +555,7 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 		case 2:
 			_ = a.EnableUser("u1")
 		case 3:
-			_ = a.UpdateUser("u1", Change{CredMT, "quota balance +1"}, Change{CredMT, "quota early_percent 50"})
+			_ = a.UpdateUser("u1", Change{CredSMPPS, "quota max_bindings +1"}, Change{CredMT, "quota early_percent 50"})
 		case 4:
 			uid := fmt.Sprintf("x%d", i)
 			acctMustUser(t, a, uid, "g1", uid, "pw")
@@ -571,9 +565,8 @@ func TestAccountsConcurrentReadsDuringUpdates(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 	// The +1 updates added 40.
-	want := ledger.MustMoney("1000000") + 40*ledger.MoneyUnit
-	if v := a.User("u1").Counters().Balance; v != want {
-		t.Fatalf("balance %s, want %s", v, want)
+	if v := a.User("u1").SMPPS.Quota.MaxBindings.V; v != 1000040 {
+		t.Fatalf("max_bindings %d, want 1000040", v)
 	}
 }
 

@@ -142,8 +142,8 @@ func TestChargingContinuesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.g = g
-	if c := g.Accounts().User("u1").Counters(); !c.HasBalance || c.Balance != 10*ledger.MoneyUnit {
-		t.Fatalf("router's view of the balance after load: %+v, want the ledger's 10", c)
+	if c, err := g.Counters("u1"); err != nil || !c.HasBalance || c.Balance != 10*ledger.MoneyUnit {
+		t.Fatalf("the ledger's balance after restart: %+v %v, want 10", c, err)
 	}
 	e.waitUp()
 	s, a := e.mustBind(smpp.BindTransmitter)

@@ -485,10 +485,8 @@ func TestBillingChargesTheLedgerAndRefusesWhenOutOfCredit(t *testing.T) {
 	e.waitUp()
 	e.rateRoute(1_200_000)
 	acc := e.g.Accounts()
-	for k, v := range map[string]string{"balance": "2", "early_percent": "25"} {
-		if err := acc.SetCredential("u1", "mt_messaging_cred", "quota", k, v); err != nil {
-			t.Fatal(err)
-		}
+	if err := acc.SetCredential("u1", "mt_messaging_cred", "quota", "early_percent", "25"); err != nil {
+		t.Fatal(err)
 	}
 	e.g.do(t, func(tx *manage.Tx) error {
 		return tx.SetCounters("u1", ledger.Counters{Balance: 2 * ledger.MoneyUnit, HasBalance: true})
@@ -520,9 +518,6 @@ func TestBillingFeatureOff(t *testing.T) {
 	e := newEnvWith(t, smsc.Config{}, nil, func(c *config.Config) { c.SMPPServer.BillingFeature = false }, nil)
 	e.waitUp()
 	e.rateRoute(1_200_000)
-	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "balance", "1"); err != nil {
-		t.Fatal(err)
-	}
 	e.g.do(t, func(tx *manage.Tx) error {
 		return tx.SetCounters("u1", ledger.Counters{Balance: ledger.MoneyUnit, HasBalance: true})
 	})

@@ -61,9 +61,11 @@ func state(t *testing.T, m *Manager) string {
 	var b strings.Builder
 	acc := m.Accounts()
 	b.WriteString(strings.Join(acc.GroupListLines(), "\n") + "\n")
-	b.WriteString(strings.Join(acc.UserListLines(""), "\n") + "\n")
+	ul, err := acc.UserListLines("", m.Counters)
+	must(t, err)
+	b.WriteString(strings.Join(ul, "\n") + "\n")
 	for _, u := range acc.Users("") {
-		lines, err := acc.ShowLines(u.UID)
+		lines, err := acc.ShowLines(u.UID, m.Counters)
 		must(t, err)
 		c, err := m.Counters(u.UID)
 		must(t, err)
@@ -139,6 +141,7 @@ func TestFailedChangeUndoesExactlyItself(t *testing.T) {
 		},
 		"disable user":   func(tx *Tx) error { return tx.SetUserEnabled("u1", false) },
 		"set credential": func(tx *Tx) error { return tx.SetCredential("u3", router.CredSMPPS, "authorization", "bind", "False") },
+		"set balance":    func(tx *Tx) error { return tx.SetCredential("u2", router.CredMT, "quota", "balance", "-3") },
 		"remove user":    func(tx *Tx) error { return tx.RemoveUser("u2") },
 		"set counters":   func(tx *Tx) error { return tx.SetCounters("u1", ledger.Counters{SMS: 3, HasSMS: true}) },
 		"add filter": func(tx *Tx) error {
@@ -165,7 +168,7 @@ func TestFailedChangeUndoesExactlyItself(t *testing.T) {
 	// at once, not configuration objects: alone, setting them writes no
 	// object and cannot fail that way.
 	for _, name := range names {
-		if name == "set counters" {
+		if name == "set counters" || name == "set balance" {
 			continue
 		}
 		st.fail.Store(true)

@@ -214,7 +214,7 @@ func (tx *Tx) AddUser(u *router.User) error {
 	}
 	tx.onUndo(func() error { return tx.m.r.Accounts.RemoveUser(u.UID) })
 	tx.touch(router.KindUser, u.UID)
-	return tx.SetCounters(u.UID, u.Counters())
+	return tx.SetCounters(u.UID, u.InitialCounters())
 }
 
 // UpdateUser applies a user update's lines (jCli's `user -u`, the admin
@@ -265,8 +265,15 @@ func (tx *Tx) SetUserEnabled(uid string, on bool) error {
 	return nil
 }
 
-// SetCredential changes one credential key with jCli's syntax.
+// SetCredential changes one credential key with jCli's syntax; balance
+// and sms_count go to the ledger, as in UpdateUser.
 func (tx *Tx) SetCredential(uid, cred, section, key, value string) error {
+	if q, rest, err := router.SplitQuota([]router.Change{{Key: cred, Arg: section + " " + key + " " + value}}); err == nil && len(rest) == 0 {
+		if tx.m.r.Accounts.User(uid) == nil {
+			return &unknownUser{uid}
+		}
+		return tx.applyQuota(uid, q)
+	}
 	tx.keepUser(uid)
 	if err := tx.m.r.Accounts.SetCredential(uid, cred, section, key, value); err != nil {
 		return err

@@ -225,10 +225,6 @@ func (m *Manager) loadRouting() error {
 	if err := m.r.Accounts.Load(groups, users); err != nil {
 		return fmt.Errorf("load users and groups: %w", err)
 	}
-	// The router's view of balances follows the ledger (listings).
-	if err := m.refreshCounters(users); err != nil {
-		return err
-	}
 	if err := m.r.Filters.Load(fs.All()); err != nil {
 		return fmt.Errorf("load filters: %w", err)
 	}

@@ -36,7 +36,7 @@ func FuzzCreateUser(f *testing.F) {
 		if sp.enabled != nil && u.Enabled != *sp.enabled {
 			t.Fatalf("%q: enabled %v, body %v", body, u.Enabled, *sp.enabled)
 		}
-		if len(u.ShowLines()) == 0 {
+		if len(u.ShowLines(u.InitialCounters())) == 0 {
 			t.Fatalf("%q: a draft with nothing to show", body)
 		}
 	})

@@ -69,7 +69,7 @@ func (s *Server) viewUser(u *router.User) (*userView, error) {
 		MT:               map[string]map[string]any{},
 		SMPPS:            map[string]map[string]any{},
 		BoundConnections: s.d.SMPP.Binds(u.UID)}
-	for _, line := range u.ShowLines() {
+	for _, line := range u.ShowLines(c) {
 		parts := strings.SplitN(line, " ", 4)
 		if len(parts) != 4 {
 			continue

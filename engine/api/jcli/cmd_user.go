@@ -1,7 +1,6 @@
 package jcli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -53,8 +52,7 @@ func userExists(s *session, uid string) bool {
 // userList is `user -l [GID]`, balances and sms_counts from the ledger.
 func userList(s *session, o opts) {
 	m := s.srv.m
-	err := m.RefreshCounters(m.Accounts().Users(o.args))
-	lines := m.Accounts().UserListLines(o.args)
+	lines, err := m.Accounts().UserListLines(o.args, m.Counters)
 	if err != nil {
 		s.errLine(err)
 	}
@@ -67,12 +65,8 @@ func userShow(s *session, o opts) {
 		return
 	}
 	m := s.srv.m
-	var err error
-	if u := m.Accounts().User(uid); u != nil {
-		err = m.RefreshCounters([]*router.User{u})
-	}
-	lines, lerr := m.Accounts().ShowLines(uid)
-	if err = errors.Join(err, lerr); err != nil {
+	lines, err := m.Accounts().ShowLines(uid, m.Counters)
+	if err != nil {
 		s.errLine(err)
 		return
 	}
