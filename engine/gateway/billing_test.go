@@ -17,9 +17,6 @@ func TestMessagePayloadBilledBySMs(t *testing.T) {
 	e := newEnv(t, smsc.Config{}, nil)
 	e.waitUp()
 	e.rateRoute(1_000_000)
-	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "balance", "10"); err != nil {
-		t.Fatal(err)
-	}
 	e.g.do(t, func(tx *manage.Tx) error {
 		return tx.SetCounters("u1", ledger.Counters{Balance: 10 * ledger.MoneyUnit, HasBalance: true})
 	})
