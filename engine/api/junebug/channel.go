@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -159,13 +158,7 @@ func parseChannelBody(body []byte) (*channelPatch, *apiError) {
 		case "character_limit":
 			p.rec.CharacterLimit, err = optPositive(raw)
 		}
-		if err != nil {
-			msg := err.Error()
-			if !strings.HasPrefix(msg, k+":") {
-				msg = k + ": " + msg
-			}
-			errs = append(errs, msg)
-		}
+		errs = appendFieldError(errs, k, err)
 	}
 	if len(errs) > 0 {
 		return nil, usageError(errs...)

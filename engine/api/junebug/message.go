@@ -147,13 +147,7 @@ func parseMessage(body []byte) (*messageRequest, *apiError) {
 				r.ChannelData = compact(raw)
 			}
 		}
-		if err != nil {
-			msg := err.Error()
-			if !strings.HasPrefix(msg, k+":") {
-				msg = k + ": " + msg
-			}
-			errs = append(errs, msg)
-		}
+		errs = appendFieldError(errs, k, err)
 	}
 	if len(errs) > 0 {
 		return nil, usageError(errs...)
@@ -382,4 +376,17 @@ func (s *Server) serveMessage(ctx *fasthttp.RequestCtx, ch *channel, msgID strin
 		st.LastEventType, st.LastEventTimestamp = &last.EventType, &last.Timestamp
 	}
 	writeJSON(ctx, http.StatusOK, "message status", &st)
+}
+
+// appendFieldError appends err (if any) as one line of a 400's reasons,
+// prefixed by the field k it is about unless it names it already.
+func appendFieldError(errs []string, k string, err error) []string {
+	if err == nil {
+		return errs
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, k+":") {
+		msg = k + ": " + msg
+	}
+	return append(errs, msg)
 }
