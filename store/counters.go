@@ -246,6 +246,11 @@ func (db *DB) ReserveCover(user string, cover, take ledger.Money, sms int64) (*R
 	return db.change(u, dBal, dSMS)
 }
 
+// TookBalance reports whether r debits the balance: false for a user whose
+// balance is unlimited, or whose charge had nothing to take now. The rest
+// of a charge (Adjust on submit_sm_resp) is owed only when it did.
+func (r *Reservation) TookBalance() bool { return r != nil && r.bal < 0 }
+
 // Adjust changes user's limited counters by the signed deltas without any
 // check (the balance may go negative): for charges that must happen, such
 // as the rest of an early_percent charge when the SMSC acknowledges, or a

@@ -3,11 +3,13 @@ package gateway
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/smsc"
+	"github.com/gwd-project/gwd/store"
 )
 
 // TestMessagePayloadBilledBySMs: a submit_sm (and a data_sm) carrying 400
@@ -38,5 +40,34 @@ func TestMessagePayloadBilledBySMs(t *testing.T) {
 		if c, _ := e.g.Counters("u1"); c.Balance != want {
 			t.Fatalf("after %d message_payload submits of 3 SMs the balance is %v, want %v", i+1, c.Balance, want)
 		}
+	}
+}
+
+// TestNoRestChargedWhenNothingWasTaken: a user limited by sms_count only
+// pays no balance at submit; a balance set while the SMSC's answer is
+// still out must not be debited the "rest" of a charge whose first share
+// was never taken.
+func TestNoRestChargedWhenNothingWasTaken(t *testing.T) {
+	e := newEnv(t, smsc.Config{ResponseDelay: smsc.Duration{Duration: 700 * time.Millisecond}}, nil)
+	e.waitUp()
+	e.rateRoute(1_200_000)
+	if err := e.g.Accounts().SetCredential("u1", "mt_messaging_cred", "quota", "early_percent", "25"); err != nil {
+		t.Fatal(err)
+	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		return tx.SetCounters("u1", ledger.Counters{SMS: 5, HasSMS: true})
+	})
+	s, a := e.mustBind(smpp.BindTransmitter)
+	ids := sendN(t, s, a, 1, 0)
+	// The SMSC holds its answer: the balance appears meanwhile.
+	e.g.do(t, func(tx *manage.Tx) error {
+		return tx.SetCounters("u1", ledger.Counters{Balance: 2 * ledger.MoneyUnit, HasBalance: true, SMS: 4, HasSMS: true})
+	})
+	waitUntil(t, "the SMSC's answer", func() bool {
+		st, _, _ := e.g.MessageState(ids[0])
+		return st == store.EventSubmitted
+	})
+	if c, _ := e.g.Counters("u1"); c.Balance != 2*ledger.MoneyUnit || c.SMS != 4 {
+		t.Fatalf("after the answer: balance %v sms %d, want 2 and 4 (nothing was taken at submit)", c.Balance, c.SMS)
 	}
 }

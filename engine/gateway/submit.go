@@ -157,7 +157,10 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 			done("", &StoreError{Err: err})
 			return
 		}
-		if res != nil {
+		if res.TookBalance() {
+			// The rest is owed only by a user whose first share was
+			// taken: one with no balance limit at submit owes nothing,
+			// even if a balance is set before the SMSC answers.
 			respCharge = int64(bill.SubmitSmResp)
 		}
 	}
