@@ -88,6 +88,10 @@ type Config struct {
 	// Throttle answers ESME_RTHROTTLED to submits above this many per
 	// second per bind; 0 disables.
 	Throttle int `toml:"throttle"`
+	// ThrottleBinds, with Throttle, throttles only the first this many
+	// binds the simulator accepts (counted since it started); 0: every
+	// bind.
+	ThrottleBinds int `toml:"throttle_binds"`
 	// ResponseDelay holds every submit_sm_resp this long.
 	ResponseDelay Duration `toml:"response_delay"`
 	// NoResponsePercent of submits are never answered.
@@ -215,8 +219,8 @@ func (c Config) normalized() (Config, error) {
 			return c, fmt.Errorf("%s %v: want 0 to 100", name, v)
 		}
 	}
-	if c.Throttle < 0 || c.MORate < 0 {
-		return c, fmt.Errorf("throttle and mo_rate must not be negative")
+	if c.Throttle < 0 || c.ThrottleBinds < 0 || c.MORate < 0 {
+		return c, fmt.Errorf("throttle, throttle_binds and mo_rate must not be negative")
 	}
 	if c.ReceiptDelayMax.Duration > 0 && c.ReceiptDelayMax.Duration < c.ReceiptDelay.Duration {
 		return c, fmt.Errorf("receipt_delay_max %v is below receipt_delay %v", c.ReceiptDelayMax, c.ReceiptDelay)

@@ -56,6 +56,7 @@ type bind struct {
 	// touched from the session's serialised callbacks.
 	winStart int64
 	winCount int
+	throttle bool // Throttle applies (ThrottleBinds)
 }
 
 // maxHeld bounds receipts kept for system_ids with no receiver bound.
@@ -224,7 +225,8 @@ func (a *app) Bound(s *session.Session) {
 	sim := a.sim()
 	b := &bind{s: s, systemID: s.SystemID(), state: s.State(), boundAt: time.Now()}
 	s.User = b
-	sim.total.Binds.Add(1)
+	n := sim.total.Binds.Add(1)
+	b.throttle = sim.cfg.Throttle > 0 && (sim.cfg.ThrottleBinds == 0 || n <= int64(sim.cfg.ThrottleBinds))
 	b.c.Binds.Add(1)
 	sim.mu.Lock()
 	sim.allBinds[b] = struct{}{}
@@ -312,7 +314,7 @@ func (sim *Sim) submit(s *session.Session, b *bind, req *smpp.PDU) {
 		sim.total.NoResponse.Add(1)
 		return
 	}
-	if sim.cfg.Throttle > 0 {
+	if b.throttle {
 		now := time.Now().UnixNano()
 		if now-b.winStart >= int64(time.Second) {
 			b.winStart, b.winCount = now, 0

@@ -467,6 +467,30 @@ func TestThrottle(t *testing.T) {
 	}
 }
 
+// TestThrottleBinds: only the first bind is throttled; a second one,
+// bound beside it, gets every submit accepted.
+func TestThrottleBinds(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	sim := startSim(t, Config{Throttle: 1, ThrottleBinds: 1})
+	d := newDialer(t)
+	c1 := mustBind(t, d, sim, smpp.BindTransmitter, "acme")
+	c2 := mustBind(t, d, sim, smpp.BindTransmitter, "acme")
+	count := func(c *client, tag string) map[smpp.Status]int {
+		m := map[smpp.Status]int{}
+		for _, r := range c.submitN(t, n, 0, tag) {
+			m[r.p.Status]++
+		}
+		return m
+	}
+	if got := count(c1, "first"); got[smpp.ESME_RTHROTTLED] < n-2 {
+		t.Fatalf("first bind: %v, want all but a second's one or two throttled", got)
+	}
+	if got := count(c2, "second"); got[smpp.ESME_ROK] != n {
+		t.Fatalf("second bind: %v, want %d ESME_ROK", got, n)
+	}
+}
+
 func TestResponseDelay(t *testing.T) {
 	t.Parallel()
 	const delay = 200 * time.Millisecond

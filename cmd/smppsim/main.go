@@ -92,6 +92,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 		tlsKey      = fs.String("tls-key", "", "PEM private key of -tls-cert")
 		tlsClientCA = fs.String("tls-client-ca", "", "with TLS, PEM CA bundle: require client certificates it signed")
 	)
+	throttleBinds := fs.Int("throttle-binds", 0, "with -throttle, throttle only the first this many binds accepted (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -153,6 +154,9 @@ func parseConfig(args []string) (smsc.Config, error) {
 	}
 	if set["throttle"] {
 		cfg.Throttle = *throttle
+	}
+	if set["throttle-binds"] {
+		cfg.ThrottleBinds = *throttleBinds
 	}
 	if set["no-response-percent"] {
 		cfg.NoResponsePercent = *noRespPct

@@ -71,7 +71,10 @@ type Flight[T any] struct {
 	Msg *store.Msg
 	// V holds the lane's decoded fields (they may alias Msg.Payload).
 	V T
-	p *Pump[T]
+	// Sess is the session the message is sent on (set before Prepare):
+	// the lane judges the answer per session (a throttled bind).
+	Sess *session.Session
+	p    *Pump[T]
 	// out is the PDU sent (here rather than on the stack: it goes
 	// through the Lane interface, and would escape). Only the pump's
 	// goroutine touches it, before Send: the session may still be
@@ -184,7 +187,7 @@ func (p *Pump[T]) step() (d time.Duration, wait bool) {
 
 func (p *Pump[T]) send(s *session.Session, m *store.Msg) {
 	f := p.pool.Get().(*Flight[T])
-	f.Msg = m
+	f.Msg, f.Sess = m, s
 	f.out = smpp.PDU{}
 	if !p.lane.Prepare(f, &f.out) {
 		p.release(f)
@@ -203,7 +206,7 @@ func (p *Pump[T]) send(s *session.Session, m *store.Msg) {
 }
 
 func (p *Pump[T]) release(f *Flight[T]) {
-	f.Msg = nil
+	f.Msg, f.Sess = nil, nil
 	f.V = p.empty
 	p.pool.Put(f)
 }

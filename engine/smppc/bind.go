@@ -16,6 +16,8 @@ type bind struct {
 	c    *Connector
 	idx  int
 	sess atomic.Pointer[session.Session]
+	// backoff pauses this bind (only) after a throttling answer.
+	backoff backoff
 }
 
 func (b *bind) run(stop chan struct{}) {
@@ -61,6 +63,9 @@ func (b *bind) run(stop chan struct{}) {
 		c.Stats.Connected.Add(1)
 		c.Stats.LastConnect.Store(time.Now().UnixNano())
 		b.sess.Store(s)
+		// A connector paused because every other bind was throttled
+		// may send on this one (unless it is paused itself).
+		c.pausedUntil.Store(0)
 		c.sink.StateChanged(c, b.idx, s.State().String(), nil)
 		c.pump.Signal()
 		select {

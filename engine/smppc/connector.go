@@ -42,7 +42,7 @@ type Connector struct {
 	resent  map[uint64]bool // queue seq → resent once after a timeout
 	nResent atomic.Int64    // len(resent): settle takes mu only when > 0
 
-	pausedUntil atomic.Int64 // unix ns
+	pausedUntil atomic.Int64 // unix ns: every bind that can submit is paused (pauseBind)
 	rr          atomic.Uint32
 	tb          tokenBucket // the pump's goroutine's
 

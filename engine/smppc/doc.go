@@ -10,11 +10,14 @@
 // Files: connector.go the lifecycle (start, stop, state), submit.go the
 // pump's lane (pick, prepare, judge the answer, settle with the sink),
 // bind.go one bind's session and its session.App, throttle.go
-// submit_throughput.
+// submit_throughput and a throttled bind's back-off.
 //
-// Ordering and retries. ESME_RTHROTTLED and ESME_RMSGQFUL pause the whole
-// connector for requeue_delay and put the message back at the head of its
-// priority (not at the tail, as Jasmin does), so order is kept. A bind
+// Ordering and retries. ESME_RTHROTTLED and ESME_RMSGQFUL pause the bind
+// that got them — 100 ms, doubled each time it is throttled again after a
+// pause, at most requeue_delay, back to 100 ms after a submit it gets
+// accepted — while the connector's other binds go on sending; the message
+// goes back to the head of its priority (not to the tail, as Jasmin does),
+// so it is sent first and order is kept. A bind
 // lost with messages in its window puts them back at the head too: they are
 // sent again after reconnecting (the only duplicates gwd allows). A submit
 // whose response does not come within res_to is, by default, not sent again

@@ -78,7 +78,8 @@ type submits struct{ c *Connector }
 
 type flight = pump.Flight[Outcome]
 
-// Pick returns a bound session that may submit and has window room.
+// Pick returns a bound session that may submit, has window room and is
+// not paused by a throttling answer.
 func (l submits) Pick() *session.Session {
 	c := l.c
 	window := c.cfg.Load().Window
@@ -87,10 +88,11 @@ func (l submits) Pick() *session.Session {
 	c.mu.Unlock()
 	n := len(binds)
 	start := int(c.rr.Add(1))
+	var now int64
 	for i := range n {
 		b := binds[(start+i)%n]
 		s := b.sess.Load()
-		if s != nil && canSubmit(s.State()) && s.Outstanding() < window {
+		if s != nil && canSubmit(s.State()) && s.Outstanding() < window && !b.backoff.paused(&now) {
 			return s
 		}
 	}
@@ -132,11 +134,14 @@ func (l submits) Answered(f *flight, resp *smpp.PDU) {
 	switch st {
 	case smpp.ESME_ROK:
 		c.Stats.SubmitOK.Add(1)
+		if b, ok := f.Sess.User.(*bind); ok {
+			b.backoff.succeeded()
+		}
 		c.settle(f, Accepted, st, resp.MessageID)
 	case smpp.ESME_RTHROTTLED, smpp.ESME_RMSGQFUL:
 		c.Stats.Throttled.Add(1)
-		c.pausedUntil.Store(time.Now().Add(secs(c.cfg.Load().RequeueDelay)).UnixNano())
 		c.requeue(f)
+		c.pauseBind(f.Sess, time.Now())
 	default:
 		c.Stats.SubmitErr.Add(1)
 		c.settle(f, Rejected, st, nil)
@@ -168,7 +173,39 @@ func (l submits) Unanswered(f *flight, reason error) {
 	c.settle(f, Unknown, smpp.ESME_RUNKNOWNERR, nil)
 }
 
-// Paused is the pause after ESME_RTHROTTLED or ESME_RMSGQFUL.
+// pauseBind pauses the bind of session s after a throttling answer (the
+// other binds go on sending) and, when every bind that can submit is
+// paused, the connector until the first pause ends. The pump is signalled:
+// the requeued message goes out first, on another bind if one may send.
+func (c *Connector) pauseBind(s *session.Session, now time.Time) {
+	limit := secs(c.cfg.Load().RequeueDelay)
+	n := now.UnixNano()
+	c.mu.Lock()
+	if b, ok := s.User.(*bind); ok {
+		b.backoff.throttled(now, limit)
+	}
+	var all int64
+	for _, b := range c.binds {
+		bs := b.sess.Load()
+		if bs == nil || !canSubmit(bs.State()) {
+			continue
+		}
+		u := b.backoff.until.Load()
+		if u <= n {
+			all = 0
+			break
+		}
+		if all == 0 || u < all {
+			all = u
+		}
+	}
+	c.pausedUntil.Store(all)
+	c.mu.Unlock()
+	c.pump.Signal()
+}
+
+// Paused is how long every bind that can submit is still paused after
+// ESME_RTHROTTLED or ESME_RMSGQFUL (0 while one of them may send).
 func (l submits) Paused(now time.Time) time.Duration {
 	if p := l.c.pausedUntil.Load(); p > now.UnixNano() {
 		return time.Duration(p - now.UnixNano())
