@@ -219,6 +219,9 @@ func (c *committer) run() {
 // without waiting and lets the syncer wait, so the next batch is built
 // while this one syncs.
 func (c *committer) commit(ws []Write) {
+	if h := c.db.opts.BeforeCommit; h != nil {
+		h()
+	}
 	start := time.Now()
 	b := c.db.pdb.NewBatch()
 	// One Batch wrapper, reused: commit runs on the committer's goroutine

@@ -34,6 +34,10 @@ type Options struct {
 	MemTableSize uint64
 	// Now returns the time; tests set it. Default time.Now.
 	Now func() time.Time
+	// BeforeCommit, when set, runs on the committer's goroutine before
+	// each commit: a test that blocks in it makes the store slow, as a
+	// stalled fsync would. Default: none.
+	BeforeCommit func()
 }
 
 func (o Options) withDefaults() Options {

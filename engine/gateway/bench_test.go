@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/session"
 	"github.com/gwd-project/gwd/engine/smppc"
 	"github.com/gwd-project/gwd/smpp"
@@ -40,7 +41,7 @@ func BenchmarkSMPPEndToEnd(b *testing.B) {
 		b.Run(fmt.Sprintf("receipts=%v", receipts), func(b *testing.B) {
 			t := &testing.T{}
 			e := newEnvB(b, t)
-			const binds, window = 4, 400
+			const binds, window = 4, benchESMEWindow
 			apps := make([]*countingESME, binds)
 			sess := make([]*session.Session, binds)
 			for i := range binds {
@@ -121,7 +122,8 @@ func newEnvB(b *testing.B, t *testing.T) *env {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = sim.Close() })
-	e := &env{t: t, dir: b.TempDir(), sim: sim, sync: true}
+	e := &env{t: t, dir: b.TempDir(), sim: sim, sync: true,
+		tuneCfg: func(c *config.Config) { c.SMPPServer.Window = benchESMEWindow }}
 	host, port, _ := cutHostPort(sim.Addr().String())
 	e.conn = smppc.DefaultConfig("sim")
 	e.conn.Host, e.conn.Port = host, port
@@ -141,6 +143,10 @@ func newEnvB(b *testing.B, t *testing.T) *env {
 	}
 	return e
 }
+
+// benchESMEWindow is how many submit_sm each benchmark ESME keeps
+// outstanding, and gwd's [smpp-server] window (beyond it gwd throttles).
+const benchESMEWindow = 400
 
 // benchSimWindow is how many receipts smppsim keeps outstanding per bind.
 var benchSimWindow = 1000

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -168,7 +169,9 @@ func (e *env) bind(typ smpp.CommandID, user, pw string) (*session.Session, *esme
 func (e *env) bindTo(addr string, typ smpp.CommandID, user, pw string) (*session.Session, *esme, error) {
 	e.t.Helper()
 	app := &esme{}
-	s, err := session.Dial(context.Background(), e.d, addr, session.Config{Window: 1000}, app,
+	// The window gwd grants by default ([smpp-server] window): an ESME
+	// beyond it is throttled.
+	s, err := session.Dial(context.Background(), e.d, addr, session.Config{Window: 100}, app,
 		session.BindRequest{Type: typ, SystemID: user, Password: pw})
 	if err != nil {
 		e.t.Fatal(err)
@@ -209,9 +212,7 @@ func sendN(t *testing.T, s *session.Session, a *esme, n int, rd byte) []string {
 	before, _ := a.counts()
 	for i := range n {
 		p := submit(fmt.Sprintf("336%08d", i), rd, fmt.Sprintf("message %d", i))
-		if _, err := s.Send(&p, i); err != nil {
-			t.Fatal(err)
-		}
+		sendInWindow(t, s, &p, i)
 	}
 	waitUntil(t, "submit_sm_resp", func() bool { r, _ := a.counts(); return r >= before+n })
 	resps, _ := a.snapshot()
@@ -226,6 +227,22 @@ func sendN(t *testing.T, s *session.Session, a *esme, n int, rd byte) []string {
 		ids = append(ids, string(r.MessageID))
 	}
 	return ids
+}
+
+// sendInWindow sends p, waiting while the session's window is full.
+func sendInWindow(t *testing.T, s *session.Session, p *smpp.PDU, ctx any) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		_, err := s.Send(p, ctx)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, session.ErrWindowFull) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func TestSubmitReachesSMSCAndReceiptsComeBack(t *testing.T) {

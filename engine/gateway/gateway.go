@@ -49,6 +49,9 @@ type Options struct {
 	// ConfigStore, when set, wraps the store the configuration is
 	// written to (tests make writes fail).
 	ConfigStore func(manage.Store) manage.Store
+	// StoreOptions, when set, adjusts the store's options before it
+	// opens (tests slow the committer down).
+	StoreOptions func(*store.Options)
 }
 
 // Parts are the pieces of a gateway that front-ends are wired to (by
@@ -135,7 +138,11 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
 		}
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()})
+	sopts := store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()}
+	if opts.StoreOptions != nil {
+		opts.StoreOptions(&sopts)
+	}
+	db, err := store.Open(cfg.Store.Path, sopts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
 	}

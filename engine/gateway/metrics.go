@@ -76,6 +76,7 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "smppsapi_deliver_sm_count", s.DeliverSMCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_data_sm_count", s.DataSMCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_throttling_error_count", s.ThroughputErrorCount.Load())
+	metrics.WriteCounterUint64(w, `gwd_smpp_throttled_total{reason="window"}`, s.WindowThrottled.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_other_submit_error_count", s.OtherSubmitErrorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_count", s.InterceptorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_error_count", s.InterceptorErrorCount.Load())

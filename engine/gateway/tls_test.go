@@ -378,7 +378,7 @@ func TestConnectorClientCertificate(t *testing.T) {
 func (ts *tlsSetup) bindTLS(addr string) (*session.Session, *esme, error) {
 	ts.t.Helper()
 	app := &esme{}
-	s, err := session.DialTLS(context.Background(), ts.d, addr, ts.gwdCA.ClientConfig(), session.Config{Window: 1000}, app,
+	s, err := session.DialTLS(context.Background(), ts.d, addr, ts.gwdCA.ClientConfig(), session.Config{Window: 100}, app,
 		session.BindRequest{Type: smpp.BindTransceiver, SystemID: "user1", Password: "pass1"})
 	if err != nil {
 		return nil, nil, err

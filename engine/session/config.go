@@ -31,6 +31,14 @@ type Config struct {
 	// Window is the most requests this side may have outstanding
 	// (default 100).
 	Window int
+	// InboundWindow is the most requests the peer may have outstanding
+	// here: handed to App.Request and not yet answered with Respond or
+	// Write. A request beyond it is answered at once with
+	// ESME_RTHROTTLED and never reaches the app. Zero: no bound.
+	InboundWindow int
+	// Throttled, when set, counts the requests refused for the inbound
+	// window.
+	Throttled *atomic.Uint64
 	// PDUReadTimeout, client side, is how long a started PDU may stay
 	// incomplete before the connection is dropped (pdu_red_to); zero
 	// keeps the dialer's.

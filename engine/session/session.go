@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwd-project/gwd/netio"
@@ -181,6 +182,10 @@ type Session struct {
 	bindWait  *waitingBind // a bind answered later (BindPending)
 	bound     chan struct{}
 	done      chan struct{}
+
+	// inflight counts the peer's requests handed to the app and not yet
+	// answered (only with an InboundWindow).
+	inflight atomic.Int32
 
 	// rx and scratch are used only inside netio's serialised callbacks.
 	rx      smpp.PDU
@@ -357,7 +362,17 @@ func (s *Session) send(p *smpp.PDU, ctx any, timeout time.Duration, internal boo
 // Respond answers request cmd/seq with status st; messageID goes into the
 // responses that carry one (submit_sm_resp, deliver_sm_resp, data_sm_resp,
 // submit_multi_resp).
+//
+// Every request the session hands to App.Request is answered once, with
+// Respond or Write: the answer frees its place in the inbound window.
 func (s *Session) Respond(cmd smpp.CommandID, seq uint32, st smpp.Status, messageID []byte) error {
+	s.release()
+	return s.respond(cmd, seq, st, messageID)
+}
+
+// respond answers a request the session handles itself (outside the
+// inbound window).
+func (s *Session) respond(cmd smpp.CommandID, seq uint32, st smpp.Status, messageID []byte) error {
 	p := smpp.PDU{Header: smpp.Header{Command: cmd.Resp(), Status: st, Seq: seq}}
 	switch cmd {
 	case smpp.SubmitSM, smpp.DeliverSM, smpp.DataSM, smpp.SubmitMulti:
@@ -367,8 +382,42 @@ func (s *Session) Respond(cmd smpp.CommandID, seq uint32, st smpp.Status, messag
 }
 
 // Write sends a PDU as given (a response the app built itself, such as
-// query_sm_resp).
-func (s *Session) Write(p *smpp.PDU) error { return s.conn.WriteSMPP(p) }
+// query_sm_resp); a response frees its request's place in the inbound
+// window.
+func (s *Session) Write(p *smpp.PDU) error {
+	if p.Command.IsResponse() {
+		s.release()
+	}
+	return s.conn.WriteSMPP(p)
+}
+
+// release frees one place in the inbound window. It runs before the
+// answer is written: once the peer has read the answer it may send its
+// next request, which must find the place free.
+func (s *Session) release() {
+	if s.cfg.InboundWindow > 0 {
+		s.inflight.Add(-1)
+	}
+}
+
+// admit takes a place in the inbound window for a request about to go to
+// the app, or answers it ESME_RTHROTTLED when the peer already has the
+// window full, and reports whether the app may have it.
+func (s *Session) admit(p *smpp.PDU) bool {
+	w := s.cfg.InboundWindow
+	if w <= 0 {
+		return true
+	}
+	if s.inflight.Add(1) <= int32(w) {
+		return true
+	}
+	s.inflight.Add(-1)
+	if s.cfg.Throttled != nil {
+		s.cfg.Throttled.Add(1)
+	}
+	_ = s.respond(p.Command, p.Seq, smpp.ESME_RTHROTTLED, nil)
+	return false
+}
 
 // Unbind starts the unbind handshake; the connection closes when the
 // peer answers or the response timeout passes.
@@ -443,7 +492,7 @@ func (s *Session) OnFrame(c *netio.Conn, frame []byte) {
 			// The header is sound and a field is not: the command's own
 			// response carries the field's status (SMPP v3.4 section 3.3
 			// keeps generic_nack for header faults).
-			_ = s.Respond(hd.Command, hd.Seq, st, nil)
+			_ = s.respond(hd.Command, hd.Seq, st, nil)
 		}
 		return
 	}
@@ -465,14 +514,14 @@ func (s *Session) onRequest(p *smpp.PDU) {
 		if s.cfg.Elinks != nil {
 			s.cfg.Elinks.Add(1)
 		}
-		_ = s.Respond(p.Command, p.Seq, smpp.ESME_ROK, nil)
+		_ = s.respond(p.Command, p.Seq, smpp.ESME_ROK, nil)
 		return
 	case smpp.Unbind:
 		s.mu.Lock()
 		s.state = Unbinding
 		s.closeErr = ErrUnbound
 		s.mu.Unlock()
-		_ = s.Respond(p.Command, p.Seq, smpp.ESME_ROK, nil)
+		_ = s.respond(p.Command, p.Seq, smpp.ESME_ROK, nil)
 		s.conn.CloseWithError(ErrUnbound)
 		return
 	case smpp.BindReceiver, smpp.BindTransmitter, smpp.BindTransceiver:
@@ -486,7 +535,10 @@ func (s *Session) onRequest(p *smpp.PDU) {
 		if p.Command == smpp.AlertNotification || p.Command == smpp.Outbind {
 			return // these have no response
 		}
-		_ = s.Respond(p.Command, p.Seq, smpp.ESME_RINVBNDSTS, nil)
+		_ = s.respond(p.Command, p.Seq, smpp.ESME_RINVBNDSTS, nil)
+		return
+	}
+	if !s.admit(p) {
 		return
 	}
 	s.app.Request(s, p)

@@ -256,8 +256,14 @@ type testServer struct {
 
 func startServer(t *testing.T, cfg Config, app *recApp) *testServer {
 	t.Helper()
-	h := NewServerHandler(cfg, app)
 	ts := &testServer{app: app, sessions: make(chan *Session, 16)}
+	startWith(t, ts, NewServerHandler(cfg, app))
+	return ts
+}
+
+// startWith starts ts's listener with the handler factory h.
+func startWith(t *testing.T, ts *testServer, h func(*netio.Conn) netio.Handler) {
+	t.Helper()
 	srv, err := netio.Listen("127.0.0.1:0", netio.Options{TickInterval: tick}, func(c *netio.Conn) netio.Handler {
 		hd := h(c)
 		ts.sessions <- c.User.(*Session)
@@ -268,7 +274,6 @@ func startServer(t *testing.T, cfg Config, app *recApp) *testServer {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	ts.addr = srv.Addr().String()
-	return ts
 }
 
 // connect opens a raw ESME connection and returns it with its session.

@@ -70,6 +70,10 @@ type Stats struct {
 	InterceptorCount, InterceptorErrorCount, BindErrorCount, QuerySMCount atomic.Uint64
 	BindTXCount, BindRXCount, BindTRXCount                                atomic.Uint64
 	Created                                                               atomic.Int64 // unix ns: when New made it
+
+	// WindowThrottled counts requests answered ESME_RTHROTTLED because
+	// their session already had window requests unanswered.
+	WindowThrottled atomic.Uint64
 }
 
 // New makes a server; Listen starts it.
@@ -127,7 +131,12 @@ func (s *Server) listen(addr string, tlsCfg *tls.Config) (*netio.Server, error) 
 		InactivityTimeout:   s.cfg.InactivityTimer(),
 		ResponseTimeout:     s.cfg.ResponseTimer(),
 		Window:              window + 2,
-		Elinks:              &s.Stats.ElinkCount,
+		// The same window bounds what an ESME may have outstanding here:
+		// submit_sm not yet answered because the store has not made it
+		// durable. Beyond it the answer is ESME_RTHROTTLED, at once.
+		InboundWindow: window,
+		Throttled:     &s.Stats.WindowThrottled,
+		Elinks:        &s.Stats.ElinkCount,
 	}
 	opts := netio.Options{MaxPDUSize: s.cfg.MaxPDUSize, PDUReadTimeout: s.cfg.PDUReadTimer(), TLS: tlsCfg}
 	h := session.NewServerHandler(scfg, s.app)
