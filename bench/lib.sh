@@ -38,11 +38,13 @@ start_sim() { # extra smppsim flags
 # start_gwd [sync true|false] [extra gwd flags...]
 # bench's receipt sink listens on loopback: [callbacks] allow_networks lets
 # dlr-urls reach it (gwd refuses internal callback targets by default).
+# [smpp-server] window is the load's per-bind window (250, as the scripts'
+# -window): gwd answers requests beyond it ESME_RTHROTTLED.
 start_gwd() {
 	sync=${1:-true}
 	shift || true
 	"$BIN/gwd" -demo -set store.path="$WORK/data" -set store.sync="$sync" \
-		-set smpp-server.bind=127.0.0.1 -set smpp-server.port="$GWD_SMPP" \
+		-set smpp-server.bind=127.0.0.1 -set smpp-server.port="$GWD_SMPP" -set smpp-server.window="${GWD_WINDOW:-250}" \
 		-set http-api.bind=127.0.0.1 -set http-api.port="$GWD_HTTP" -set log.level=warn \
 		-set callbacks.allow_networks=127.0.0.0/8 ${GWD_EXTRA:-} "$@" >"$WORK/gwd.log" 2>&1 &
 	GWD_PID=$!
