@@ -49,6 +49,9 @@ type Options struct {
 	// ConfigStore, when set, wraps the store the configuration is
 	// written to (tests make writes fail).
 	ConfigStore func(manage.Store) manage.Store
+	// StoreFreeSpace, when set, replaces the store's measure of free
+	// disk space (tests fake a full disk).
+	StoreFreeSpace func(dir string) (uint64, error)
 }
 
 // Parts are the pieces of a gateway that front-ends are wired to (by
@@ -135,7 +138,8 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
 		}
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()})
+	db, err := store.Open(cfg.Store.Path, store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval(),
+		FreeSpace: opts.StoreFreeSpace})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.Store.Path, err)
 	}
