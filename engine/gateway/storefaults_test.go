@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linxGnu/gosmpp"
+	"github.com/linxGnu/gosmpp/data"
+	"github.com/linxGnu/gosmpp/pdu"
+
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/router"
@@ -85,4 +89,68 @@ func TestMultipartReceiptOnStoreErrorIsRetried(t *testing.T) {
 	if st := e.sim.Stats().Total; st.ReceiptsLost != 0 {
 		t.Fatalf("the SMSC gave up %d receipts", st.ReceiptsLost)
 	}
+}
+
+// A full disk refuses submit_sm with ESME_RMSGQFUL (seen by gosmpp, not
+// this project's client), and the same bind is accepted again once
+// space returns.
+func TestDiskFullRefusesSubmitWithMsgQFull(t *testing.T) {
+	disk := &fakeDisk{}
+	e := newEnvWith(t, smsc.Config{}, nil, nil, func(o *Options) { o.StoreFreeSpace = disk.free })
+	e.waitUp()
+	statuses := make(chan data.CommandStatusType, 16)
+	sess, err := gosmpp.NewSession(
+		gosmpp.TXConnector(gosmpp.NonTLSDialer, gosmpp.Auth{SMSC: e.g.SMPPAddr().String(), SystemID: "user1", Password: "pass1"}),
+		gosmpp.Settings{ReadTimeout: 10 * time.Second, OnPDU: func(p pdu.PDU, _ bool) {
+			if r, ok := p.(*pdu.SubmitSMResp); ok {
+				statuses <- r.CommandStatus
+			}
+		}}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	submit := func() data.CommandStatusType {
+		t.Helper()
+		if err := sess.Transmitter().Submit(gosmppSubmit("hello", 0)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case st := <-statuses:
+			return st
+		case <-time.After(waitLimit):
+			t.Fatal("no submit_sm_resp")
+		}
+		return 0
+	}
+	if st := submit(); st != data.ESME_ROK {
+		t.Fatalf("submit before the disk fills: %v", st)
+	}
+	disk.full.Store(true)
+	e.waitStoreFull(true)
+	if st := submit(); st != data.ESME_RMSGQFUL {
+		t.Fatalf("submit on a full disk: status %#x, want ESME_RMSGQFUL (0x14)", uint32(st))
+	}
+	disk.full.Store(false)
+	e.waitStoreFull(false)
+	if st := submit(); st != data.ESME_ROK {
+		t.Fatalf("submit once space returned: %v", st)
+	}
+	waitUntil(t, "the two accepted messages at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= 2 })
+	time.Sleep(100 * time.Millisecond)
+	if n := e.sim.Stats().Total.SubmitOK; n != 2 {
+		t.Fatalf("the SMSC got %d messages, want the 2 accepted", n)
+	}
+}
+
+// gosmppSubmit is gosmpp's submit_sm from acme to 33600000001.
+func gosmppSubmit(text string, registeredDelivery byte) *pdu.SubmitSM {
+	sm := pdu.NewSubmitSM().(*pdu.SubmitSM)
+	src, dst := pdu.NewAddress(), pdu.NewAddress()
+	_ = src.SetAddress("acme")
+	_ = dst.SetAddress("33600000001")
+	sm.SourceAddr, sm.DestAddr = src, dst
+	_ = sm.Message.SetMessageWithEncoding(text, data.GSM7BIT)
+	sm.RegisteredDelivery = registeredDelivery
+	return sm
 }
