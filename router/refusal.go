@@ -58,6 +58,11 @@ const (
 	// RefusedBackoff: authentication refused before checking, after too
 	// many failures or with the check queue full (engine/authguard).
 	RefusedBackoff
+	// RefusedDiskFull: the store's disk is under its free-space floor
+	// ([store] keeps 64 MiB free); nothing was kept, and the gateway
+	// takes messages again by itself once space returns (the engine's
+	// DiskFullError).
+	RefusedDiskFull
 )
 
 func (k RefusalKind) String() string {
@@ -84,6 +89,8 @@ func (k RefusalKind) String() string {
 		return "store"
 	case RefusedBackoff:
 		return "back-off"
+	case RefusedDiskFull:
+		return "disk full"
 	}
 	return "?"
 }

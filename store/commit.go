@@ -198,6 +198,12 @@ func (c *committer) run() {
 		closed := c.closed
 		c.mu.Unlock()
 		if len(batch) > 0 {
+			// Busy or idle, the disk is measured once a second.
+			select {
+			case <-diskTick.C:
+				c.checkDisk()
+			default:
+			}
 			c.commit(batch)
 			continue
 		}
@@ -272,13 +278,22 @@ func (c *committer) finish(it syncItem, err error) {
 }
 
 // checkDisk refuses new writes while free space is under MinFreeBytes.
+// A failed measure leaves the state as it was.
 func (c *committer) checkDisk() {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(c.db.dir, &st); err != nil {
+	free, err := c.db.opts.FreeSpace(c.db.dir)
+	if err != nil {
 		return
 	}
-	free := st.Bavail * uint64(st.Bsize)
 	c.diskFull.Store(free < c.db.opts.MinFreeBytes)
+}
+
+// statfsFree is the default Options.FreeSpace.
+func statfsFree(dir string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
 }
 
 func (c *committer) close() {

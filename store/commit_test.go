@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,5 +144,56 @@ func TestCommitInterval(t *testing.T) {
 	}
 	if d := at1.Sub(start); d < iv {
 		t.Fatalf("the first write was durable after %v, within the %v interval", d, iv)
+	}
+}
+
+// The free-space floor is measured while the committer is busy too: a
+// disk that fills under steady load refuses writes, and accepts them
+// again once space returns.
+func TestDiskFillingUnderLoadRefusesWrites(t *testing.T) {
+	var full atomic.Bool
+	db := openTest(t, Options{NoSync: true, FreeSpace: func(string) (uint64, error) {
+		if full.Load() {
+			return 0, nil
+		}
+		return 1 << 40, nil
+	}})
+	// 32 writers, each submitting again as soon as its write is done,
+	// keep writes pending at every turn of the committer's loop.
+	results := make(chan error, 32)
+	var stop atomic.Bool
+	var submit func()
+	submit = func() {
+		db.Submit(Write{Apply: func(*Batch) { time.Sleep(100 * time.Microsecond) }, Done: func(err error) {
+			if err != nil || stop.Load() {
+				results <- err
+				return
+			}
+			submit()
+		}})
+	}
+	for range cap(results) {
+		submit()
+	}
+	time.Sleep(50 * time.Millisecond)
+	full.Store(true)
+	deadline := time.After(10 * time.Second)
+	for range cap(results) {
+		select {
+		case err := <-results:
+			if !errors.Is(err, ErrDiskFull) {
+				t.Fatalf("a writer ended with %v, want ErrDiskFull", err)
+			}
+		case <-deadline:
+			stop.Store(true)
+			t.Fatal("a disk full under load never refused a write")
+		}
+	}
+	full.Store(false)
+	for i := 0; db.Do(func(*Batch) {}) != nil; i++ {
+		if i == 500 {
+			t.Fatal("writes still refused once space returned")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

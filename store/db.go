@@ -30,6 +30,11 @@ type Options struct {
 	// MinFreeBytes: below this much free disk space new writes fail with
 	// ErrDiskFull instead of running Pebble out of space. Default 64 MiB.
 	MinFreeBytes uint64
+	// FreeSpace returns the free space, in octets, of the disk holding
+	// dir; the committer compares it with MinFreeBytes once a second.
+	// Tests fake a full disk with it. Default: statfs(2)'s blocks
+	// available to an unprivileged user.
+	FreeSpace func(dir string) (uint64, error)
 	// MemTableSize is Pebble's memtable size. Default 64 MiB.
 	MemTableSize uint64
 	// Now returns the time; tests set it. Default time.Now.
@@ -52,6 +57,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = statfsFree
 	}
 	return o
 }

@@ -52,6 +52,9 @@ type Options struct {
 	// StoreOptions, when set, adjusts the store's options before it
 	// opens (tests slow the committer down).
 	StoreOptions func(*store.Options)
+	// StoreFreeSpace, when set, replaces the store's measure of free
+	// disk space (tests fake a full disk).
+	StoreFreeSpace func(dir string) (uint64, error)
 }
 
 // Parts are the pieces of a gateway that front-ends are wired to (by
@@ -138,7 +141,8 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("[callbacks] allow_networks: %w", err)
 		}
 	}
-	sopts := store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval()}
+	sopts := store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval(),
+		FreeSpace: opts.StoreFreeSpace}
 	if opts.StoreOptions != nil {
 		opts.StoreOptions(&sopts)
 	}

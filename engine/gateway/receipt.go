@@ -110,9 +110,19 @@ func (rc *receipt) found(d store.DLR, err error) {
 }
 
 // partClosed: one part of a multipart HTTP message is final; the last one
-// throws the message's receipt.
+// throws the message's receipt. A part the store could not close is
+// refused (ESME_RSYSERR): the SMSC sends the receipt again. A part closed
+// twice (a resent receipt) is answered OK: its first copy counted.
 func (rc *receipt) partClosed(remaining int, err error) {
-	if err != nil || remaining > 0 {
+	switch {
+	case errors.Is(err, store.ErrDLRFinished):
+		rc.reply.Send(smpp.ESME_ROK)
+		return
+	case err != nil:
+		rc.g.log.Warn("receipt part not recorded", "id", rc.d.GatewayID, "part", rc.d.Part, "err", err)
+		rc.reply.Send(smpp.ESME_RSYSERR)
+		return
+	case remaining > 0:
 		rc.reply.Send(smpp.ESME_ROK)
 		return
 	}

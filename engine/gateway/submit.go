@@ -21,8 +21,8 @@ func (e *RouteError) Error() string            { return "no route found: " + e.R
 func (e *RouteError) Kind() router.RefusalKind { return router.RefusedNoRoute }
 func (e *RouteError) Text() string             { return "No route found" }
 
-// StoreError is a message the store could not take (disk full, closing;
-// router.RefusedStore): the sender may retry; nothing was kept.
+// StoreError is a message the store could not take (closing, a write
+// error; router.RefusedStore; a full disk is a DiskFullError): the sender may retry; nothing was kept.
 type StoreError struct{ Err error }
 
 func (e *StoreError) Error() string            { return "store: " + e.Err.Error() }
@@ -30,9 +30,33 @@ func (e *StoreError) Unwrap() error            { return e.Err }
 func (e *StoreError) Kind() router.RefusalKind { return router.RefusedStore }
 func (e *StoreError) Text() string             { return "Internal error" }
 
+// DiskFullError is a message refused because the store's disk is under
+// its free-space floor (store.ErrDiskFull; router.RefusedDiskFull):
+// nothing was kept, and the gateway takes messages again by itself once
+// space returns. RetryAfterHeader is the HTTP front-ends' Retry-After.
+type DiskFullError struct{ Err error }
+
+// DiskFullRetryAfter is the Retry-After, in seconds, of a DiskFullError.
+const DiskFullRetryAfter = "10"
+
+func (e *DiskFullError) Error() string            { return "store: " + e.Err.Error() }
+func (e *DiskFullError) Unwrap() error            { return e.Err }
+func (e *DiskFullError) Kind() router.RefusalKind { return router.RefusedDiskFull }
+func (e *DiskFullError) Text() string             { return "Disk full, message not stored: retry later" }
+func (e *DiskFullError) RetryAfterHeader() string { return DiskFullRetryAfter }
+
+// storeRefusal is the refusal of a message the store did not take.
+func storeRefusal(err error) router.Refusal {
+	if errors.Is(err, store.ErrDiskFull) {
+		return &DiskFullError{Err: err}
+	}
+	return &StoreError{Err: err}
+}
+
 var (
 	_ router.Refusal = (*RouteError)(nil)
 	_ router.Refusal = (*StoreError)(nil)
+	_ router.Refusal = (*DiskFullError)(nil)
 )
 
 // route picks the connector for a message: interceptors first (when
@@ -154,7 +178,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 			return
 		case err != nil:
 			g.Stats.StoreErrors.Add(1)
-			done("", &StoreError{Err: err})
+			done("", storeRefusal(err))
 			return
 		}
 		if res.TookBalance() {
@@ -203,7 +227,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 		if err != nil {
 			res.Cancel()
 			g.Stats.StoreErrors.Add(1)
-			done("", &StoreError{Err: err})
+			done("", storeRefusal(err))
 			return
 		}
 		if uid != "" {

@@ -125,14 +125,7 @@ func TestTLSEndToEnd(t *testing.T) {
 	defer sess.Close()
 	const n = 5
 	for range n {
-		sm := pdu.NewSubmitSM().(*pdu.SubmitSM)
-		src, dst := pdu.NewAddress(), pdu.NewAddress()
-		_ = src.SetAddress("acme")
-		_ = dst.SetAddress("33600000001")
-		sm.SourceAddr, sm.DestAddr = src, dst
-		_ = sm.Message.SetMessageWithEncoding("over TLS", data.GSM7BIT)
-		sm.RegisteredDelivery = 1
-		if err := sess.Transceiver().Submit(sm); err != nil {
+		if err := sess.Transceiver().Submit(gosmppSubmit("over TLS", 1)); err != nil {
 			t.Fatal(err)
 		}
 	}

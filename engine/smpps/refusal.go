@@ -30,6 +30,9 @@ import (
 //   - No route: ESME_RINVDSTADR, the destination being the part of the
 //     message gwd cannot serve.
 //   - An interceptor's rejection: the script's smpp_status.
+//   - A full disk: ESME_RMSGQFUL ("message queue full"), which ESMEs
+//     treat as "retry later"; gwd takes messages again once space
+//     returns.
 
 // refusalStatus is the command_status answering r.
 func refusalStatus(r router.Refusal) smpp.Status {
@@ -65,6 +68,8 @@ func refusalStatus(r router.Refusal) smpp.Status {
 		}
 	case router.RefusedNoRoute:
 		return smpp.ESME_RINVDSTADR
+	case router.RefusedDiskFull:
+		return smpp.ESME_RMSGQFUL
 	}
 	return smpp.ESME_RSYSERR
 }

@@ -43,6 +43,7 @@ func TestRefusalStatus(t *testing.T) {
 		{"interceptor failed", &router.InterceptError{Dir: router.MT, Order: 1, Err: errors.New("boom")}, smpp.ESME_RSYSERR},
 		{"no route", engineRefusal(router.RefusedNoRoute), smpp.ESME_RINVDSTADR},
 		{"store", engineRefusal(router.RefusedStore), smpp.ESME_RSYSERR},
+		{"disk full", engineRefusal(router.RefusedDiskFull), smpp.ESME_RMSGQFUL},
 	} {
 		err := fmt.Errorf("submit: %w", tc.err)
 		if got := submitStatus(err); got != tc.want {

@@ -20,6 +20,13 @@ func (storeRefusal) Error() string            { return "store: disk full" }
 func (storeRefusal) Kind() router.RefusalKind { return router.RefusedStore }
 func (storeRefusal) Text() string             { return "Internal error" }
 
+// diskFullRefusal stands for the gateway's DiskFullError.
+type diskFullRefusal struct{}
+
+func (diskFullRefusal) Error() string            { return "store: disk almost full" }
+func (diskFullRefusal) Kind() router.RefusalKind { return router.RefusedDiskFull }
+func (diskFullRefusal) Text() string             { return "Disk full, message not stored: retry later" }
+
 // The HTTP API's table: every refusal a client can get, with the status
 // and the `Error "…"` text it answers (the manual's table; the REST API
 // answers the same status and text in JSON).
@@ -46,6 +53,7 @@ func TestRefusalAnswers(t *testing.T) {
 			http.StatusBadRequest, "Failed running interception script, check log for details", nil},
 		{"no route", routeRefusal{}, http.StatusPreconditionFailed, "No route found", mRouteErrors},
 		{"store", storeRefusal{}, http.StatusInternalServerError, "Internal error", mServerErrors},
+		{"disk full", diskFullRefusal{}, http.StatusServiceUnavailable, "Disk full, message not stored: retry later", mServerErrors},
 		{"not a refusal", errors.New("disk"), http.StatusInternalServerError, fallbackError, mServerErrors},
 	} {
 		var before uint64

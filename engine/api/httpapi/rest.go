@@ -57,6 +57,7 @@ func writeREST(ctx *fasthttp.RequestCtx, o *outcome) {
 	key := "data"
 	if !o.ok() {
 		key = "message"
+		setRetryAfter(ctx, o.err)
 	}
 	var buf [256]byte
 	b := append(buf[:0], `{"`...)

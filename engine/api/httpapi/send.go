@@ -424,10 +424,13 @@ func writePlain(ctx *fasthttp.RequestCtx, o *outcome) {
 
 func unsafeBytesToString(b []byte) string { return unsafe.String(&b[0], len(b)) }
 
-// setRetryAfter sets Retry-After on an answer refused by the password
-// check pool or its back-off.
+// retryAfter is a refusal that says when to try again: the password
+// check pool's back-off, a full disk.
+type retryAfter interface{ RetryAfterHeader() string }
+
+// setRetryAfter sets Retry-After on an answer refused with a retryAfter.
 func setRetryAfter(ctx *fasthttp.RequestCtx, err error) {
-	var rf *authguard.Refused
+	var rf retryAfter
 	if err != nil && errors.As(err, &rf) {
 		ctx.Response.Header.Set("Retry-After", rf.RetryAfterHeader())
 	}

@@ -28,7 +28,8 @@ func TestSubmitErrorStatuses(t *testing.T) {
 		{"intercepted 5xx", &router.InterceptRejection{SMPP: smpp.ESME_RDELIVERYFAILURE, HTTP: 520}, http.StatusInternalServerError, errInternal},
 		{"interceptor failed", &router.InterceptError{Dir: router.MT, Order: 1, Err: errors.New("boom")}, http.StatusBadRequest, errInvalidBody},
 		{"no route", &gateway.RouteError{Reason: "no connector"}, http.StatusServiceUnavailable, errUnavailable},
-		{"store", &gateway.StoreError{Err: errors.New("disk full")}, http.StatusServiceUnavailable, errUnavailable},
+		{"store", &gateway.StoreError{Err: errors.New("closing")}, http.StatusServiceUnavailable, errUnavailable},
+		{"disk full", &gateway.DiskFullError{Err: errors.New("disk full")}, http.StatusServiceUnavailable, errUnavailable},
 		{"not a refusal", errors.New("boom"), http.StatusInternalServerError, errInternal},
 	} {
 		e := submitError(fmt.Errorf("send: %w", tc.err))
