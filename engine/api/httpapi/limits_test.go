@@ -173,3 +173,35 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// TestHeaderTrickleCut: a client that trickles header lines (slowloris)
+// is cut once ReadTimeout has passed since its request began, however
+// steadily it sends: the deadline is set once per request, not per read.
+func TestHeaderTrickleCut(t *testing.T) {
+	const readTimeout = 300 * time.Millisecond
+	e := newEnv(t, config.HTTPAPI{}, Options{ReadTimeout: readTimeout})
+	c, err := net.Dial("tcp", e.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /ping HTTP/1.1\r\nHost: gwd\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	cut := make(chan struct{})
+	go func() { // the server's answer (408) or close ends the trickle
+		_, _ = c.Read(make([]byte, 512))
+		close(cut)
+	}()
+	for i := range 100 { // 100 lines, 50 ms apart: 5 s, far past the timeout
+		select {
+		case <-cut:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		if _, err := c.Write([]byte("X-Trickle-" + itoa(i) + ": a\r\n")); err != nil {
+			return // closed by the server
+		}
+	}
+	t.Fatal("a header trickle of 5 s was not cut by a 300 ms ReadTimeout")
+}
