@@ -40,13 +40,15 @@ start_sim() { # extra smppsim flags
 # dlr-urls reach it (gwd refuses internal callback targets by default).
 # [smpp-server] window is the load's per-bind window (250, as the scripts'
 # -window): gwd answers requests beyond it ESME_RTHROTTLED.
+# Every bench client connects from 127.0.0.1: the per-IP caps are off.
 start_gwd() {
 	sync=${1:-true}
 	shift || true
 	"$BIN/gwd" -demo -set store.path="$WORK/data" -set store.sync="$sync" \
 		-set smpp-server.bind=127.0.0.1 -set smpp-server.port="$GWD_SMPP" -set smpp-server.window="${GWD_WINDOW:-250}" \
 		-set http-api.bind=127.0.0.1 -set http-api.port="$GWD_HTTP" -set log.level=warn \
-		-set callbacks.allow_networks=127.0.0.0/8 ${GWD_EXTRA:-} "$@" >"$WORK/gwd.log" 2>&1 &
+		-set callbacks.allow_networks=127.0.0.0/8 \
+		-set smpp-server.max_connections_per_ip=0 -set http-api.max_connections_per_ip=0 ${GWD_EXTRA:-} "$@" >"$WORK/gwd.log" 2>&1 &
 	GWD_PID=$!
 	PIDS="$PIDS $GWD_PID"
 	wait_port "127.0.0.1:$GWD_SMPP"

@@ -80,6 +80,10 @@ type SMPPServer struct {
 	// PlainPort (gwd), with TLS on port, opens a second, plain-TCP SMPP
 	// listener on bind:plain_port. Default 0: none.
 	PlainPort int `toml:"plain_port"`
+	// MaxConnections and MaxConnectionsPerIP (gwd, limits.go) cap the
+	// open connections, in all and from one IP; 0: no cap.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // HTTPAPI is [http-api]: Jasmin's HTTP API listener (/send, /balance, /rate,
@@ -101,6 +105,13 @@ type HTTPAPI struct {
 	// Metrics (gwd) serves /metrics on this port, as Jasmin does. Default
 	// true; false answers it 404 (see [metrics] for a private listener).
 	Metrics bool `toml:"metrics"`
+	// MaxConnections and MaxConnectionsPerIP (gwd, limits.go) cap the
+	// open connections, in all and from one IP; 0: no cap.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// SendbatchMaxBodySize (gwd) is the largest /secure/sendbatch body,
+	// octets; every other request is held to 1 MiB. Default 8 MiB.
+	SendbatchMaxBodySize int `toml:"sendbatch_max_body_size"`
 }
 
 // JCli is [jcli]: the telnet management console (jasmin.cfg / jcli).
@@ -201,14 +212,19 @@ func Default() Config {
 			BillingFeature:       true,
 			MaxPDUSize:           16384,
 			Window:               100,
+			MaxConnections:       DefaultMaxConnections,
+			MaxConnectionsPerIP:  DefaultMaxConnectionsPerIP,
 		},
 		HTTPAPI: HTTPAPI{
-			Bind:                "0.0.0.0",
-			Port:                1401,
-			LongContentMaxParts: 5,
-			LongContentSplit:    "udh",
-			BillingFeature:      true,
-			Metrics:             true,
+			Bind:                 "0.0.0.0",
+			Port:                 1401,
+			LongContentMaxParts:  5,
+			LongContentSplit:     "udh",
+			BillingFeature:       true,
+			Metrics:              true,
+			MaxConnections:       DefaultMaxConnections,
+			MaxConnectionsPerIP:  DefaultMaxConnectionsPerIP,
+			SendbatchMaxBodySize: DefaultSendbatchMaxBodySize,
 		},
 		JCli: JCli{
 			Bind:           "127.0.0.1",

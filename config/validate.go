@@ -195,6 +195,7 @@ func (c *Config) Validate() error {
 		v.tlsPair("admin-api", c.AdminAPI.TLSCert, c.AdminAPI.TLSKey)
 	}
 
+	v.validateLimits(c)
 	v.problems = append(v.problems, c.Metrics.Validate()...)
 	v.problems = append(v.problems, c.Scripts.Validate()...)
 

@@ -42,6 +42,9 @@ func (e *gnetEvents) OnBoot(eng gnet.Engine) gnet.Action {
 func (e *gnetEvents) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c, _ := gc.Context().(*Conn)
 	if c == nil {
+		if !e.opts.Limit.Acquire(gc.RemoteAddr()) {
+			return nil, gnet.Close // over a cap: no Conn, OnClose skips it
+		}
 		c = newConn(e.opts, gc.LocalAddr(), gc.RemoteAddr())
 		c.tr = gnetTransport{gc}
 		gc.SetContext(c)
@@ -89,6 +92,9 @@ func (e *gnetEvents) OnClose(gc gnet.Conn, err error) gnet.Action {
 		err = ErrPeerClosed
 	}
 	e.reg.remove(c)
+	if e.newHandler != nil { // accepted, so admitted by Limit
+		e.opts.Limit.Release(c.remote)
+	}
 	c.finish(err)
 	return gnet.None
 }

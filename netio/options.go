@@ -36,6 +36,11 @@ type Options struct {
 	// run off the accept loop: a client that does not complete it in time
 	// is closed. Default 10 s.
 	HandshakeTimeout time.Duration
+	// Limit, for a Server, caps its open connections (in all and per IP
+	// address): one over a cap is closed as soon as it is accepted, before
+	// its Handler exists (before the TLS handshake on the TLS path). Nil:
+	// no cap. Servers may share one.
+	Limit *ConnLimit
 }
 
 // Default values of Options.

@@ -63,6 +63,7 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "smppsapi_connect_count", uint64(s.ConnectCount.Load()))
 	metrics.WriteCounterUint64(w, "smppsapi_disconnect_count", uint64(s.DisconnectCount.Load()))
 	metrics.WriteGaugeUint64(w, "smppsapi_connected_count", uint64(max(0, s.ConnectCount.Load()-s.DisconnectCount.Load())))
+	metrics.WriteCounterUint64(w, "smppsapi_refused_connect_count", g.smpps.RefusedConnections())
 	metrics.WriteGaugeUint64(w, "smppsapi_bound_tx_count", uint64(max(0, s.BoundTX.Load())))
 	metrics.WriteGaugeUint64(w, "smppsapi_bound_rx_count", uint64(max(0, s.BoundRX.Load())))
 	metrics.WriteGaugeUint64(w, "smppsapi_bound_trx_count", uint64(max(0, s.BoundTRX.Load())))

@@ -47,6 +47,9 @@ type Server struct {
 	// ([smpp-server] plain_port), or nil.
 	plain *netio.Server
 	app   *app
+	// limit is [smpp-server] max_connections and max_connections_per_ip,
+	// shared by port and plain_port.
+	limit *netio.ConnLimit
 
 	mu    sync.Mutex
 	users map[string]*user
@@ -83,6 +86,9 @@ func New(cfg config.SMPPServer, b Backend, db *store.DB, log *slog.Logger) *Serv
 	}
 	s := &Server{cfg: cfg, b: b, db: db, log: log.With("component", "smpps"), users: map[string]*user{}, RetryDelay: 10 * time.Second}
 	s.app = &app{s: s}
+	if cfg.MaxConnections > 0 || cfg.MaxConnectionsPerIP > 0 {
+		s.limit = netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP)
+	}
 	s.Stats.Created.Store(time.Now().UnixNano())
 	return s
 }
@@ -138,7 +144,7 @@ func (s *Server) listen(addr string, tlsCfg *tls.Config) (*netio.Server, error) 
 		Throttled:     &s.Stats.WindowThrottled,
 		Elinks:        &s.Stats.ElinkCount,
 	}
-	opts := netio.Options{MaxPDUSize: s.cfg.MaxPDUSize, PDUReadTimeout: s.cfg.PDUReadTimer(), TLS: tlsCfg}
+	opts := netio.Options{MaxPDUSize: s.cfg.MaxPDUSize, PDUReadTimeout: s.cfg.PDUReadTimer(), TLS: tlsCfg, Limit: s.limit}
 	h := session.NewServerHandler(scfg, s.app)
 	srv, err := netio.Listen(addr, opts, func(c *netio.Conn) netio.Handler {
 		s.Stats.ConnectCount.Add(1)
@@ -148,6 +154,15 @@ func (s *Server) listen(addr string, tlsCfg *tls.Config) (*netio.Server, error) 
 		return nil, fmt.Errorf("smpp server %s: %w", addr, err)
 	}
 	return srv, nil
+}
+
+// RefusedConnections counts the connections closed at accept because
+// max_connections or max_connections_per_ip was reached.
+func (s *Server) RefusedConnections() uint64 {
+	if s.limit == nil {
+		return 0
+	}
+	return s.limit.Refused.Load()
 }
 
 // Addr is the listening address.

@@ -18,6 +18,7 @@ import (
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
+	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/store"
@@ -44,10 +45,13 @@ type Options struct {
 	// Logger receives errors that no client sees (a batch that cannot
 	// be saved, a callback that failed). Default: slog.Default().
 	Logger *slog.Logger
-	// MaxBodySize is the largest request body accepted; larger ones are
-	// answered 413. Default 8 MiB (a sendbatch of tens of thousands of
-	// destinations).
+	// MaxBodySize is the largest request body accepted on every path but
+	// /secure/sendbatch; larger ones are answered 413. Default 1 MiB.
 	MaxBodySize int
+	// BatchBodySize is the largest /secure/sendbatch body. Default
+	// [http-api] sendbatch_max_body_size, else 8 MiB (tens of thousands of
+	// destinations).
+	BatchBodySize int
 	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection's
 	// reads, writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -115,7 +119,8 @@ func (o *Options) defaults() {
 			*d = v
 		}
 	}
-	defInt(&o.MaxBodySize, 8<<20)
+	defInt(&o.MaxBodySize, config.MaxHTTPBodySize)
+	defInt(&o.BatchBodySize, config.DefaultSendbatchMaxBodySize)
 	def(&o.ReadTimeout, 30*time.Second)
 	def(&o.WriteTimeout, 30*time.Second)
 	def(&o.IdleTimeout, 60*time.Second)
@@ -153,6 +158,7 @@ type Server struct {
 	idem *idemTable
 
 	srv     *httpserve.Server
+	perIP   *netio.ConnLimit // max_connections_per_ip; nil: no cap
 	handler fasthttp.RequestHandler
 	batches *batches
 	once    sync.Once
@@ -161,6 +167,9 @@ type Server struct {
 // New makes a Server for [http-api] cfg in front of b. It loads the
 // batches the store holds and resumes those unfinished and scheduled.
 func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
+	if opts.BatchBodySize <= 0 {
+		opts.BatchBodySize = cfg.SendbatchMaxBodySize
+	}
 	opts.defaults()
 	s := &Server{cfg: cfg, b: b, acc: b.Accounts(), opts: opts, log: opts.Logger,
 		maxParts: cfg.LongContentMaxParts, split: content.UDH}
@@ -178,6 +187,11 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 		}
 	}
 	s.jobs.New = func() any { return newSendJob() }
+	if cfg.MaxConnectionsPerIP > 0 {
+		// Not fasthttp's MaxConnsPerIP: its connection wrapper races
+		// with CloseOnShutdown (fasthttp 1.74, seen under -race).
+		s.perIP = netio.NewConnLimit(0, cfg.MaxConnectionsPerIP)
+	}
 	s.idem = newIdemTable(b, &s.opts)
 	s.handler = recovery.FastHTTP("httpapi", s.log, s.route)
 	s.srv = httpserve.New("httpapi", &fasthttp.Server{
@@ -188,6 +202,8 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 		WriteTimeout:                 opts.WriteTimeout,
 		IdleTimeout:                  opts.IdleTimeout,
 		MaxRequestBodySize:           opts.MaxBodySize,
+		HeaderReceived:               s.headerReceived,
+		Concurrency:                  cfg.MaxConnections,
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,
 	})
@@ -198,8 +214,12 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 	return s
 }
 
-// Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+// Serve accepts connections on ln until Close. A connection over [http-api]
+// max_connections_per_ip is closed as soon as it is accepted (after the
+// TLS handshake on an HTTPS listener, whose handshakes are capped apart).
+func (s *Server) Serve(ln net.Listener) error {
+	return s.srv.Serve(netio.LimitListener(ln, s.perIP))
+}
 
 // Close stops accepting, waits for the requests in flight, then stops the
 // batch workers: a batch's progress is saved and it resumes on the next
@@ -300,7 +320,7 @@ func (s *Server) allowREST(ctx *fasthttp.RequestCtx, a, b string) bool {
 func (s *Server) serveError(ctx *fasthttp.RequestCtx, err error) {
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		writePlainError(ctx, fasthttp.StatusRequestEntityTooLarge,
-			"Request body is larger than "+itoa(s.opts.MaxBodySize)+" octets.")
+			"Request body is larger than "+itoa(s.bodyLimit(ctx.Request.Header.RequestURI()))+" octets.")
 		return
 	}
 	var te interface{ Timeout() bool }
