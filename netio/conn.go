@@ -58,6 +58,8 @@ type Conn struct {
 	spare       []byte // the other buffer, swapped with out on flush
 	flushQueued bool   // a wake is on its way to the transport
 	inBatch     bool   // the transport is inside a read batch and flushes after it
+	serial      bool   // a Serialized fn is running: its writes wait for its end
+	heldOut     bool   // takeOut came while serial and took nothing: Serialized flushes
 	closing     bool   // Close was asked; flush then close
 	closeErr    error
 
@@ -165,6 +167,16 @@ func (c *Conn) CloseWithError(err error) {
 // It returns whether the connection should close after the write.
 func (c *Conn) takeOut() (buf []byte, closing bool) {
 	c.wmu.Lock()
+	if c.serial {
+		// A Serialized fn is half way through (its read batch ended
+		// while fn ran off the loop): what it wrote must not reach the
+		// peer before it is done. Serialized flushes when fn returns.
+		c.flushQueued = false
+		c.inBatch = false
+		c.heldOut = true
+		c.wmu.Unlock()
+		return nil, false
+	}
 	buf = c.out
 	c.out, c.spare = c.spare[:0], nil
 	c.flushQueued = false
@@ -285,12 +297,20 @@ func (c *Conn) Serialized(fn func()) bool {
 	c.wmu.Lock()
 	was := c.inBatch
 	c.inBatch = true
+	c.serial = true
 	c.wmu.Unlock()
 	c.runSerialized(fn)
+	c.wmu.Lock()
+	c.serial = false
+	if c.heldOut {
+		// The transport's batch ended while fn ran and left the output
+		// to us.
+		c.heldOut, was = false, false
+	}
 	if was {
+		c.wmu.Unlock()
 		return true // the transport's own batch flushes it
 	}
-	c.wmu.Lock()
 	c.inBatch = false
 	if len(c.out) == 0 && !c.closing {
 		c.wmu.Unlock()
