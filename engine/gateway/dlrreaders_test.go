@@ -28,17 +28,7 @@ func TestReceiptsAfterRestartReadFromDisk(t *testing.T) {
 	e.open(false) // the connector starts again by itself
 	_, rx := e.mustBind(smpp.BindReceiver)
 	waitUntil(t, "receipts at the ESME", func() bool { _, d := rx.counts(); return d >= n })
-	_, dels := rx.snapshot()
-	got := map[string]bool{}
-	for _, d := range dels {
-		rid, _ := d.TLVs.CString(smpp.TagReceiptedMessageID)
-		got[string(rid)] = true
-	}
-	for _, id := range ids {
-		if !got[id] {
-			t.Fatalf("no receipt for %s", id)
-		}
-	}
+	wantReceipts(t, rx, ids)
 	if st := e.sim.Stats().Total; st.ReceiptsAcked < n {
 		t.Fatalf("SMSC: %d receipts answered OK, want %d", st.ReceiptsAcked, n)
 	}
