@@ -80,6 +80,15 @@ type IndexOptions struct {
 	// buckets. Default one minute; negative: no background sweep (the
 	// owner calls Sweep).
 	SweepEvery time.Duration
+	// DLRReaders is how many goroutines read the DLR mappings the table
+	// misses from Pebble. Default 2.
+	DLRReaders int
+	// DLRReadQueue bounds the lookups waiting for a DLR reader; beyond
+	// it a miss answers ErrReadersBusy at once. Default 4096.
+	DLRReadQueue int
+	// BeforeRead, when set, runs on a DLR reader before each read: a
+	// test that blocks in it makes Pebble slow. Default: none.
+	BeforeRead func()
 	// Now returns the time; tests set it. Default: the store's clock.
 	Now func() time.Time
 }
@@ -216,7 +225,8 @@ func (x *Index) sweeper(every time.Duration) {
 // never block on a commit. Writes answer through callbacks, never from
 // inside the call: on the committer's goroutine once durable (they must
 // not block), or on a goroutine of their own when refused. LookupDLR
-// answers a hit on the caller's goroutine.
+// answers a hit on the caller's goroutine and reads a miss on a DLR
+// reader.
 type Index struct {
 	db  *DB
 	ttl TTLs
@@ -225,8 +235,9 @@ type Index struct {
 	dlr, dlrRev, event, inbound *bucketSpace
 	spaces                      []*bucketSpace
 
-	hold time.Duration
-	tab  dlrTable
+	hold    time.Duration
+	tab     dlrTable
+	readers dlrReaders
 
 	parts partsOverlay
 
@@ -259,6 +270,12 @@ func NewIndex(db *DB, ttl TTLs, opts IndexOptions) (*Index, error) {
 		opts.DLRCache = DefaultDLRCache
 	}
 	x.tab.init(x, opts.DLRCache, opts.MaxHeld)
+	if opts.DLRReaders <= 0 {
+		opts.DLRReaders = DefaultDLRReaders
+	}
+	if opts.DLRReadQueue <= 0 {
+		opts.DLRReadQueue = DefaultDLRReadQueue
+	}
 	x.dlr = newBucketSpace(ksDLR, ttl.DLRExpiry)
 	x.dlrRev = newBucketSpace(ksDLRRev, ttl.DLRExpiry)
 	x.event = newBucketSpace(ksEvent, ttl.Outbound)
@@ -268,6 +285,7 @@ func NewIndex(db *DB, ttl TTLs, opts IndexOptions) (*Index, error) {
 	if err := x.loadEventSeq(); err != nil {
 		return nil, err
 	}
+	x.readers.start(x, opts.DLRReaders, opts.DLRReadQueue, opts.BeforeRead)
 	every := opts.SweepEvery
 	if every == 0 {
 		every = DefaultSweepEvery
@@ -283,13 +301,15 @@ func NewIndex(db *DB, ttl TTLs, opts IndexOptions) (*Index, error) {
 // TTLs returns the lifetimes in force.
 func (x *Index) TTLs() TTLs { return x.ttl }
 
-// Close stops the background sweep and answers every held lookup with
-// ErrClosed. Writes already handed over still complete.
+// Close stops the background sweep and the DLR readers (a read under way
+// ends first; lookups still queued answer ErrClosed) and answers every
+// held lookup with ErrClosed. Writes already handed over still complete.
 func (x *Index) Close() error {
 	x.closeOnce.Do(func() {
 		x.closed.Store(true)
 		close(x.stop)
 		<-x.sweepDone
+		x.readers.stop()
 		x.tab.failAll(ErrClosed)
 	})
 	return nil

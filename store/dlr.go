@@ -156,10 +156,12 @@ func (x *Index) getDLR(connector, smscID string, now time.Time) (DLR, error) {
 	}
 }
 
-// LookupDLR finds the registration for a receipt. A hit answers at once,
-// on the caller's goroutine. A miss is held: the receipt may have
-// overtaken the submit_sm_resp whose mapping is still on its way to disk.
-// The lookup is answered when a PutDLR for the same (connector, smscID)
+// LookupDLR finds the registration for a receipt. A hit in the DLR table
+// answers at once, on the caller's goroutine; a miss is read from Pebble
+// by the DLR readers and answered on one of their goroutines (their
+// queue full: ErrReadersBusy at once, on the caller's). Not found there
+// either, it is held: the receipt may have overtaken the submit_sm_resp
+// whose mapping is still on its way to disk. The lookup is answered when a PutDLR for the same (connector, smscID)
 // lands (on the committer's goroutine) or, failing that, after the hold
 // window with ErrNotFound. Beyond MaxHeld held lookups, or with Hold
 // negative, a miss answers ErrNotFound at once. cb must not block, and
@@ -203,7 +205,16 @@ func (x *Index) LookupDLR(connector, smscID string, cb func(DLR, error)) {
 	}
 	sh.mu.Unlock()
 
-	// 2. Pebble: older registrations, and all of them after a restart.
+	// 2. Pebble, on the DLR readers: older registrations, and all of them
+	// after a restart.
+	if !x.readers.submit(x, dlrRead{connector: connector, smscID: smscID, now: now, cb: cb}) {
+		cb(DLR{}, ErrReadersBusy)
+	}
+}
+
+// lookupStored is LookupDLR after a table miss, on a DLR reader: Pebble,
+// then the hold.
+func (x *Index) lookupStored(connector, smscID string, now time.Time, cb func(DLR, error)) {
 	d, err := x.getDLR(connector, smscID, now)
 	if !errors.Is(err, ErrNotFound) || x.hold < 0 {
 		cb(d, err)
@@ -213,6 +224,10 @@ func (x *Index) LookupDLR(connector, smscID string, cb func(DLR, error)) {
 	// 3. Hold. Every put enters the table before it is submitted and
 	// leaves its registration there once durable, so a put that landed
 	// since step 1 is found here, and one still in flight will answer us.
+	var kb [128]byte
+	key := append(append(append(kb[:0], connector...), 0), smscID...)
+	t := &x.tab
+	sh := t.shard(key)
 	sh.mu.Lock()
 	s := sh.find(key)
 	if s != nil && s.has && s.expiry > x.now().UnixNano() {

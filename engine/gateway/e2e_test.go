@@ -368,6 +368,12 @@ func TestReceiptsKeptUntilESMEBinds(t *testing.T) {
 	waitUntil(t, "receipts queued", func() bool { return e.g.smpps.OutboxLen("u1") >= 10 })
 	_, rx := e.mustBind(smpp.BindReceiver)
 	waitUntil(t, "receipts delivered", func() bool { _, d := rx.counts(); return d >= 10 })
+	wantReceipts(t, rx, ids)
+}
+
+// wantReceipts fails unless rx got a receipt for each of ids.
+func wantReceipts(t *testing.T, rx *esme, ids []string) {
+	t.Helper()
 	_, dels := rx.snapshot()
 	got := map[string]bool{}
 	for _, d := range dels {
