@@ -174,6 +174,9 @@ type Store struct {
 	CommitIntervalMicros int `toml:"commit_interval_us"`
 	// CommitMaxBatch is the most records one group commit carries. Default 4096.
 	CommitMaxBatch int `toml:"commit_max_batch"`
+	// MaxPendingWrites bounds the writes waiting for the committer past
+	// which new messages are refused (admission.go). Default 100000.
+	MaxPendingWrites int `toml:"max_pending_writes"`
 	// DLRExpirySecs: how long a sent message waits for its receipt in the
 	// DLR index, seconds (Jasmin's dlr_expiry). Default 86400.
 	DLRExpirySecs int `toml:"dlr_expiry"`
@@ -249,6 +252,7 @@ func Default() Config {
 			Sync:                   true,
 			CommitIntervalMicros:   0,
 			CommitMaxBatch:         4096,
+			MaxPendingWrites:       DefaultMaxPendingWrites,
 			DLRExpirySecs:          86400,
 			OutboundMessageTTLSecs: 172800,
 			InboundMessageTTLSecs:  600,

@@ -63,6 +63,11 @@ const (
 	// takes messages again by itself once space returns (the engine's
 	// DiskFullError).
 	RefusedDiskFull
+	// RefusedBusy: the store already has its bound of pending writes
+	// ([store] max_pending_writes): it is slower than its clients, and
+	// new messages are refused until it catches up; nothing was kept (the
+	// engine's BusyError).
+	RefusedBusy
 )
 
 func (k RefusalKind) String() string {
@@ -91,6 +96,8 @@ func (k RefusalKind) String() string {
 		return "back-off"
 	case RefusedDiskFull:
 		return "disk full"
+	case RefusedBusy:
+		return "busy"
 	}
 	return "?"
 }

@@ -110,7 +110,13 @@ func newCommitter(db *DB) *committer {
 // never from inside Submit (callers may hold locks that Done takes). A
 // refused write (store closed, disk full) completes on a goroutine of its
 // own: a rare path.
-func (db *DB) Submit(w Write) {
+func (db *DB) Submit(w Write) { db.submit(w, false) }
+
+// submit is Submit; admit (new work: Queue.AppendNew) also refuses w with
+// ErrBusy when Options.MaxPending writes already wait for the committer,
+// so that a store slower than its clients refuses them instead of
+// growing the pending list without bound.
+func (db *DB) submit(w Write, admit bool) {
 	if w.Done == nil {
 		w.Done = ignoreDone
 	}
@@ -123,6 +129,11 @@ func (db *DB) Submit(w Write) {
 	if c.closed {
 		c.mu.Unlock()
 		go w.Done(ErrClosed)
+		return
+	}
+	if admit && len(c.pending) >= c.db.opts.MaxPending {
+		c.mu.Unlock()
+		go w.Done(ErrBusy)
 		return
 	}
 	c.pending = append(c.pending, w)

@@ -43,11 +43,20 @@ type Options struct {
 	// each commit: a test that blocks in it makes the store slow, as a
 	// stalled fsync would. Default: none.
 	BeforeCommit func()
+	// MaxPending bounds the Writes waiting for the committer (handed over
+	// and not yet taken into a commit) that new work may join: past it,
+	// Queue.AppendNew refuses at once with ErrBusy ([store]
+	// max_pending_writes). Other writes (acks, receipts, configuration)
+	// are never refused by it. Default 100000.
+	MaxPending int
 }
 
 func (o Options) withDefaults() Options {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 4096
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = 100_000
 	}
 	if o.MinFreeBytes == 0 {
 		o.MinFreeBytes = 64 << 20
@@ -68,6 +77,7 @@ func (o Options) withDefaults() Options {
 var (
 	ErrClosed   = errors.New("store: store closed")
 	ErrDiskFull = errors.New("store: disk almost full: write refused")
+	ErrBusy     = errors.New("store: too many writes pending: new work refused")
 	ErrForeign  = errors.New("store: directory is not a gwd store")
 	ErrLocked   = errors.New("store: store is in use by another process")
 )

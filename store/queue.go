@@ -178,13 +178,25 @@ func (q *Queue) signal() {
 // refuses msgs). The messages become visible to Take at that moment, in
 // append order.
 func (q *Queue) Append(msgs []NewMsg, extra Write, done func(seqs []uint64, err error)) {
+	q.append(msgs, extra, done, false)
+}
+
+// AppendNew is Append for new work a client may be refused (an MT a
+// client submits): it fails at once with ErrBusy, nothing kept, when the
+// store already has Options.MaxPending writes waiting. Work the gateway
+// owes (receipts, MOs, callbacks) uses Append, never refused so.
+func (q *Queue) AppendNew(msgs []NewMsg, extra Write, done func(seqs []uint64, err error)) {
+	q.append(msgs, extra, done, true)
+}
+
+func (q *Queue) append(msgs []NewMsg, extra Write, done func(seqs []uint64, err error), admit bool) {
 	if len(msgs) == 0 {
 		if extra.Apply == nil {
 			extra.refuse(nil)
 			done(nil, nil)
 			return
 		}
-		q.db.Submit(Write{Apply: extra.Apply, Done: func(err error) { extra.refuse(err); done(nil, err) }})
+		q.db.submit(Write{Apply: extra.Apply, Done: func(err error) { extra.refuse(err); done(nil, err) }}, admit)
 		return
 	}
 	for _, m := range msgs {
@@ -213,7 +225,7 @@ func (q *Queue) Append(msgs []NewMsg, extra Write, done func(seqs []uint64, err 
 	}
 	// Submitting under the queue's lock makes commit order sequence order,
 	// so completions arrive in FIFO order.
-	q.db.Submit(Write{
+	q.db.submit(Write{
 		Apply: func(b *Batch) {
 			for i := range keys {
 				b.set(keys[i], vals[i])
@@ -234,7 +246,7 @@ func (q *Queue) Append(msgs []NewMsg, extra Write, done func(seqs []uint64, err 
 			}
 			done(seqs, err)
 		},
-	})
+	}, admit)
 	q.mu.Unlock()
 }
 

@@ -142,7 +142,7 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 		}
 	}
 	sopts := store.Options{NoSync: !cfg.Store.Sync, MaxBatch: cfg.Store.CommitMaxBatch, CommitInterval: cfg.Store.CommitInterval(),
-		FreeSpace: opts.StoreFreeSpace}
+		FreeSpace: opts.StoreFreeSpace, MaxPending: cfg.Store.MaxPendingWrites}
 	if opts.StoreOptions != nil {
 		opts.StoreOptions(&sopts)
 	}

@@ -45,10 +45,28 @@ func (e *DiskFullError) Kind() router.RefusalKind { return router.RefusedDiskFul
 func (e *DiskFullError) Text() string             { return "Disk full, message not stored: retry later" }
 func (e *DiskFullError) RetryAfterHeader() string { return DiskFullRetryAfter }
 
+// BusyError is a message refused because the store already has its
+// bound of pending writes ([store] max_pending_writes; store.ErrBusy;
+// router.RefusedBusy): the store is slower than its clients; nothing was
+// kept. RetryAfterHeader is the HTTP front-ends' Retry-After.
+type BusyError struct{ Err error }
+
+// BusyRetryAfter is the Retry-After, in seconds, of a BusyError.
+const BusyRetryAfter = "1"
+
+func (e *BusyError) Error() string            { return "store: " + e.Err.Error() }
+func (e *BusyError) Unwrap() error            { return e.Err }
+func (e *BusyError) Kind() router.RefusalKind { return router.RefusedBusy }
+func (e *BusyError) Text() string             { return "Gateway busy, message not stored: retry later" }
+func (e *BusyError) RetryAfterHeader() string { return BusyRetryAfter }
+
 // storeRefusal is the refusal of a message the store did not take.
 func storeRefusal(err error) router.Refusal {
 	if errors.Is(err, store.ErrDiskFull) {
 		return &DiskFullError{Err: err}
+	}
+	if errors.Is(err, store.ErrBusy) {
+		return &BusyError{Err: err}
 	}
 	return &StoreError{Err: err}
 }
@@ -57,6 +75,7 @@ var (
 	_ router.Refusal = (*RouteError)(nil)
 	_ router.Refusal = (*StoreError)(nil)
 	_ router.Refusal = (*DiskFullError)(nil)
+	_ router.Refusal = (*BusyError)(nil)
 )
 
 // route picks the connector for a message: interceptors first (when
@@ -223,7 +242,7 @@ func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
 	if res != nil {
 		extra.Apply = res.Apply
 	}
-	c.Queue().Append(msgs, extra, func(_ []uint64, err error) {
+	c.Queue().AppendNew(msgs, extra, func(_ []uint64, err error) {
 		if err != nil {
 			res.Cancel()
 			g.Stats.StoreErrors.Add(1)

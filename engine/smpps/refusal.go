@@ -33,6 +33,8 @@ import (
 //   - A full disk: ESME_RMSGQFUL ("message queue full"), which ESMEs
 //     treat as "retry later"; gwd takes messages again once space
 //     returns.
+//   - A busy store (its bound of pending writes reached, [store]
+//     max_pending_writes): ESME_RTHROTTLED, the ESME's cue to slow down.
 
 // refusalStatus is the command_status answering r.
 func refusalStatus(r router.Refusal) smpp.Status {
@@ -70,6 +72,8 @@ func refusalStatus(r router.Refusal) smpp.Status {
 		return smpp.ESME_RINVDSTADR
 	case router.RefusedDiskFull:
 		return smpp.ESME_RMSGQFUL
+	case router.RefusedBusy:
+		return smpp.ESME_RTHROTTLED
 	}
 	return smpp.ESME_RSYSERR
 }

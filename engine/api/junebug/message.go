@@ -255,6 +255,10 @@ func (s *Server) serveSend(ctx *fasthttp.RequestCtx, ch *channel) {
 	})
 	r := <-res
 	if r.err != nil {
+		var ra interface{ RetryAfterHeader() string }
+		if errors.As(r.err, &ra) {
+			ctx.Response.Header.Set("Retry-After", ra.RetryAfterHeader())
+		}
 		writeError(ctx, submitError(r.err))
 		return
 	}
@@ -287,7 +291,7 @@ func submitError(err error) *apiError {
 	var rf router.Refusal
 	if errors.As(err, &rf) {
 		switch rf.Kind() {
-		case router.RefusedStore, router.RefusedDiskFull:
+		case router.RefusedStore, router.RefusedDiskFull, router.RefusedBusy:
 			return newError(http.StatusServiceUnavailable, "message not submitted", errUnavailable, err.Error())
 		case router.RefusedNoRoute:
 			return newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,
