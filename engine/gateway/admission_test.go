@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -41,19 +40,7 @@ func TestStoreBusyThrottlesSubmits(t *testing.T) {
 	t.Cleanup(gate.release) // runs before the gateway's Close
 	e.waitUp()
 
-	c, err := net.Dial("tcp", e.g.SMPPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	r := &rawESME{t: t, c: c}
-	var bind smpp.PDU
-	bind.Command, bind.Seq = smpp.BindTransmitter, 1
-	bind.SystemID, bind.Password, bind.InterfaceVersion = []byte("user1"), []byte("pass1"), 0x34
-	r.write(bind)
-	if cmd, st, _, _ := r.read(10*time.Second, "bind"); cmd != smpp.BindTransmitterResp || st != smpp.ESME_ROK {
-		t.Fatalf("bind answered %v %v", cmd, st)
-	}
+	r := e.rawTransmitter()
 	gate.shut.Store(true)
 	ps := make([]smpp.PDU, sent)
 	for i := range ps {

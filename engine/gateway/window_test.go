@@ -88,19 +88,7 @@ func TestInboundWindowThrottlesBeyondWindow(t *testing.T) {
 	t.Cleanup(gate.release) // runs before the gateway's Close
 	e.waitUp()
 
-	c, err := net.Dial("tcp", e.g.SMPPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	r := &rawESME{t: t, c: c}
-	var bind smpp.PDU
-	bind.Command, bind.Seq = smpp.BindTransmitter, 1
-	bind.SystemID, bind.Password, bind.InterfaceVersion = []byte("user1"), []byte("pass1"), 0x34
-	r.write(bind)
-	if cmd, st, _, _ := r.read(10*time.Second, "bind"); cmd != smpp.BindTransmitterResp || st != smpp.ESME_ROK {
-		t.Fatalf("bind answered %v %v", cmd, st)
-	}
+	r := e.rawTransmitter()
 
 	pipeline := func(first uint32, n int) {
 		ps := make([]smpp.PDU, n)
@@ -152,4 +140,25 @@ func TestInboundWindowThrottlesBeyondWindow(t *testing.T) {
 			t.Fatalf("second window: %v %v seq %d, want ESME_ROK", cmd, st, seq)
 		}
 	}
+}
+
+// rawTransmitter binds user1 as a transmitter over a raw socket (a client
+// that is not ours, for the bytes the window and admission tests read).
+func (e *env) rawTransmitter() *rawESME {
+	t := e.t
+	t.Helper()
+	c, err := net.Dial("tcp", e.g.SMPPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r := &rawESME{t: t, c: c}
+	var bind smpp.PDU
+	bind.Command, bind.Seq = smpp.BindTransmitter, 1
+	bind.SystemID, bind.Password, bind.InterfaceVersion = []byte("user1"), []byte("pass1"), 0x34
+	r.write(bind)
+	if cmd, st, _, _ := r.read(10*time.Second, "bind"); cmd != smpp.BindTransmitterResp || st != smpp.ESME_ROK {
+		t.Fatalf("bind answered %v %v", cmd, st)
+	}
+	return r
 }
