@@ -189,10 +189,10 @@ func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 
 // scrape GETs /metrics on the metrics listener with net/http (retrying
 // while it refuses) and returns gwd_listener_refused_total by
-// "listener/reason".
+// "listener/reason", and smppsapi_refused_connect_count as "smppsapi".
 func scrape(t *testing.T, addr string) map[string]uint64 {
 	t.Helper()
-	re := regexp.MustCompile(`(?m)^gwd_listener_refused_total\{listener="(\w+)",reason="(\w+)"\} (\d+)$`)
+	re := regexp.MustCompile(`(?m)^(?:gwd_listener_refused_total\{listener="(\w+)",reason="(\w+)"\}|smppsapi_refused_connect_count) (\d+)$`)
 	var body []byte
 	waitFor(t, "a /metrics page", func() bool {
 		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/metrics")
@@ -206,7 +206,11 @@ func scrape(t *testing.T, addr string) map[string]uint64 {
 	got := map[string]uint64{}
 	for _, m := range re.FindAllStringSubmatch(string(body), -1) {
 		n, _ := strconv.ParseUint(m[3], 10, 64)
-		got[m[1]+"/"+m[2]] = n
+		if m[1] == "" {
+			got["smppsapi"] = n
+		} else {
+			got[m[1]+"/"+m[2]] = n
+		}
 	}
 	return got
 }
@@ -272,6 +276,9 @@ func TestListenerCaps(t *testing.T) {
 				}
 			}
 			got := scrape(t, addrs["metrics"])
+			if got["smppsapi"] != 1 {
+				t.Errorf("smppsapi_refused_connect_count = %d, want 1", got["smppsapi"])
+			}
 			for name := range probes {
 				n := got[name+"/"+c.reason]
 				if n != 1 && !(name == "metrics" && n > 1) { // a scrape may come before the held ones are released
