@@ -54,9 +54,6 @@ type Options struct {
 	Now func() time.Time
 	// MaxBodySize bounds a request body, octets (default 1 MiB).
 	MaxBodySize int
-	// ReadTimeout bounds the reading of one request, headers and body
-	// (default 30 s).
-	ReadTimeout time.Duration
 	// CacheSize is how many recent messages' event_url the server keeps
 	// in memory (default 65,536); older ones are read from the store.
 	CacheSize int
@@ -147,9 +144,6 @@ func New(d Deps, opts Options) (*Server, error) {
 	if opts.MaxBodySize <= 0 {
 		opts.MaxBodySize = 1 << 20
 	}
-	if opts.ReadTimeout <= 0 {
-		opts.ReadTimeout = 30 * time.Second
-	}
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 1 << 16
 	}
@@ -191,15 +185,15 @@ func New(d Deps, opts Options) (*Server, error) {
 	for _, ch := range s.maps.Load().byID {
 		s.initStatus(ch, s.m.Connector(ch.cid))
 	}
-	// A request must be read whole within ReadTimeout (headers dribbled
-	// slowly are cut, 408); a body over MaxBodySize is refused 413 from
+	// A request must be read whole within 30 s (headers dribbled slowly
+	// are cut, 408); a body over MaxBodySize is refused 413 from
 	// its Content-Length, unread; [junebug] max_connections and
 	// max_connections_per_ip answer 503 at accept.
 	s.srv = httpserve.New("junebug", &fasthttp.Server{
 		Handler:                      s.Handler(),
 		Name:                         "gwd",
 		MaxRequestBodySize:           opts.MaxBodySize,
-		ReadTimeout:                  opts.ReadTimeout,
+		ReadTimeout:                  30 * time.Second,
 		WriteTimeout:                 30 * time.Second,
 		IdleTimeout:                  2 * time.Minute,
 		DisablePreParseMultipartForm: true,
