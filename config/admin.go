@@ -23,12 +23,17 @@ type AdminAPI struct {
 	// Default "": plain HTTP.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// MaxConnections and MaxConnectionsPerIP (listeners.go) cap the open
+	// connections; 0: no cap. Default 64 and 16.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // DefaultAdminAPI returns [admin-api]'s defaults: enabled, on
 // 127.0.0.1:8991.
 func DefaultAdminAPI() AdminAPI {
-	return AdminAPI{Enabled: true, Bind: "127.0.0.1", Port: 8991}
+	return AdminAPI{Enabled: true, Bind: "127.0.0.1", Port: 8991,
+		MaxConnections: DefaultConsoleMaxConnections, MaxConnectionsPerIP: DefaultConsoleMaxConnectionsPerIP}
 }
 
 // Addr is the listen address, host:port.

@@ -125,6 +125,10 @@ type JCli struct {
 	// bcrypt, or jasmin.cfg's hex MD5 digest (with a warning). The default
 	// is a PBKDF2 hash of "jclipwd".
 	AdminPassword string `toml:"admin_password"`
+	// MaxConnections and MaxConnectionsPerIP (gwd, listeners.go) cap the
+	// console's connections; 0: no cap.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // Thrower is [dlr-thrower] or [deliversm-thrower]: HTTP delivery of receipts
@@ -158,6 +162,10 @@ type Junebug struct {
 	// only. Default "": plain HTTP.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// MaxConnections and MaxConnectionsPerIP (gwd, listeners.go) cap the
+	// open connections; 0: no cap.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // Store is [store] (gwd): the embedded Pebble store and how long it keeps
@@ -230,11 +238,13 @@ func Default() Config {
 			SendbatchMaxBodySize: DefaultSendbatchMaxBodySize,
 		},
 		JCli: JCli{
-			Bind:           "127.0.0.1",
-			Port:           8990,
-			Authentication: true,
-			AdminUsername:  "jcliadmin",
-			AdminPassword:  "pbkdf2-sha256$100000$ZEweRplTU7zFGzd/tz5kug$1C4u9fGRj3tQZHIQdsSek7TyMKAELeL9pxHNbg6B2G4", // "jclipwd"
+			Bind:                "127.0.0.1",
+			Port:                8990,
+			Authentication:      true,
+			AdminUsername:       "jcliadmin",
+			AdminPassword:       "pbkdf2-sha256$100000$ZEweRplTU7zFGzd/tz5kug$1C4u9fGRj3tQZHIQdsSek7TyMKAELeL9pxHNbg6B2G4", // "jclipwd"
+			MaxConnections:      DefaultConsoleMaxConnections,
+			MaxConnectionsPerIP: DefaultConsoleMaxConnectionsPerIP,
 		},
 		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
 		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
@@ -242,10 +252,12 @@ func Default() Config {
 		Callbacks:        DefaultCallbacks(),
 		Metrics:          DefaultMetrics(),
 		Junebug: Junebug{
-			Bind:             "127.0.0.1",
-			Port:             8080,
-			MetricWindowSecs: 10,
-			MaxLogs:          100,
+			Bind:                "127.0.0.1",
+			Port:                8080,
+			MetricWindowSecs:    10,
+			MaxLogs:             100,
+			MaxConnections:      DefaultMaxConnections,
+			MaxConnectionsPerIP: DefaultMaxConnectionsPerIP,
 		},
 		Store: Store{
 			Path:                   "./data",

@@ -18,11 +18,18 @@ type Metrics struct {
 	Bind string `toml:"bind"`
 	// Port is the listen TCP port; 0 (default) opens no separate listener.
 	Port int `toml:"port"`
+	// MaxConnections and MaxConnectionsPerIP (listeners.go) cap the open
+	// connections; 0: no cap. Default 64 and 16.
+	MaxConnections      int `toml:"max_connections"`
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // DefaultMetrics returns [metrics]'s defaults: no separate listener
 // (127.0.0.1 when a port is given).
-func DefaultMetrics() Metrics { return Metrics{Bind: "127.0.0.1"} }
+func DefaultMetrics() Metrics {
+	return Metrics{Bind: "127.0.0.1",
+		MaxConnections: DefaultConsoleMaxConnections, MaxConnectionsPerIP: DefaultConsoleMaxConnectionsPerIP}
+}
 
 // Enabled reports whether the separate listener is asked for.
 func (m Metrics) Enabled() bool { return m.Port != 0 }

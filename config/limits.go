@@ -23,18 +23,12 @@ const (
 	maxSendbatchBodySize = 256 << 20
 )
 
-// validateLimits checks the connection caps of [smpp-server] and
-// [http-api] and sendbatch_max_body_size.
+// validateLimits checks the connection caps of every listener and
+// sendbatch_max_body_size.
 func (v *validator) validateLimits(c *Config) {
-	caps := func(section string, total, perIP int) {
-		v.between(section, "max_connections", total, 0, 1<<20, "connections (0: no cap)")
-		v.between(section, "max_connections_per_ip", perIP, 0, 1<<20, "connections (0: no cap)")
-		if total > 0 && perIP > total {
-			v.add(section, "max_connections_per_ip", "%d is more than max_connections (%d)", perIP, total)
-		}
+	for _, l := range c.ListenerCaps() { // every listener's (listeners.go)
+		v.validateCaps(l.Section, l.MaxConnections, l.MaxConnectionsPerIP)
 	}
-	caps("smpp-server", c.SMPPServer.MaxConnections, c.SMPPServer.MaxConnectionsPerIP)
-	caps("http-api", c.HTTPAPI.MaxConnections, c.HTTPAPI.MaxConnectionsPerIP)
 	v.between("http-api", "sendbatch_max_body_size", c.HTTPAPI.SendbatchMaxBodySize,
 		MaxHTTPBodySize, maxSendbatchBodySize, "octets")
 }

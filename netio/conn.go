@@ -160,6 +160,9 @@ func (c *Conn) CloseWithError(err error) {
 	}
 	c.closing = true
 	c.closeErr = err
+	if c.opts.Limit != nil && IsTimeout(err) {
+		c.opts.Limit.CountTimeout() // a listener's connection, too slow
+	}
 	c.queueFlushLocked()
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ConnLimit caps the connections a listener keeps open: in all, and from
@@ -18,8 +19,12 @@ type ConnLimit struct {
 	open  int
 	perIP map[netip.Addr]int
 
-	// Refused counts the connections closed at accept for a cap.
+	// Refused counts the connections closed at accept for a cap (both
+	// caps: smppsapi_refused_connect_count).
 	Refused atomic.Uint64
+	// Counts are the listener's refusals by reason: the caps' here, the
+	// rest (timeouts, bodies) added by the server that owns the limit.
+	Counts Refusals
 }
 
 // NewConnLimit caps open connections at max in all and maxPerIP from one
@@ -48,8 +53,14 @@ func (l *ConnLimit) Acquire(remote net.Addr) bool {
 	ip, hasIP := ipOf(remote)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if (l.max > 0 && l.open >= l.max) || (hasIP && l.maxPerIP > 0 && l.perIP[ip] >= l.maxPerIP) {
+	if l.max > 0 && l.open >= l.max {
 		l.Refused.Add(1)
+		l.Counts.MaxConnections.Add(1)
+		return false
+	}
+	if hasIP && l.maxPerIP > 0 && l.perIP[ip] >= l.maxPerIP {
+		l.Refused.Add(1)
+		l.Counts.PerIP.Add(1)
 		return false
 	}
 	l.open++
@@ -77,18 +88,32 @@ func (l *ConnLimit) Release(remote net.Addr) {
 	}
 }
 
+// CountTimeout counts a connection cut for being too slow; nil-safe.
+func (l *ConnLimit) CountTimeout() {
+	if l != nil {
+		l.Counts.Timeout.Add(1)
+	}
+}
+
+// refusalWriteTimeout bounds the write of a refusal: a fresh socket's
+// send buffer is empty, so it never waits in practice.
+const refusalWriteTimeout = 100 * time.Millisecond
+
 // LimitListener returns ln closing, as soon as they are accepted, the
-// connections lim refuses; the others are released when closed.
-func LimitListener(ln net.Listener, lim *ConnLimit) net.Listener {
+// connections lim refuses; the others are released when closed. A
+// refused connection is first sent refusal, when not empty (an HTTP 503,
+// a console's line), then closed without reading anything.
+func LimitListener(ln net.Listener, lim *ConnLimit, refusal []byte) net.Listener {
 	if lim == nil {
 		return ln
 	}
-	return &limitListener{Listener: ln, lim: lim}
+	return &limitListener{Listener: ln, lim: lim, refusal: refusal}
 }
 
 type limitListener struct {
 	net.Listener
-	lim *ConnLimit
+	lim     *ConnLimit
+	refusal []byte
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -101,6 +126,10 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		if l.lim.Acquire(c.RemoteAddr()) {
 			return &limitConn{Conn: c, lim: l.lim}, nil
+		}
+		if len(l.refusal) > 0 {
+			_ = c.SetWriteDeadline(time.Now().Add(refusalWriteTimeout))
+			_, _ = c.Write(l.refusal) // best effort: the peer may be gone
 		}
 		_ = c.Close() // over a cap: refused before any request is read
 	}

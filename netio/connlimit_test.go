@@ -33,6 +33,9 @@ func TestConnLimit(t *testing.T) {
 			if got := lim.Refused.Load(); got != 1 {
 				t.Errorf("Refused = %d, want 1", got)
 			}
+			if got := lim.Counts.Counts(); got != [4]uint64{0, 1, 0, 0} {
+				t.Errorf("Counts = %v, want one per_ip refusal", got)
+			}
 			if n := len(hs); n != 2 {
 				t.Errorf("%d handlers made, want 2", n)
 			}

@@ -94,7 +94,7 @@ func (s *Server) listenTLS(addr string, newHandler func(*Conn) Handler) (*Server
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s.reg = newRegistry(s.opts.TickInterval)
-	s.ln = LimitListener(ln, s.opts.Limit)
+	s.ln = LimitListener(ln, s.opts.Limit, nil)
 	s.addr = ln.Addr()
 	handshakes := make(chan struct{}, MaxHandshakes)
 	s.wg.Add(1)

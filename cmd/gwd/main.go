@@ -189,6 +189,14 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	defer closeLog()
+	if limit, err := raiseNoFile(); err != nil {
+		logger.Warn("open-file limit not raised", "err", err, "limit", limit)
+	} else {
+		logger.Info("open-file limit (RLIMIT_NOFILE) raised to the hard limit", "limit", limit)
+		if w := fdWarning(cfg, limit); w != "" {
+			logger.Warn("connection caps over the open-file limit: " + w)
+		}
+	}
 	// [scripts] dir: the only place script files (pyCode, interceptors)
 	// are read from, by jCli, the admin API and loaded configuration.
 	if err := script.SetDir(cfg.Scripts.Dir); err != nil {
@@ -278,9 +286,15 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	}()
 	closers = append(closers, con.Close)
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
+	// What every listener refuses: gwd_listener_refused_total.
+	listeners := []metricsapi.Listener{{Name: "smpp", Refusals: p.SMPP.Refusals()},
+		{Name: "http", Refusals: api.Refusals()}, {Name: "junebug", Refusals: jb.Refusals()},
+		{Name: "jcli", Refusals: con.Refusals()}}
 	if cfg.AdminAPI.Enabled {
 		adm := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP},
-			admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
+			admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger,
+				MaxConnections: cfg.AdminAPI.MaxConnections, MaxConnectionsPerIP: cfg.AdminAPI.MaxConnectionsPerIP})
+		listeners = append(listeners, metricsapi.Listener{Name: "admin", Refusals: adm.Refusals()})
 		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {
 			return fail(fmt.Errorf("admin api: %w", err))
@@ -294,7 +308,8 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		fmt.Fprintf(stderr, "gwd: admin API listening on %s://%s\n", ascheme, aln.Addr())
 	}
 	if cfg.Metrics.Enabled() {
-		ms := metricsapi.New(logger)
+		ms := metricsapi.New(logger, cfg.Metrics)
+		listeners = append(listeners, metricsapi.Listener{Name: "metrics", Refusals: ms.Refusals()})
 		mln, err := net.Listen("tcp", cfg.Metrics.Addr())
 		if err != nil {
 			return fail(fmt.Errorf("metrics: %w", err))
@@ -307,6 +322,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		closers = append(closers, ms.Close)
 		fmt.Fprintf(stderr, "gwd: metrics on http://%s/metrics\n", mln.Addr())
 	}
+	defer metricsapi.RegisterListeners(listeners)()
 	rl.watch(ctx, hup, logger)
 	if !cfg.HTTPAPI.Metrics {
 		fmt.Fprintf(stderr, "gwd: /metrics not served on the HTTP API port ([http-api] metrics = false)\n")

@@ -34,6 +34,28 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// runGWD runs gwd (run, as main does) until the test ends; its output
+// (start-up lines, log) goes to the returned buffer.
+func runGWD(t *testing.T, cfg config.Config) *syncBuffer {
+	t.Helper()
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, false, out) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("gwd did not stop")
+		}
+	})
+	return out
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -63,21 +85,7 @@ func TestHTTPSListeners(t *testing.T) {
 	cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey = pair.CertFile, pair.KeyFile
 	cfg.Junebug.TLSCert, cfg.Junebug.TLSKey = pair.CertFile, pair.KeyFile
 	cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey = pair.CertFile, pair.KeyFile
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, false, &out) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("gwd did not stop")
-		}
-	}()
+	out := runGWD(t, cfg)
 	addrRE := regexp.MustCompile(`(?m)^gwd: (HTTP API listening on|Junebug channel API on|admin API listening on) (\w+)://(\S+)$`)
 	waitFor(t, "the admin API line", func() bool { return len(addrRE.FindAllString(out.String(), -1)) == 3 })
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ca.ClientConfig()}, Timeout: 10 * time.Second}

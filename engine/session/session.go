@@ -77,11 +77,24 @@ var (
 	ErrNotBound           = errors.New("session: not bound")
 	ErrWindowFull         = errors.New("session: window full")
 	ErrResponseTimeout    = errors.New("session: no response within the response timeout")
-	ErrBindTimeout        = errors.New("session: not bound within the bind timeout")
 	ErrInactive           = errors.New("session: inactivity timeout")
 	ErrEnquireLinkTimeout = errors.New("session: enquire_link unanswered")
 	ErrUnbound            = errors.New("session: unbound")
 )
+
+// ErrBindTimeout closes a connection not bound within the bind timeout
+// (server side), or whose bind went unanswered (client side). Its
+// Timeout() is true: a listener counts it as a client cut for being too
+// slow (netio.IsTimeout).
+var ErrBindTimeout error = timeoutError("session: not bound within the bind timeout")
+
+// timeoutError is an error whose Timeout() is true.
+type timeoutError string
+
+func (e timeoutError) Error() string { return string(e) }
+
+// Timeout is true.
+func (timeoutError) Timeout() bool { return true }
 
 // App is the application above a session. Its methods are called one at a
 // time per session, never with the session's lock held, so they may call

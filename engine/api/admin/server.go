@@ -3,19 +3,19 @@ package admin
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/api/httpserve"
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/manage"
 	panics "github.com/gwd-project/gwd/engine/recovery"
+	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/netio/tlsconf"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/store"
@@ -42,8 +42,12 @@ type Options struct {
 	// MaxBodySize is the largest request body accepted. Default 1 MiB.
 	MaxBodySize int
 	// ReadTimeout, WriteTimeout and IdleTimeout bound a connection's
-	// reads, writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
+	// reads (one whole request: headers dribbled slowly are cut, 408),
+	// writes and keep-alive idling. Defaults 30 s, 30 s, 60 s.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnections and MaxConnectionsPerIP cap the open connections
+	// ([admin-api]); one over a cap is answered 503 at accept. 0: no cap.
+	MaxConnections, MaxConnectionsPerIP int
 }
 
 func (o *Options) defaults() {
@@ -82,9 +86,8 @@ type Server struct {
 	d    Deps
 	opts Options
 	log  *slog.Logger
-	srv  *fasthttp.Server
+	srv  *httpserve.Server
 	eps  []endpoint
-	once sync.Once
 }
 
 // New makes the admin API on the configuration m changes (the one
@@ -93,7 +96,7 @@ func New(m *manage.Manager, d Deps, opts Options) *Server {
 	opts.defaults()
 	s := &Server{m: m, d: d, opts: opts, log: opts.Logger}
 	s.eps = s.endpoints()
-	s.srv = &fasthttp.Server{
+	s.srv = httpserve.New("admin", &fasthttp.Server{
 		Handler: panics.FastHTTPAnswer("admin", s.log, s.serve, func(ctx *fasthttp.RequestCtx) {
 			writeError(ctx, &apiError{status: fasthttp.StatusInternalServerError, msg: "internal error"})
 		}),
@@ -101,10 +104,10 @@ func New(m *manage.Manager, d Deps, opts Options) *Server {
 		ReadTimeout:                  opts.ReadTimeout,
 		WriteTimeout:                 opts.WriteTimeout,
 		IdleTimeout:                  opts.IdleTimeout,
-		MaxRequestBodySize:           opts.MaxBodySize,
+		MaxRequestBodySize:           opts.MaxBodySize, // over it: 413, the body unread
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,
-	}
+	}, httpserve.Options{Limit: netio.NewConnLimit(opts.MaxConnections, opts.MaxConnectionsPerIP), Log: s.log})
 	s.syncPrivacy()
 	return s
 }
@@ -114,23 +117,13 @@ func New(m *manage.Manager, d Deps, opts Options) *Server {
 func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
 
 // Serve accepts connections on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	if err := s.srv.Serve(ln); err != nil {
-		return fmt.Errorf("admin: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
 // Close stops accepting and waits for the requests in flight.
-func (s *Server) Close() error {
-	var err error
-	s.once.Do(func() {
-		if e := s.srv.Shutdown(); e != nil {
-			err = fmt.Errorf("admin: shutdown: %w", e)
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.srv.Shutdown() }
+
+// Refusals are the listener's refusal counters (gwd_listener_refused_total).
+func (s *Server) Refusals() *netio.Refusals { return s.srv.Refusals() }
 
 // syncPrivacy tells the log ring every connector's logprivacy.
 func (s *Server) syncPrivacy() {

@@ -25,7 +25,7 @@ func TestMetricsOff(t *testing.T) {
 		t.Errorf("/ping: %d %q", st, body)
 	}
 
-	ms := metricsapi.New(nil)
+	ms := metricsapi.New(nil, config.Metrics{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/config"
+	"github.com/gwd-project/gwd/engine/api/httpserve"
 )
 
 // rawRequest writes head (request line and headers, no blank line) plus
@@ -116,16 +118,17 @@ func ping(t *testing.T, c net.Conn, br *bufio.Reader) int {
 	return resp.StatusCode
 }
 
-// TestConnectionCaps: with max_connections_per_ip 2, a third connection
-// from 127.0.0.1 is closed at once, unanswered; with max_connections 2 it
-// is answered 503 and closed. The two open ones keep being served.
+// TestConnectionCaps: with max_connections_per_ip 2, or max_connections
+// 2, a third connection from 127.0.0.1 is answered 503 (httpserve's body)
+// and closed before it sends anything. The two open ones keep being
+// served.
 func TestConnectionCaps(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		cfg  config.HTTPAPI
 		want int
 	}{
-		{"max_connections_per_ip", config.HTTPAPI{MaxConnectionsPerIP: 2}, 0},
+		{"max_connections_per_ip", config.HTTPAPI{MaxConnectionsPerIP: 2}, 503},
 		{"max_connections", config.HTTPAPI{MaxConnections: 2}, 503},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,9 +163,10 @@ func TestConnectionCaps(t *testing.T) {
 				if err != nil {
 					t.Fatalf("third connection: no refusal: %v", err)
 				}
+				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != c.want {
-					t.Errorf("third connection: %d, want %d", resp.StatusCode, c.want)
+				if resp.StatusCode != c.want || string(body) != httpserve.RefusalBody {
+					t.Errorf("third connection: %d %q, want %d %q", resp.StatusCode, body, c.want, httpserve.RefusalBody)
 				}
 			}
 			for i, nc := range open {

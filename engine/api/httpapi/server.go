@@ -158,7 +158,7 @@ type Server struct {
 	idem *idemTable
 
 	srv     *httpserve.Server
-	perIP   *netio.ConnLimit // max_connections_per_ip; nil: no cap
+	limit   *netio.ConnLimit // max_connections, max_connections_per_ip; refusals
 	handler fasthttp.RequestHandler
 	batches *batches
 	once    sync.Once
@@ -187,11 +187,9 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 		}
 	}
 	s.jobs.New = func() any { return newSendJob() }
-	if cfg.MaxConnectionsPerIP > 0 {
-		// Not fasthttp's MaxConnsPerIP: its connection wrapper races
-		// with CloseOnShutdown (fasthttp 1.74, seen under -race).
-		s.perIP = netio.NewConnLimit(0, cfg.MaxConnectionsPerIP)
-	}
+	// Not fasthttp's MaxConnsPerIP: its connection wrapper races with
+	// CloseOnShutdown (fasthttp 1.74, seen under -race).
+	s.limit = netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP)
 	s.idem = newIdemTable(b, &s.opts)
 	s.handler = recovery.FastHTTP("httpapi", s.log, s.route)
 	s.srv = httpserve.New("httpapi", &fasthttp.Server{
@@ -203,10 +201,9 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 		IdleTimeout:                  opts.IdleTimeout,
 		MaxRequestBodySize:           opts.MaxBodySize,
 		HeaderReceived:               s.headerReceived,
-		Concurrency:                  cfg.MaxConnections,
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,
-	})
+	}, httpserve.Options{Limit: s.limit, Log: s.log})
 	s.batches = newBatches(s)
 	if err := s.batches.load(); err != nil {
 		s.log.Error("httpapi: loading batches", "err", err)
@@ -215,11 +212,12 @@ func New(cfg config.HTTPAPI, b Backend, opts Options) *Server {
 }
 
 // Serve accepts connections on ln until Close. A connection over [http-api]
-// max_connections_per_ip is closed as soon as it is accepted (after the
-// TLS handshake on an HTTPS listener, whose handshakes are capped apart).
-func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(netio.LimitListener(ln, s.perIP))
-}
+// max_connections or max_connections_per_ip is answered 503 and closed as
+// soon as it is accepted (httpserve).
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Refusals are the listener's refusal counters (gwd_listener_refused_total).
+func (s *Server) Refusals() *netio.Refusals { return s.srv.Refusals() }
 
 // Close stops accepting, waits for the requests in flight, then stops the
 // batch workers: a batch's progress is saved and it resumes on the next

@@ -21,7 +21,7 @@ func listen(t *testing.T) net.Listener {
 }
 
 func newServer() *Server {
-	return New("test", &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }})
+	return New("test", &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }}, Options{})
 }
 
 // Serve answers until Shutdown, which waits for it to return; a second

@@ -40,8 +40,10 @@
 // from one address within Lockout lock that address out for Lockout: its
 // logins are refused, right or wrong, until the lockout expires. (Anyone
 // who can reach the port can therefore lock the address out; the console
-// listens on 127.0.0.1 by default.) At most MaxSessions sessions are open
-// at once, logged in or not.
+// listens on 127.0.0.1 by default.) At most [jcli] max_connections
+// sessions are open at once, logged in or not, and max_connections_per_ip
+// from one address; one more is told "Too many sessions, try again later."
+// and closed.
 //
 // # Differences from Jasmin
 //

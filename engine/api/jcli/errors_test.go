@@ -55,6 +55,11 @@ func TestLoginTimeoutAndEmptyUsername(t *testing.T) {
 	if got := c.readAll(); got != "\nSession timed out.\n" {
 		t.Fatalf("timeout: %q", got)
 	}
+	// A client that did not log in in time is counted, as a slow one:
+	// gwd_listener_refused_total{listener="jcli",reason="timeout"}.
+	if got := e.srv.Refusals().Counts(); got != [4]uint64{0, 0, 0, 1} {
+		t.Errorf("Refusals %v, want one timeout", got)
+	}
 }
 
 func TestNoAuthentication(t *testing.T) {

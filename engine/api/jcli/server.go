@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/manage"
+	"github.com/gwd-project/gwd/netio"
 )
 
 // Defaults of the Server's tunables.
@@ -18,7 +19,6 @@ const (
 	DefaultLockoutAfter = 3
 	DefaultLockout      = time.Minute
 	DefaultLoginTimeout = time.Minute
-	DefaultMaxSessions  = 16
 	// DefaultProfile is the profile persist and load use without -p.
 	DefaultProfile = "jcli-prod"
 	// maxLoginAttempts is the number of wrong pairs that end a session.
@@ -29,6 +29,10 @@ const (
 
 // ErrServerClosed is returned by Serve after Close.
 var ErrServerClosed = errors.New("jcli: server closed")
+
+// tooMany is the line a connection over a cap, or arriving while the
+// console closes, gets before it is closed.
+var tooMany = []byte("Too many sessions, try again later.\r\n")
 
 // Server is the jCli console.
 type Server struct {
@@ -45,8 +49,10 @@ type Server struct {
 	// IdleTimeout ends an authenticated session idle that long (0: never,
 	// as Jasmin).
 	IdleTimeout time.Duration
-	// MaxSessions bounds the sessions open at once; more are turned away.
-	MaxSessions int
+
+	// limit is [jcli] max_connections and max_connections_per_ip: a
+	// connection over one is sent tooMany and closed at accept.
+	limit *netio.ConnLimit
 
 	cfg config.JCli
 	m   *manage.Manager
@@ -77,8 +83,9 @@ func New(cfg config.JCli, m *manage.Manager, d Deps, log *slog.Logger) *Server {
 	}
 	return &Server{
 		FailDelay: DefaultFailDelay, LockoutAfter: DefaultLockoutAfter, Lockout: DefaultLockout,
-		LoginTimeout: DefaultLoginTimeout, MaxSessions: DefaultMaxSessions,
-		cfg: cfg, m: m, d: d, log: log.With("component", "jcli"),
+		LoginTimeout: DefaultLoginTimeout,
+		limit:        netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP),
+		cfg:          cfg, m: m, d: d, log: log.With("component", "jcli"),
 		lns: map[net.Listener]struct{}{}, sessions: map[*session]struct{}{}, fails: map[string]*failRecord{},
 	}
 }
@@ -92,9 +99,15 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(ln)
 }
 
+// Refusals are the console's refusal counters (gwd_listener_refused_total).
+func (s *Server) Refusals() *netio.Refusals { return &s.limit.Counts }
+
 // Serve accepts sessions on ln until Close; each session runs in its own
-// goroutine.
+// goroutine. A connection over [jcli] max_connections or
+// max_connections_per_ip is sent "Too many sessions, try again later."
+// and closed at once.
 func (s *Server) Serve(ln net.Listener) error {
+	ln = netio.LimitListener(ln, s.limit, tooMany)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -134,10 +147,10 @@ func (s *Server) Serve(ln net.Listener) error {
 // start registers and runs a session, or turns the connection away.
 func (s *Server) start(conn net.Conn) {
 	s.mu.Lock()
-	if s.closed || (s.MaxSessions > 0 && len(s.sessions) >= s.MaxSessions) {
+	if s.closed {
 		s.mu.Unlock()
 		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = conn.Write([]byte("Too many sessions, try again later.\r\n"))
+		_, _ = conn.Write(tooMany)
 		conn.Close()
 		return
 	}

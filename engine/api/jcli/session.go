@@ -108,6 +108,9 @@ func (s *session) run() {
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if s.auth != authDone { // LoginTimeout: a slow client, cut
+					s.srv.limit.CountTimeout()
+				}
 				s.print("\nSession timed out.\n")
 				s.flush()
 				log.Info("session timed out", "authenticated", s.auth == authDone)

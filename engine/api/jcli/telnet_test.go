@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gwd-project/gwd/netio"
 )
 
 // The first bytes are Jasmin's negotiation, then the prompt for a
@@ -174,7 +176,7 @@ func TestConcurrentSessions(t *testing.T) {
 }
 
 func TestSessionLimitAndClose(t *testing.T) {
-	e := newEnvWith(t, func(s *Server) { s.MaxSessions = 1 })
+	e := newEnvWith(t, func(s *Server) { s.limit = netio.NewConnLimit(1, 0) })
 	c := e.login()
 	other := e.dial()
 	if got := other.readAll(); got != "Too many sessions, try again later.\n" {

@@ -25,6 +25,7 @@ import (
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/thrower"
+	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/smpp"
 	"github.com/gwd-project/gwd/store"
 )
@@ -184,15 +185,20 @@ func New(d Deps, opts Options) (*Server, error) {
 	for _, ch := range s.maps.Load().byID {
 		s.initStatus(ch, s.m.Connector(ch.cid))
 	}
+	// A request must be read whole within 30 s (headers dribbled slowly
+	// are cut, 408); a body over MaxBodySize is refused 413 from
+	// its Content-Length, unread; [junebug] max_connections and
+	// max_connections_per_ip answer 503 at accept.
 	s.srv = httpserve.New("junebug", &fasthttp.Server{
-		Handler:            s.Handler(),
-		Name:               "gwd",
-		MaxRequestBodySize: opts.MaxBodySize,
-		ReadTimeout:        30 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		IdleTimeout:        2 * time.Minute,
-		CloseOnShutdown:    true,
-	})
+		Handler:                      s.Handler(),
+		Name:                         "gwd",
+		MaxRequestBodySize:           opts.MaxBodySize,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 30 * time.Second,
+		IdleTimeout:                  2 * time.Minute,
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+	}, httpserve.Options{Limit: netio.NewConnLimit(d.Config.Junebug.MaxConnections, d.Config.Junebug.MaxConnectionsPerIP), Log: s.log})
 	return s, nil
 }
 
@@ -263,6 +269,9 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Refusals are the listener's refusal counters (gwd_listener_refused_total).
+func (s *Server) Refusals() *netio.Refusals { return s.srv.Refusals() }
 
 // Close stops serving (requests in flight finish), leaves the gateway's
 // observer slot empty and stops the background work. Channels, their

@@ -13,8 +13,10 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/engine/api/httpserve"
 	"github.com/gwd-project/gwd/engine/recovery"
+	"github.com/gwd-project/gwd/netio"
 )
 
 // Write answers ctx with the metrics page.
@@ -25,11 +27,14 @@ func Write(ctx *fasthttp.RequestCtx) {
 
 // Server is the [metrics] listener: GET or HEAD /metrics, 404 for any
 // other path, 405 for any other method. Requests are small and short:
-// bodies are refused beyond 4 KiB, connections idle out after 60 s.
+// bodies are refused beyond 4 KiB, a request must be read within 10 s,
+// connections idle out after 60 s; [metrics] max_connections and
+// max_connections_per_ip cap the connections (503 beyond).
 type Server struct{ srv *httpserve.Server }
 
-// New makes a Server; log receives panics recovered in the handler.
-func New(log *slog.Logger) *Server {
+// New makes a Server for [metrics] cfg; log receives panics recovered in
+// the handler.
+func New(log *slog.Logger, cfg config.Metrics) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -52,10 +57,12 @@ func New(log *slog.Logger) *Server {
 		WriteTimeout:       30 * time.Second,
 		IdleTimeout:        60 * time.Second,
 		MaxRequestBodySize: 4 << 10,
-		Concurrency:        256,
 		CloseOnShutdown:    true,
-	})}
+	}, httpserve.Options{Limit: netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP), Log: log})}
 }
+
+// Refusals are the listener's refusal counters (gwd_listener_refused_total).
+func (s *Server) Refusals() *netio.Refusals { return s.srv.Refusals() }
 
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
