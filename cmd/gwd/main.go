@@ -279,7 +279,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	closers = append(closers, con.Close)
 	fmt.Fprintf(stderr, "gwd: jCli console on %s\n", jln.Addr())
 	if cfg.AdminAPI.Enabled {
-		adm := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP},
+		ad := admin.Deps{Admin: p.Admin, SMPP: p.SMPP}
+		if p.Thrower != nil {
+			ad.DeadLetters = p.Thrower
+		}
+		adm := admin.New(p.Manager, ad,
 			admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger})
 		aln, ascheme, err := rl.listen("admin-api", cfg.AdminAPI.Addr(), cfg.AdminAPI.TLSCert, cfg.AdminAPI.TLSKey)
 		if err != nil {

@@ -20,7 +20,7 @@ var ErrUnknownKind = errors.New("thrower: unknown callback kind (dlr, mo, event)
 
 // DeadLetter is one given-up callback as the admin API shows it.
 type DeadLetter struct {
-	ID           uint64    `json:"id"`
+	ID           uint64    `json:"id,string"` // a string in JSON: ids exceed 2^53
 	Ref          string    `json:"ref"`
 	Method       string    `json:"method"`
 	URL          string    `json:"url"` // credentials masked; no query with log privacy
