@@ -3,6 +3,7 @@ package thrower
 import (
 	"bytes"
 	"encoding/binary"
+	"sync/atomic"
 
 	"github.com/gwd-project/gwd/store"
 )
@@ -27,7 +28,7 @@ type dest struct {
 	// for it are put off without a request, and the first one taken after
 	// downUntil is the probe: its success closes the breaker, its failure
 	// keeps the destination down for twice as long (trips counts that).
-	fails     int
+	fails     atomic.Int32 // written under the lane's mu; read without it by a success
 	trips     int
 	downUntil int64
 	probing   bool
@@ -45,7 +46,7 @@ type leased struct {
 const breakerFailures = 5
 
 func (d *dest) idle() bool {
-	return d.inFlight == 0 && d.head == len(d.parked) && d.fails < breakerFailures
+	return d.inFlight == 0 && d.head == len(d.parked) && d.fails.Load() < breakerFailures
 }
 
 func (d *dest) park(c leased) { d.parked = append(d.parked, c) }
@@ -129,7 +130,7 @@ func (l *lane) admit(c leased, now int64, key *[]byte) (job, bool) {
 		l.dests[d.key] = d
 	}
 	switch {
-	case d.fails >= breakerFailures && (now < d.downUntil || d.probing):
+	case d.fails.Load() >= breakerFailures && (now < d.downUntil || d.probing):
 		until, _ := l.gate(d, now)
 		l.mu.Unlock()
 		return job{leased: c, op: opDefer, until: until, down: d}, true
@@ -154,7 +155,7 @@ func (l *lane) admit(c leased, now int64, key *[]byte) (job, bool) {
 // with a slot of d for that request) or when to come back; l.mu is held.
 func (l *lane) gate(d *dest, now int64) (until int64, probe bool) {
 	switch {
-	case d.fails < breakerFailures:
+	case d.fails.Load() < breakerFailures:
 		return 0, false
 	case now < d.downUntil:
 		return d.downUntil, false
@@ -168,18 +169,19 @@ func (l *lane) gate(d *dest, now int64) (until int64, probe bool) {
 // outcome feeds the breaker of d with an attempt's result (err nil: the
 // receiver accepted).
 func (l *lane) outcome(d *dest, probe bool, err error, now int64) {
-	if d == nil {
-		return
+	if d == nil || err == nil && !probe && d.fails.Load() == 0 {
+		return // a healthy destination: nothing to change, no lock taken
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err == nil {
-		d.fails, d.trips, d.downUntil, d.probing, d.lastErr = 0, 0, 0, false, ""
+		d.fails.Store(0)
+		d.trips, d.downUntil, d.probing, d.lastErr = 0, 0, false, ""
 		return
 	}
-	d.fails++
+	fails := d.fails.Add(1)
 	d.lastErr = err.Error()
-	if probe || d.fails == breakerFailures {
+	if probe || fails == breakerFailures {
 		d.probing = false
 		d.downUntil = now + int64(l.pol.backoff(d.trips))
 		d.trips++
