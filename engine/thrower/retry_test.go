@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwd-project/gwd/config"
 	"github.com/gwd-project/gwd/store"
 )
 
@@ -382,5 +383,33 @@ func TestTTLDeadLetterReplayed(t *testing.T) {
 	defer rc.mu.Unlock()
 	if len(rc.accepted) != 2 || rc.accepted["x1"] != 1 || rc.accepted["x2"] != 1 {
 		t.Fatalf("accepted %v (x0 deleted, x1 and x2 replayed)", rc.accepted)
+	}
+}
+
+// TestPolicyOfBackoffKeys: max_retry_delay and retry_ttl of a section
+// reach the policy; a section without them (Junebug's events) gets the
+// defaults; a cap below retry_delay is refused.
+func TestPolicyOfBackoffKeys(t *testing.T) {
+	d := config.Default().DLRThrower
+	d.RetryTTLHours = 0.05
+	p, err := PolicyOf(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MaxRetryDelay != time.Hour || p.TTL != 3*time.Minute || p.RetryDelay != 30*time.Second || p.MaxRetries != 3 {
+		t.Fatalf("policy %+v", p)
+	}
+	if p, err := PolicyOf(config.Thrower{}); err != nil || p.MaxRetryDelay != time.Hour || p.TTL != 24*time.Hour {
+		t.Fatalf("default policy %+v, %v", p, err)
+	}
+	d.MaxRetryDelaySecs = 10
+	if _, err := PolicyOf(d); err == nil {
+		t.Fatal("max_retry_delay below retry_delay accepted")
+	}
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	if th, err := Open(db, Config{MO: d}); err == nil {
+		th.Close()
+		t.Fatal("Open accepted max_retry_delay below retry_delay")
 	}
 }
