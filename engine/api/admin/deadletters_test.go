@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,7 +65,7 @@ func TestDeadLettersListedReplayedDeleted(t *testing.T) {
 	}
 	dl := items[0].(map[string]any)
 	if dl["ref"] != "mo0" || dl["method"] != "POST" || dl["url"] != rcv.URL+"/mo" ||
-		dl["last_error"] != "answer 503, not 200" || dl["attempts"].(float64) < 2 {
+		!strings.HasSuffix(dl["last_error"].(string), "answer 503, not 200") || dl["attempts"].(float64) < 2 {
 		t.Fatalf("dead letter: %s", first.raw)
 	}
 	id0, _ := dl["id"].(string)
