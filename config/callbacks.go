@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // Callbacks is [callbacks] (gwd): where HTTP callbacks whose URL an API
@@ -96,4 +97,42 @@ func setNetworks(value string) ([]Network, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// Callback back-off defaults ([dlr-thrower], [deliversm-thrower]).
+const (
+	// DefaultMaxRetryDelaySecs caps the exponential back-off: an hour.
+	DefaultMaxRetryDelaySecs = 3600
+	// DefaultRetryTTLHours is how long a callback is retried, from its
+	// first attempt, before it goes to the dead letters: a day.
+	DefaultRetryTTLHours = 24.0
+	// MaxBackoffLevels is how many doublings of retry_delay the back-off
+	// may take before max_retry_delay caps it (one retry queue each).
+	MaxBackoffLevels = 15
+	// maxRetryTTLHours is the longest retry_ttl: 90 days.
+	maxRetryTTLHours = 90 * 24
+)
+
+// MaxRetryDelay is max_retry_delay as a duration.
+func (t Thrower) MaxRetryDelay() time.Duration { return secs(t.MaxRetryDelaySecs) }
+
+// RetryTTL is retry_ttl as a duration (0: give up after max_retries).
+func (t Thrower) RetryTTL() time.Duration {
+	return time.Duration(t.RetryTTLHours * float64(time.Hour))
+}
+
+// retryBackoff checks a thrower's max_retry_delay and retry_ttl: the cap
+// is at least retry_delay and at most 2^15 × retry_delay (each doubling is
+// a retry queue on disk), the TTL 0 (Jasmin: give up after max_retries)
+// to 90 days.
+func (v *validator) retryBackoff(section string, t Thrower) {
+	if t.RetryDelaySecs >= 1 {
+		if t.MaxRetryDelaySecs < t.RetryDelaySecs || t.MaxRetryDelaySecs > t.RetryDelaySecs<<MaxBackoffLevels {
+			v.add(section, "max_retry_delay", "%d is out of range (retry_delay %d to %d seconds, 2^%d × retry_delay)",
+				t.MaxRetryDelaySecs, t.RetryDelaySecs, t.RetryDelaySecs<<MaxBackoffLevels, MaxBackoffLevels)
+		}
+	}
+	if h := t.RetryTTLHours; !(h >= 0 && h <= maxRetryTTLHours) {
+		v.add(section, "retry_ttl", "%v is out of range (0 to %d hours; 0 gives up after max_retries)", h, maxRetryTTLHours)
+	}
 }

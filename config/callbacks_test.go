@@ -1,10 +1,12 @@
 package config
 
 import (
+	"math"
 	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCallbacksAllowNetworksLoad(t *testing.T) {
@@ -105,4 +107,41 @@ func FuzzParseNetwork(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestThrowerBackoffKeys: max_retry_delay and retry_ttl load (fractions of
+// an hour included) and out-of-range values are refused by name.
+func TestThrowerBackoffKeys(t *testing.T) {
+	path := writeFile(t, "[dlr-thrower]\nretry_delay = 2\nmax_retry_delay = 60\nretry_ttl = 0.05\n")
+	c, err := LoadWith(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.DLRThrower.MaxRetryDelay(); got != time.Minute {
+		t.Errorf("max_retry_delay = %v, want 1m", got)
+	}
+	if got := c.DLRThrower.RetryTTL(); got != 3*time.Minute {
+		t.Errorf("retry_ttl 0.05 = %v, want 3m", got)
+	}
+	for _, tc := range []struct {
+		set  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.DLRThrower.MaxRetryDelaySecs = 29 }, "[dlr-thrower] max_retry_delay: 29 is out of range (retry_delay 30 to 983040 seconds"},
+		{func(c *Config) { c.DeliverSMThrower.MaxRetryDelaySecs = 30<<15 + 1 }, "[deliversm-thrower] max_retry_delay: 983041 is out of range"},
+		{func(c *Config) { c.DLRThrower.RetryTTLHours = -1 }, "[dlr-thrower] retry_ttl: -1 is out of range (0 to 2160 hours"},
+		{func(c *Config) { c.DeliverSMThrower.RetryTTLHours = math.NaN() }, "[deliversm-thrower] retry_ttl: NaN is out of range"},
+	} {
+		c := Default()
+		tc.set(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate() = %v, want %q", err, tc.want)
+		}
+	}
+	c = Default()
+	c.DLRThrower.RetryTTLHours, c.DLRThrower.MaxRetryDelaySecs = 0, 30
+	if err := c.Validate(); err != nil {
+		t.Errorf("retry_ttl 0, max_retry_delay = retry_delay: %v", err)
+	}
 }

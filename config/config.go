@@ -144,6 +144,10 @@ type Thrower struct {
 	// and an HMAC-SHA256 X-Gwd-Signature under this key
 	// (docs/callbacks.md). Default "": unsigned.
 	SigningKey string `toml:"signing_key"`
+	// MaxRetryDelaySecs and RetryTTLHours (gwd): the back-off after
+	// max_retries and when a callback goes to the dead letters (callbacks.go).
+	MaxRetryDelaySecs int     `toml:"max_retry_delay"`
+	RetryTTLHours     float64 `toml:"retry_ttl"`
 }
 
 // Junebug is [junebug]: the Junebug-compatible channel API (/channels/…),
@@ -246,8 +250,8 @@ func Default() Config {
 			MaxConnections:      DefaultConsoleMaxConnections,
 			MaxConnectionsPerIP: DefaultConsoleMaxConnectionsPerIP,
 		},
-		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
-		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3},
+		DLRThrower:       Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3, MaxRetryDelaySecs: DefaultMaxRetryDelaySecs, RetryTTLHours: DefaultRetryTTLHours},
+		DeliverSMThrower: Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3, MaxRetryDelaySecs: DefaultMaxRetryDelaySecs, RetryTTLHours: DefaultRetryTTLHours},
 		AdminAPI:         DefaultAdminAPI(),
 		Callbacks:        DefaultCallbacks(),
 		Metrics:          DefaultMetrics(),

@@ -158,6 +158,7 @@ func (c *Config) Validate() error {
 		if k := t.t.SigningKey; k != "" && len(k) < MinSigningKey {
 			v.add(t.section, "signing_key", "%d bytes is too short: at least %d, or empty for unsigned callbacks", len(k), MinSigningKey)
 		}
+		v.retryBackoff(t.section, t.t)
 	}
 
 	jb := c.Junebug

@@ -170,7 +170,7 @@ func (q *Queue) refill(p uint8) error {
 		return err
 	}
 	loaded := 0
-	for it.First(); it.Valid() && loaded < refillBatch; it.Next() {
+	for it.First(); it.Valid() && loaded < min(refillBatch, q.maxResident); it.Next() {
 		if binary.BigEndian.Uint64(it.Key()[6:]) > q.durableSeq {
 			// Applied but not yet synced: it lands (and is counted) later.
 			it.Close()

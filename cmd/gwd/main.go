@@ -291,7 +291,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		{Name: "http", Refusals: api.Refusals()}, {Name: "junebug", Refusals: jb.Refusals()},
 		{Name: "jcli", Refusals: con.Refusals()}}
 	if cfg.AdminAPI.Enabled {
-		adm := admin.New(p.Manager, admin.Deps{Admin: p.Admin, SMPP: p.SMPP},
+		ad := admin.Deps{Admin: p.Admin, SMPP: p.SMPP}
+		if p.Thrower != nil {
+			ad.DeadLetters = p.Thrower
+		}
+		adm := admin.New(p.Manager, ad,
 			admin.Options{Logs: ring, MaxLogs: cfg.Junebug.MaxLogs, Logger: logger,
 				MaxConnections: cfg.AdminAPI.MaxConnections, MaxConnectionsPerIP: cfg.AdminAPI.MaxConnectionsPerIP})
 		listeners = append(listeners, metricsapi.Listener{Name: "admin", Refusals: adm.Refusals()})

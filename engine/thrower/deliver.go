@@ -12,20 +12,62 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// feed takes ready callbacks from the queue and hands them to the workers
-// (or, when their destination is at its limit, parks them; see admit),
-// sleeping until an append lands, a worker requeues, a retry falls due or
-// Close.
+// feed takes due callbacks from the kind's queue and from the heads of
+// its retry queues and hands them to the workers (or parks them; see
+// admit), sleeping until an append lands, a worker stores a retry, the
+// earliest head falls due, or Close. A retry queue's head that is not due
+// stays leased in held[k] meanwhile: nothing else of the queue is looked
+// at, and nothing waits in memory but those heads.
 func (l *lane) feed() {
 	stop := l.t.stop
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var key []byte
+	var held [numLevels]*store.Msg
+	defer func() {
+		for k, m := range held {
+			if m != nil {
+				_ = l.retry[k].Requeue(m, 0) // back to the head; its record never left the store
+			}
+		}
+	}()
 	for {
 		select {
 		case <-stop:
 			return
 		default:
+		}
+		now := l.t.now().UnixNano()
+		progressed := false
+		var next int64 // the earliest head not yet due; 0: none
+		for k := range held {
+			if held[k] == nil {
+				if l.filled.Load()&(1<<k) == 0 {
+					continue
+				}
+				l.filled.And(^uint32(1 << k))
+				m, err := l.retry[k].Take()
+				if err != nil {
+					l.t.log.Error("thrower: read retry queue", "kind", l.kind.String(), "level", k, "err", err)
+				}
+				if m == nil {
+					continue
+				}
+				held[k] = m
+			}
+			if nb, _, ok := peekRecord(held[k].Payload); ok && nb > now {
+				if next == 0 || nb < next {
+					next = nb
+				}
+				continue
+			}
+			c := leased{m: held[k], q: l.retry[k]}
+			held[k] = nil
+			l.filled.Or(1 << k) // take the next one on the following pass
+			progressed = true
+			if !l.dispatch(c, now, &key) {
+				return
+			}
 		}
 		m, err := l.q.Take()
 		if err != nil {
@@ -39,27 +81,17 @@ func (l *lane) feed() {
 			continue
 		}
 		if m != nil {
-			j, ok := l.admit(m, &key)
-			if !ok {
-				continue
-			}
-			select {
-			case l.jobs <- j:
-			case <-stop:
-				if j.d != nil {
-					l.mu.Lock()
-					j.d.inFlight--
-					l.mu.Unlock()
-				}
-				_ = l.q.Requeue(m, 0) // back to ready; its record never left the store
+			if !l.dispatch(leased{m: m, q: l.q}, now, &key) {
 				return
 			}
 			continue
 		}
+		if progressed {
+			continue
+		}
 		var due <-chan time.Time
-		if next := l.q.NextDue(); !next.IsZero() {
-			d := max(time.Until(next), time.Millisecond)
-			timer.Reset(d)
+		if next != 0 {
+			timer.Reset(max(time.Duration(next-now), time.Millisecond))
 			due = timer.C
 		}
 		select {
@@ -73,8 +105,32 @@ func (l *lane) feed() {
 	}
 }
 
-// poke makes the feeder look at the queue again (a requeue changed the
-// next due time).
+// dispatch admits c and hands the job to a worker; false after Close (c
+// given back to its queue).
+func (l *lane) dispatch(c leased, now int64, key *[]byte) bool {
+	j, ok := l.admit(c, now, key)
+	if !ok {
+		return true
+	}
+	select {
+	case l.jobs <- j:
+		return true
+	case <-l.t.stop:
+		if j.d != nil {
+			l.mu.Lock()
+			j.d.inFlight--
+			if j.probe {
+				j.d.probing = false
+			}
+			l.mu.Unlock()
+		}
+		_ = c.q.Requeue(c.m, 0) // back to ready; its record never left the store
+		return false
+	}
+}
+
+// poke makes the feeder look at its queues again (a worker stored a
+// retry).
 func (l *lane) poke() {
 	select {
 	case l.wake <- struct{}{}:
@@ -109,10 +165,12 @@ func (l *lane) work() {
 		fasthttp.ReleaseResponse(w.resp)
 	}()
 	for j := range l.jobs {
+		w.handleGuarded(j)
 		// Done with one callback, the worker goes on with those waiting
-		// for the same destination, in the slot it holds.
-		for m := j.m; m != nil; m = l.next(j.d) {
-			w.handleGuarded(m)
+		// for the same destination, in the slot it holds; the breaker may
+		// have opened meanwhile, so each is gated again.
+		for c, ok := l.next(j.d); ok; c, ok = l.next(j.d) {
+			w.handleGuarded(job{leased: c, d: j.d, op: opAttempt, until: -1})
 		}
 	}
 }
@@ -122,17 +180,18 @@ func (l *lane) work() {
 // record, as a corrupt one is dropped, rather than retry it into the
 // same bug forever; it is logged with its stack and counted in
 // gwd_panics_total{where="thrower"}, and the worker goes on.
-func (w *worker) handleGuarded(m *store.Msg) {
+func (w *worker) handleGuarded(j job) {
 	defer func() {
 		if v := recover(); v != nil {
 			recovery.Report("thrower", w.l.t.log, v)
+			w.l.unprobe(j)
 			w.l.corrupt.Add(1)
-			if err := w.ack(m); err != nil {
-				w.l.t.log.Error("thrower: drop callback after a panic", "kind", w.l.kind.String(), "seq", m.Seq, "err", err)
+			if err := w.ack(j.leased, store.Write{}); err != nil {
+				w.l.t.log.Error("thrower: drop callback after a panic", "kind", w.l.kind.String(), "seq", j.m.Seq, "err", err)
 			}
 		}
 	}()
-	w.handle(m)
+	w.handle(j)
 }
 
 // attemptGuarded is attempt with a recover: a panic while making the
@@ -148,31 +207,51 @@ func (w *worker) attemptGuarded(now time.Time) (err error) {
 	return w.attempt(now)
 }
 
-func (w *worker) ack(m *store.Msg) error {
-	w.l.q.Ack(m, store.Write{}, w.ackCB)
+// ack removes c from its queue, with extra in the same write.
+func (w *worker) ack(c leased, extra store.Write) error {
+	c.q.Ack(c.m, extra, w.ackCB)
 	return <-w.stored
 }
 
-// handle makes one attempt at m's callback (due: admit saw to that) and
-// stores the outcome.
-func (w *worker) handle(m *store.Msg) {
+// handle does j: an attempt at its callback with the outcome stored, a
+// callback put off, or an old retry moved to its queue.
+func (w *worker) handle(j job) {
 	l, log := w.l, w.l.t.log
 	r := &w.rec
-	if err := r.decode(m.Payload); err != nil {
+	if err := r.decode(j.m.Payload); err != nil {
+		l.unprobe(j)
 		l.corrupt.Add(1)
 		corruptRecords[l.kind-1].Inc()
-		log.Error("thrower: dropping corrupt record", "kind", l.kind.String(), "seq", m.Seq, "err", err)
-		if err := w.ack(m); err != nil {
-			log.Error("thrower: drop corrupt record", "kind", l.kind.String(), "seq", m.Seq, "err", err)
+		log.Error("thrower: dropping corrupt record", "kind", l.kind.String(), "seq", j.m.Seq, "err", err)
+		if err := w.ack(j.leased, store.Write{}); err != nil {
+			log.Error("thrower: drop corrupt record", "kind", l.kind.String(), "seq", j.m.Seq, "err", err)
 		}
 		return
 	}
 	now := l.t.now()
+	switch j.op {
+	case opMove:
+		w.store(j.leased, l.pol.deferLevel(time.Duration(r.notBefore-now.UnixNano())), r.tries, r.notBefore, r.first)
+		return
+	case opDefer:
+		w.putOff(j.leased, j.down, j.until, now)
+		return
+	}
+	if j.until < 0 { // a parked callback: gate it now
+		l.mu.Lock()
+		j.until, j.probe = l.gate(j.d, now.UnixNano())
+		l.mu.Unlock()
+		if j.until != 0 {
+			w.putOff(j.leased, j.d, j.until, now)
+			return
+		}
+	}
 	l.inFlight.Add(1)
 	err := w.attemptGuarded(now)
 	l.inFlight.Add(-1)
+	l.outcome(j.d, j.probe, err, now.UnixNano())
 	if err == nil {
-		if err := w.ack(m); err != nil {
+		if err := w.ack(j.leased, store.Write{}); err != nil {
 			// Left leased: it comes back (and is sent again) after a restart.
 			log.Error("thrower: remove delivered callback", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
 		}
@@ -181,41 +260,99 @@ func (w *worker) handle(m *store.Msg) {
 		return
 	}
 
-	l.lastErr.Store(&lastError{msg: redact.Text(err.Error()), at: now})
+	msg := redact.Text(err.Error())
+	l.lastErr.Store(&lastError{msg: msg, at: now})
 	tries := r.tries + 1
-	if int64(tries) > int64(l.pol.MaxRetries) {
-		l.failed.Add(1)
-		requests[l.kind-1][outcomeFailed].Inc()
-		log.Warn("thrower: gave up", "kind", l.kind.String(), "ref", string(r.ref), "url", w.logURL(),
-			"attempts", tries, "err", redact.Text(err.Error()))
-		if err := w.ack(m); err != nil {
-			log.Error("thrower: remove failed callback", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
-		}
+	first := r.first
+	if first == 0 {
+		first = now.UnixNano()
+	}
+	if l.pol.givenUp(tries, first, now.UnixNano()) {
+		w.bury(j.leased, tries, first, now, msg)
 		return
 	}
 	l.retries.Add(1)
 	requests[l.kind-1][outcomeRetry].Inc()
+	k := l.pol.retryLevel(tries)
+	delay := l.pol.retryDelay(k)
 	log.Debug("thrower: attempt failed, will retry", "kind", l.kind.String(), "ref", string(r.ref),
-		"attempt", tries, "in", l.pol.RetryDelay, "err", redact.Text(err.Error()))
-	// The retry is a new record carrying the count and its time; only once
-	// it is durable does the old one go.
-	w.next = retryRecord(w.next[:0], m.Payload, tries, now.Add(l.pol.RetryDelay).UnixNano())
-	w.msgs[0] = store.NewMsg{Payload: w.next}
-	l.q.Append(w.msgs[:], store.Write{}, w.addCB)
-	w.msgs[0] = store.NewMsg{}
-	if err := <-w.stored; err != nil {
-		// The store refused: retry from memory (the old record, its count
-		// not advanced) rather than lose the callback.
-		log.Error("thrower: store retry", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
-		if err := l.q.Requeue(m, l.pol.RetryDelay); err != nil {
-			log.Error("thrower: requeue", "kind", l.kind.String(), "err", err)
-		}
-		l.poke()
+		"attempt", tries, "in", delay, "err", msg)
+	w.store(j.leased, k, tries, now.Add(delay).UnixNano(), first)
+}
+
+// putOff sends c, not attempted, to the retry queue that brings it back
+// at until or before (its destination d is down, or full when d is nil);
+// one put off past its TTL goes to the dead letters.
+func (w *worker) putOff(c leased, d *dest, until int64, now time.Time) {
+	l, r := w.l, &w.rec
+	first := r.first
+	if first == 0 {
+		first = now.UnixNano()
+	}
+	if l.pol.deferralExpired(first, now.UnixNano()) {
+		w.bury(c, r.tries, first, now, redact.Text(l.downReason(d)))
 		return
 	}
-	if err := w.ack(m); err != nil {
-		log.Error("thrower: remove retried record", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
+	l.deferred.Add(1)
+	k := l.pol.deferLevel(time.Duration(until - now.UnixNano()))
+	w.store(c, k, r.tries, now.Add(l.pol.backoff(k)).UnixNano(), first)
+}
+
+// store writes c's record, with its count and times, to retry queue k and
+// then removes it from its queue: only once the new record is durable
+// does the old one go, so a crash between the two writes leaves both and
+// the callback may be made once more (at-least-once).
+func (w *worker) store(c leased, k int, tries uint32, notBefore, first int64) {
+	l, log := w.l, w.l.t.log
+	w.next = rewriteRecord(w.next[:0], c.m.Payload, tries, notBefore, first)
+	w.msgs[0] = store.NewMsg{Payload: w.next}
+	l.retry[k].Append(w.msgs[:], store.Write{}, w.addCB)
+	w.msgs[0] = store.NewMsg{}
+	if err := <-w.stored; err != nil {
+		// The store refused: the old record, its count not advanced,
+		// comes back after retry_delay rather than be lost.
+		log.Error("thrower: store retry", "kind", l.kind.String(), "ref", string(w.rec.ref), "err", err)
+		l.requeueLater(c)
+		return
 	}
+	l.filled.Or(1 << k)
+	l.poke()
+	if err := w.ack(c, store.Write{}); err != nil {
+		log.Error("thrower: remove retried record", "kind", l.kind.String(), "ref", string(w.rec.ref), "err", err)
+	}
+}
+
+// requeueLater gives c back to its queue after retry_delay (the store
+// could not take its retry record).
+func (l *lane) requeueLater(c leased) {
+	time.AfterFunc(max(l.pol.RetryDelay, time.Second), func() {
+		if err := c.q.Requeue(c.m, 0); err != nil {
+			l.t.log.Error("thrower: requeue", "kind", l.kind.String(), "err", err)
+		}
+		for k, q := range l.retry {
+			if q == c.q {
+				l.filled.Or(1 << k)
+			}
+		}
+		l.poke()
+	})
+}
+
+// bury moves c to the kind's dead letters, in the same write as its
+// removal from the queue, with its attempts, times and last error.
+func (w *worker) bury(c leased, tries uint32, first int64, now time.Time, lastErr string) {
+	l, log, r := w.l, w.l.t.log, &w.rec
+	id, put := l.dead.Put(store.DeadLetter{Attempts: tries, First: time.Unix(0, first), Last: now,
+		LastError: lastErr, Record: c.m.Payload})
+	if err := w.ack(c, put); err != nil {
+		log.Error("thrower: store dead letter", "kind", l.kind.String(), "ref", string(r.ref), "err", err)
+		l.requeueLater(c)
+		return
+	}
+	l.failed.Add(1)
+	requests[l.kind-1][outcomeFailed].Inc()
+	log.Warn("thrower: gave up, kept as a dead letter", "kind", l.kind.String(), "ref", string(r.ref), "url", w.logURL(),
+		"attempts", tries, "dead_letter", id, "err", lastErr)
 }
 
 var (

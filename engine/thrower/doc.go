@@ -31,19 +31,32 @@
 //
 // # Retries
 //
-// A failed attempt is retried after the kind's retry_delay; max_retries
-// counts retries after the first attempt, as in Jasmin (whose try-count is
-// incremented on each failure and the message requeued while it is at most
-// max_retries): a receiver that never accepts sees exactly 1+max_retries
-// requests, then the callback is dropped with one warning log line and
-// counted as failed.
+// A failed attempt is retried after the kind's retry_delay, max_retries
+// times as in Jasmin (whose try-count is incremented on each failure and
+// the message requeued while it is at most max_retries); then, with a
+// retry_ttl, the delay doubles at each further failure, with ±20 %
+// jitter, up to max_retry_delay, until the first failure at or after
+// retry_ttl from the first attempt. With retry_ttl 0 a receiver that
+// never accepts sees exactly 1+max_retries requests. Either way the
+// callback given up goes to the kind's dead letters (store.DeadLetters)
+// with its attempts, first and last attempt times and last error, in
+// the same write as its removal from the queue, with one warning log
+// line; the admin API lists, replays and deletes them (Thrower.DeadLetters,
+// ReplayDeadLetters, DeleteDeadLetter).
 //
-// The number of failed attempts and the time of the next one live in the
-// stored record: a failed attempt appends a new record (count + 1, not
-// before now + retry_delay) and then removes the old one, so a restart
-// neither resets the count nor retries early. A crash between those two
-// writes leaves both records, and the callback may be made once more
-// (at-least-once delivery).
+// Retries wait on disk, not in memory: each kind has retry queues
+// "throw/<kind>/r0" … "r15", one per back-off level, every record of one
+// queue waiting (about) the same delay, so FIFO order is due order. A
+// failed attempt appends a new record to its level's queue (count + 1,
+// not before now + delay, the first attempt's time) and then removes the
+// old one, so a restart neither resets the count nor retries early. The
+// feeder takes a retry queue's head and, when it is not due, holds it
+// (one callback per queue) and sleeps until its time; nothing else of the
+// queue is read, and each queue keeps at most 256 callbacks in memory
+// (store.Queue.SetMaxResident), the kind's queue 8192. A crash between
+// the two writes leaves both records, and the callback may be made once
+// more (at-least-once delivery). A retry stored by an older version in
+// the kind's queue, its time ahead, is moved to a retry queue when taken.
 //
 // # Concurrency per destination
 //
@@ -52,12 +65,26 @@
 // once, a destination being the URL's host and port (lower case, 80 or 443
 // when the URL has none; credentials, path and query do not matter). A
 // callback whose destination is at its limit waits in memory, still in the
-// store, without holding a worker; a worker done with a destination takes
-// the next callback waiting for it. So a receiver that is slow or does not
-// answer (each request waiting http_timeout) holds PerHost workers, and the
-// others keep serving every other destination. Retries wait in the queue
-// until their time and take no slot meanwhile. Close gives the waiting
-// callbacks back to the queue.
+// store, without holding a worker, up to 4096 per destination; beyond
+// that it is put off to the first retry queue for retry_delay, without an
+// attempt. A worker done with a destination takes the next callback
+// waiting for it. So a receiver that is slow or does not answer (each
+// request waiting http_timeout) holds PerHost workers, and the others
+// keep serving every other destination. Close gives the waiting callbacks
+// back to the queue.
+//
+// # Circuit breaker
+//
+// After 5 failed attempts in a row a destination is down for retry_delay
+// (or its back-off: doubled each time it opens again, up to
+// max_retry_delay when retry_ttl is set). Callbacks taken for a down
+// destination are put off to the retry queue that brings them back
+// around when it is up, without a request and without counting an
+// attempt (KindStats.Deferred); their TTL still runs (with retry_ttl 0: a
+// callback put off for max_retries × retry_delay since its first attempt
+// goes to the dead letters). Once the time is up one callback is the
+// probe: its success closes the breaker, its failure keeps the
+// destination down for twice as long.
 //
 // # Order
 //

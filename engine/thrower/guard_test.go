@@ -92,9 +92,9 @@ func TestRecordV1DLRIsUserURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v2 := appendRecord(nil, cb, m, a)
-		v1 := append([]byte{1}, v2[1:offFlags]...)
-		v1 = append(v1, v2[headerLen:]...)
+		v3 := appendRecord(nil, cb, m, a)
+		v1 := append([]byte{1}, v3[1:offFlags]...)
+		v1 = append(v1, v3[headerLen:]...)
 		var r record
 		if err := r.decode(v1); err != nil {
 			t.Fatal(err)
@@ -106,12 +106,12 @@ func TestRecordV1DLRIsUserURL(t *testing.T) {
 			t.Errorf("%s v1: peek %v %q %v", tc.kind, nb, url, ok)
 		}
 		cb.UserURL = true
-		v2 = appendRecord(nil, cb, m, a)
-		if err := r.decode(v2); err != nil || !r.userURL {
-			t.Errorf("%s v2 with UserURL: %v %v", tc.kind, r.userURL, err)
+		v3 = appendRecord(nil, cb, m, a)
+		if err := r.decode(v3); err != nil || !r.userURL {
+			t.Errorf("%s v3 with UserURL: %v %v", tc.kind, r.userURL, err)
 		}
-		v2[offFlags] = 0x80
-		if err := r.decode(v2); err == nil {
+		v3[offFlags] = 0x80
+		if err := r.decode(v3); err == nil {
 			t.Errorf("%s: unknown flag accepted", tc.kind)
 		}
 	}

@@ -5,14 +5,14 @@ import (
 	"sync/atomic"
 
 	"github.com/VictoriaMetrics/metrics"
-	"github.com/gwd-project/gwd/store"
 )
 
 // Metrics, in VictoriaMetrics' default set (served at /metrics):
 //
 //	thrower_requests_total{kind="dlr|mo|event",outcome="ok|retry|failed"}
 //	thrower_corrupt_records_total{kind=…}
-//	thrower_queue_depth{kind=…}  callbacks in the store, read when scraped
+//	thrower_queue_depth{kind=…}  callbacks in the store (retries included), read when scraped
+//	thrower_dead_letters{kind=…} dead letters stored, read when scraped
 const (
 	outcomeOK = iota
 	outcomeRetry
@@ -24,7 +24,7 @@ var (
 	metricsOnce    sync.Once
 	requests       [numKinds][numOutcomes]*metrics.Counter
 	corruptRecords [numKinds]*metrics.Counter
-	depthSource    [numKinds]atomic.Pointer[store.Queue]
+	source         [numKinds]atomic.Pointer[lane]
 )
 
 func registerMetrics() {
@@ -36,10 +36,16 @@ func registerMetrics() {
 				requests[i][o] = metrics.GetOrCreateCounter(`thrower_requests_total{kind="` + kind + `",outcome="` + name + `"}`)
 			}
 			corruptRecords[i] = metrics.GetOrCreateCounter(`thrower_corrupt_records_total{kind="` + kind + `"}`)
-			src := &depthSource[i]
+			src := &source[i]
 			metrics.GetOrCreateGauge(`thrower_queue_depth{kind="`+kind+`"}`, func() float64 {
-				if q := src.Load(); q != nil {
-					return float64(q.Stats().Total())
+				if l := src.Load(); l != nil {
+					return float64(l.queued())
+				}
+				return 0
+			})
+			metrics.GetOrCreateGauge(`thrower_dead_letters{kind="`+kind+`"}`, func() float64 {
+				if l := src.Load(); l != nil {
+					return float64(l.dead.Len())
 				}
 				return 0
 			})
@@ -47,8 +53,8 @@ func registerMetrics() {
 	})
 }
 
-// setDepthSource makes q the queue thrower_queue_depth reports for k (the
-// process runs one Thrower; in tests the latest Open wins).
-func setDepthSource(k Kind, q *store.Queue) { depthSource[k-1].Store(q) }
+// setSource makes l the lane the gauges report for its kind (the process
+// runs one Thrower; in tests the latest Open wins).
+func setSource(l *lane) { source[l.kind-1].Store(l) }
 
-func clearDepthSource(k Kind, q *store.Queue) { depthSource[k-1].CompareAndSwap(q, nil) }
+func clearSource(l *lane) { source[l.kind-1].CompareAndSwap(l, nil) }

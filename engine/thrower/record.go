@@ -6,30 +6,35 @@ import (
 	"fmt"
 )
 
-// A stored callback (version 2); integers big-endian, str is a uvarint
+// A stored callback (version 3); integers big-endian, str is a uvarint
 // length then the octets:
 //
-//	0      version (2)
+//	0      version (3)
 //	1      kind
 //	2      method (1 GET, 2 POST)
 //	3      accept (1 ACK/Jasmin, 2 any 2xx)
 //	4..8   failed attempts so far, u32
 //	8..16  not before, unix nanoseconds (0: at once), i64
 //	16     flags: bit 0 the URL is an API user's (Callback.UserURL)
-//	17…    str ref | str url | uvarint n | n × (str key | str value) |
+//	17..25 first attempt (or first put off), unix nanoseconds (0: none yet), i64
+//	25…    str ref | str url | uvarint n | n × (str key | str value) |
 //	       str content type | str body
 //
-// Version 1, written before flags existed, has no octet 16: its DLR
-// records (every one a dlr-url) are read as UserURL, the others not.
+// Version 2 has no first attempt (octets 17..25): read as none yet, its
+// TTL counts from its next failure. Version 1, written before flags
+// existed, has no octet 16 either: its DLR records (every one a dlr-url)
+// are read as UserURL, the others not. A retry rewrites any version as 3.
 //
-// The fixed header lets a retry copy the record and rewrite two fields.
+// The fixed header lets a retry copy the record and rewrite three fields.
 const (
-	recordVersion = 2
-	headerLen     = 17
+	recordVersion = 3
+	headerLen     = 25
+	headerLenV2   = 17
 	headerLenV1   = 16
 	offTries      = 4
 	offNotBefore  = 8
 	offFlags      = 16
+	offFirst      = 17
 
 	flagUserURL = 1
 )
@@ -40,6 +45,8 @@ func headerOf(b []byte) int {
 	switch {
 	case len(b) >= headerLen && b[0] == recordVersion:
 		return headerLen
+	case len(b) >= headerLenV2 && b[0] == 2:
+		return headerLenV2
 	case len(b) >= headerLenV1 && b[0] == 1:
 		return headerLenV1
 	}
@@ -59,6 +66,7 @@ func appendRecord(dst []byte, cb *Callback, method uint8, accept Accept) []byte 
 		flags |= flagUserURL
 	}
 	dst = append(dst, flags)
+	dst = binary.BigEndian.AppendUint64(dst, 0)
 	dst = appendStr(dst, cb.Ref)
 	dst = appendStr(dst, cb.URL)
 	dst = binary.AppendUvarint(dst, uint64(len(cb.Params)))
@@ -80,14 +88,25 @@ func appendStr(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// retryRecord appends a copy of the stored record b with its attempt count
-// and next attempt time replaced.
-func retryRecord(dst, b []byte, tries uint32, notBefore int64) []byte {
-	start := len(dst)
-	dst = append(dst, b...)
-	binary.BigEndian.PutUint32(dst[start+offTries:], tries)
-	binary.BigEndian.PutUint64(dst[start+offNotBefore:], uint64(notBefore))
-	return dst
+// rewriteRecord appends a version-3 copy of the stored record b (any
+// version; headerOf(b) must be non-zero) with its attempt count, next
+// attempt time and first attempt time replaced.
+func rewriteRecord(dst, b []byte, tries uint32, notBefore, first int64) []byte {
+	hl := headerOf(b)
+	var flags byte
+	if hl == headerLenV1 {
+		if Kind(b[1]) == DLR {
+			flags = flagUserURL
+		}
+	} else {
+		flags = b[offFlags]
+	}
+	dst = append(dst, recordVersion, b[1], b[2], b[3])
+	dst = binary.BigEndian.AppendUint32(dst, tries)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(notBefore))
+	dst = append(dst, flags)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(first))
+	return append(dst, b[hl:]...)
 }
 
 // record is a stored callback decoded in place: its slices alias the
@@ -99,6 +118,7 @@ type record struct {
 	accept      Accept
 	tries       uint32
 	notBefore   int64
+	first       int64 // first attempt, unix nanoseconds; 0: none yet
 	userURL     bool
 	ref, url    []byte
 	params      []kv
@@ -131,6 +151,10 @@ func (r *record) decode(b []byte) error {
 	}
 	r.tries = binary.BigEndian.Uint32(b[offTries:])
 	r.notBefore = int64(binary.BigEndian.Uint64(b[offNotBefore:]))
+	r.first = 0
+	if hl == headerLen {
+		r.first = int64(binary.BigEndian.Uint64(b[offFirst:]))
+	}
 	if hl == headerLenV1 {
 		r.userURL = r.kind == DLR
 	} else {

@@ -2,6 +2,7 @@ package thrower
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -38,13 +39,14 @@ func TestRecordRoundTrip(t *testing.T) {
 				t.Fatalf("param %d: %q=%q, want %+v", i, r.params[i].key, r.params[i].value, p)
 			}
 		}
-		// A retry rewrites the count and the time, nothing else.
-		c := retryRecord(nil, b, 3, 1_700_000_000_000_000_000)
+		// A retry rewrites the count and the times, nothing else.
+		c := rewriteRecord(nil, b, 3, 1_700_000_000_000_000_000, 1_600_000_000_000_000_000)
 		var r2 record
 		if err := r2.decode(c); err != nil {
 			t.Fatal(err)
 		}
-		if r2.tries != 3 || r2.notBefore != 1_700_000_000_000_000_000 || !bytes.Equal(c[headerLen:], b[headerLen:]) {
+		if r2.tries != 3 || r2.notBefore != 1_700_000_000_000_000_000 || r2.first != 1_600_000_000_000_000_000 ||
+			!bytes.Equal(c[headerLen:], b[headerLen:]) {
 			t.Fatalf("retry record %+v", r2)
 		}
 		// Every truncation is refused, never a panic.
@@ -88,13 +90,13 @@ func FuzzRecordDecode(f *testing.F) {
 		for _, p := range r.params {
 			cb.Params = append(cb.Params, Param{string(p.key), string(p.value)})
 		}
-		again := retryRecord(nil, appendRecord(nil, cb, r.method, r.accept), r.tries, r.notBefore)
+		again := rewriteRecord(nil, appendRecord(nil, cb, r.method, r.accept), r.tries, r.notBefore, r.first)
 		var r2 record
 		if err := r2.decode(again); err != nil {
 			t.Fatalf("re-encoded record does not decode: %v", err)
 		}
 		if r2.kind != r.kind || r2.method != r.method || r2.accept != r.accept || r2.tries != r.tries ||
-			r2.notBefore != r.notBefore || !bytes.Equal(r2.url, r.url) || !bytes.Equal(r2.ref, r.ref) ||
+			r2.notBefore != r.notBefore || r2.first != r.first || !bytes.Equal(r2.url, r.url) || !bytes.Equal(r2.ref, r.ref) ||
 			!bytes.Equal(r2.body, r.body) || len(r2.params) != len(r.params) {
 			t.Fatalf("round trip changed the record: %+v -> %+v", r, r2)
 		}
@@ -128,4 +130,39 @@ func FuzzCheckURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRecordV2RewrittenAsV3: a record stored before the first-attempt
+// time existed (version 2, a retry with its count and time) decodes with
+// no first attempt, and a retry rewrites it as version 3 keeping
+// everything else.
+func TestRecordV2RewrittenAsV3(t *testing.T) {
+	for _, cb := range sampleCallbacks() {
+		cb.UserURL = cb.Kind == MO
+		m, a, err := cb.check()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v3 := appendRecord(nil, cb, m, a)
+		v2 := append([]byte{2}, v3[1:offFirst]...)
+		v2 = append(v2, v3[headerLen:]...)
+		binary.BigEndian.PutUint32(v2[offTries:], 2)
+		binary.BigEndian.PutUint64(v2[offNotBefore:], 1_700_000_000_000_000_000)
+		var r record
+		if err := r.decode(v2); err != nil {
+			t.Fatal(err)
+		}
+		if r.tries != 2 || r.notBefore != 1_700_000_000_000_000_000 || r.first != 0 || r.userURL != cb.UserURL || string(r.url) != cb.URL {
+			t.Fatalf("v2 decoded as %+v", r)
+		}
+		if nb, url, ok := peekRecord(v2); !ok || nb != r.notBefore || string(url) != cb.URL {
+			t.Fatalf("v2 peek: %d %q %v", nb, url, ok)
+		}
+		c := rewriteRecord(nil, v2, 3, 5, 4)
+		var r3 record
+		if err := r3.decode(c); err != nil || c[0] != recordVersion || r3.tries != 3 || r3.notBefore != 5 || r3.first != 4 ||
+			r3.userURL != cb.UserURL || !bytes.Equal(c[headerLen:], v3[headerLen:]) {
+			t.Fatalf("v2 rewritten: %+v, %v", r3, err)
+		}
+	}
 }

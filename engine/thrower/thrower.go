@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,27 +25,45 @@ const DefaultWorkers = 256
 type Policy struct {
 	Timeout    time.Duration // one attempt, connection to answer (http_timeout)
 	RetryDelay time.Duration // failed attempt to the next one (retry_delay)
-	MaxRetries int           // retries after the first attempt (max_retries)
+	MaxRetries int           // retries at RetryDelay after the first attempt (max_retries)
+	// MaxRetryDelay caps the exponential back-off after MaxRetries
+	// (max_retry_delay; 0: RetryDelay, no growth; at most 2^15 ×
+	// RetryDelay).
+	MaxRetryDelay time.Duration
+	// TTL is how long, from its first attempt, a callback is retried
+	// before it goes to the dead letters (retry_ttl); 0: after MaxRetries
+	// retries, as Jasmin gives up.
+	TTL time.Duration
 }
 
 // PolicyOf converts a [dlr-thrower] or [deliversm-thrower] section (its
 // signing_key aside). An all-zero section (a kind the configuration file has no section for, such
-// as Junebug's events) gets Jasmin's defaults: 30 s, 30 s, 3 retries.
+// as Junebug's events) gets Jasmin's defaults: 30 s, 30 s, 3 retries, and
+// gwd's back-off: up to an hour, for a day.
 func PolicyOf(t config.Thrower) (Policy, error) {
 	if t == (config.Thrower{SigningKey: t.SigningKey}) {
-		t = config.Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3}
+		t = config.Thrower{HTTPTimeoutSecs: 30, RetryDelaySecs: 30, MaxRetries: 3,
+			MaxRetryDelaySecs: config.DefaultMaxRetryDelaySecs, RetryTTLHours: config.DefaultRetryTTLHours}
 	}
 	if t.HTTPTimeoutSecs < 1 || t.RetryDelaySecs < 1 || t.MaxRetries < 0 {
 		return Policy{}, fmt.Errorf("http_timeout %d, retry_delay %d, max_retries %d: need at least 1 s, 1 s and 0",
 			t.HTTPTimeoutSecs, t.RetryDelaySecs, t.MaxRetries)
 	}
-	return Policy{Timeout: t.HTTPTimeout(), RetryDelay: t.RetryDelay(), MaxRetries: t.MaxRetries}, nil
+	p := Policy{Timeout: t.HTTPTimeout(), RetryDelay: t.RetryDelay(), MaxRetries: t.MaxRetries,
+		MaxRetryDelay: t.MaxRetryDelay(), TTL: t.RetryTTL()}
+	if err := p.check(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
 }
 
 func (p Policy) check() error {
-	if p.Timeout <= 0 || p.RetryDelay < 0 || p.MaxRetries < 0 {
-		return fmt.Errorf("timeout %v, retry delay %v, max retries %d: need a positive timeout and no negatives",
-			p.Timeout, p.RetryDelay, p.MaxRetries)
+	if p.Timeout <= 0 || p.RetryDelay < 0 || p.MaxRetries < 0 || p.TTL < 0 {
+		return fmt.Errorf("timeout %v, retry delay %v, max retries %d, TTL %v: need a positive timeout and no negatives",
+			p.Timeout, p.RetryDelay, p.MaxRetries, p.TTL)
+	}
+	if p.MaxRetryDelay != 0 && (p.MaxRetryDelay < p.RetryDelay || p.MaxRetryDelay>>config.MaxBackoffLevels > p.RetryDelay) {
+		return fmt.Errorf("max retry delay %v: need retry delay %v to 2^%d times it", p.MaxRetryDelay, p.RetryDelay, config.MaxBackoffLevels)
 	}
 	return nil
 }
@@ -133,7 +152,13 @@ type lane struct {
 	perHost   int
 	jobs      chan job
 	wake      chan struct{}
-	freed     chan struct{} // a destination slot or parked place freed
+
+	// retry holds the kind's retries by back-off level (retryQueueName),
+	// on disk; filled has bit k set when retry[k] may have a head the
+	// feeder has not taken. dead is the kind's dead letters.
+	retry  [numLevels]*store.Queue
+	filled atomic.Uint32
+	dead   *store.DeadLetters
 
 	// userClient makes the requests of Callback.UserURL callbacks: its
 	// connections go through the Guard's dialer.
@@ -148,6 +173,8 @@ type lane struct {
 	delivered atomic.Uint64
 	retries   atomic.Uint64
 	failed    atomic.Uint64
+	deferred  atomic.Uint64
+	trips     atomic.Uint64
 	corrupt   atomic.Uint64
 	lastErr   atomic.Pointer[lastError]
 }
@@ -163,9 +190,24 @@ type encoder struct {
 	msgs [1]store.NewMsg
 }
 
+// Resident callbacks per queue: what a backlog may hold in memory, the
+// rest waiting on disk (store.Queue.SetMaxResident).
+const (
+	mainResident  = 8192
+	retryResident = 256
+)
+
+// retryQueueName is the store queue of kind's retries at level k:
+// "throw/dlr/r0" … "throw/dlr/r15".
+func retryQueueName(kind Kind, k int) string {
+	return "throw/" + kind.String() + "/r" + strconv.Itoa(k)
+}
+
 // Open starts delivering from the queues "throw/dlr", "throw/mo" and
-// "throw/event" of db, resuming what they held before a restart (callbacks
-// due for a retry wait for their stored time). Close the Thrower before db.
+// "throw/event" of db and their retry queues (retryQueueName), resuming
+// what they held before a restart (callbacks due for a retry wait for
+// their stored time), with the dead letters of each kind. Close the
+// Thrower before db.
 func Open(db *store.DB, cfg Config) (*Thrower, error) {
 	if db == nil {
 		return nil, errors.New("open thrower: nil store")
@@ -212,7 +254,7 @@ func Open(db *store.DB, cfg Config) (*Thrower, error) {
 			return nil, fmt.Errorf("open thrower: %s policy: %w", k, err)
 		}
 		t.lanes[i] = &lane{t: t, kind: k, pol: pol, client: cfg.Client, userAgent: agents[i], perHost: perHost,
-			jobs: make(chan job), wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), dests: make(map[string]*dest), sweepAt: minSweep}
+			jobs: make(chan job), wake: make(chan struct{}, 1), dests: make(map[string]*dest), sweepAt: minSweep}
 		if keys[i] != "" {
 			t.lanes[i].signKey = []byte(keys[i])
 		}
@@ -227,6 +269,17 @@ func Open(db *store.DB, cfg Config) (*Thrower, error) {
 			return nil, fmt.Errorf("open thrower: %w", err)
 		}
 		l.q = q
+		l.q.SetMaxResident(mainResident)
+		for k := range l.retry {
+			if l.retry[k], err = db.Queue(retryQueueName(l.kind, k)); err != nil {
+				return nil, fmt.Errorf("open thrower: %w", err)
+			}
+			l.retry[k].SetMaxResident(retryResident)
+		}
+		l.filled.Store(1<<numLevels - 1) // look at every head once
+		if l.dead, err = db.DeadLetters(l.kind.String()); err != nil {
+			return nil, fmt.Errorf("open thrower: %w", err)
+		}
 		if l.client == nil {
 			l.client, l.ownClient = newClient(perHost, l.pol.Timeout), true
 		}
@@ -235,7 +288,7 @@ func Open(db *store.DB, cfg Config) (*Thrower, error) {
 	}
 	registerMetrics()
 	for _, l := range t.lanes {
-		setDepthSource(l.kind, l.q)
+		setSource(l)
 		t.wg.Add(1 + workers)
 		go func() {
 			defer l.t.wg.Done()
@@ -303,10 +356,22 @@ type KindStats struct {
 	Waiting     int    // ready, held back: their destination is at PerHost
 	Delivered   uint64 // accepted by their receiver
 	Retries     uint64 // failed attempts that will be retried
-	Failed      uint64 // given up after max_retries retries
+	Failed      uint64 // given up (retry_ttl, or max_retries when it is 0): moved to the dead letters
+	Deferred    uint64 // put off without an attempt: their destination was down or full
+	Trips       uint64 // times a destination's breaker opened (or its probe failed)
+	DeadLetters int    // dead letters stored now
 	Corrupt     uint64 // stored records that did not decode, dropped
 	LastError   string // the last failed attempt's reason
 	LastErrorAt time.Time
+}
+
+// queued counts the kind's callbacks in the store, retries included.
+func (l *lane) queued() int {
+	n := l.q.Stats().Total()
+	for _, q := range l.retry {
+		n += q.Stats().Total()
+	}
+	return n
 }
 
 // Stats is every kind's KindStats.
@@ -317,13 +382,16 @@ func (t *Thrower) Stats() Stats {
 	var out [numKinds]KindStats
 	for i, l := range t.lanes {
 		s := KindStats{
-			Queued:    l.q.Stats().Total(),
-			InFlight:  int(l.inFlight.Load()),
-			Waiting:   int(l.waiting.Load()),
-			Delivered: l.delivered.Load(),
-			Retries:   l.retries.Load(),
-			Failed:    l.failed.Load(),
-			Corrupt:   l.corrupt.Load(),
+			Queued:      l.queued(),
+			InFlight:    int(l.inFlight.Load()),
+			Waiting:     int(l.waiting.Load()),
+			Delivered:   l.delivered.Load(),
+			Retries:     l.retries.Load(),
+			Failed:      l.failed.Load(),
+			Deferred:    l.deferred.Load(),
+			Trips:       l.trips.Load(),
+			DeadLetters: l.dead.Len(),
+			Corrupt:     l.corrupt.Load(),
 		}
 		if e := l.lastErr.Load(); e != nil {
 			s.LastError, s.LastErrorAt = e.msg, e.at
@@ -344,7 +412,7 @@ func (t *Thrower) Close() error {
 		t.wg.Wait()
 		for _, l := range t.lanes {
 			l.unparkAll()
-			clearDepthSource(l.kind, l.q)
+			clearSource(l)
 			if l.ownClient {
 				l.client.CloseIdleConnections()
 			}

@@ -54,6 +54,7 @@ func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter, r *http
 		rc.byPath[r.URL.Path]++
 		n := rc.byPath[r.URL.Path]
 		rc.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body)) // the answer may read it again
 		rc.answer(n, w, r)
 	}))
 	t.Cleanup(rc.srv.Close)

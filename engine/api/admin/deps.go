@@ -16,6 +16,8 @@ type Deps struct {
 	Admin *authguard.Admin
 	// SMPP is the SMPP server API: *smpps.Server.
 	SMPP SMPPServer
+	// DeadLetters serves /deadletters (deadletters.go); nil: 404.
+	DeadLetters DeadLetterStore
 }
 
 // SMPPServer is the SMPP server API as the admin API uses it: its users'

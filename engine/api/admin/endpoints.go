@@ -56,6 +56,10 @@ func (s *Server) endpoints() []endpoint {
 		ep("stats/connectors/*", map[string]handler{"GET": s.statsConnector}),
 		ep("stats/smppsapi", map[string]handler{"GET": s.statsSMPPS}),
 
+		ep("deadletters/*", map[string]handler{"GET": s.listDeadLetters}),
+		ep("deadletters/*/replay", map[string]handler{"POST": s.replayDeadLetters}),
+		ep("deadletters/*/*", map[string]handler{"DELETE": s.deleteDeadLetter}),
+
 		ep("persist", map[string]handler{"POST": s.persist}),
 		ep("load", map[string]handler{"POST": s.load}),
 	}

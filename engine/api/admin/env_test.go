@@ -16,6 +16,7 @@ import (
 	"github.com/gwd-project/gwd/engine/logring"
 	"github.com/gwd-project/gwd/engine/manage"
 	"github.com/gwd-project/gwd/engine/manage/managetest"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
 )
 
@@ -40,6 +41,8 @@ type env struct {
 	srv    *Server
 	base   string
 	client *http.Client
+	// policies replace the callback retry policies (compressed time).
+	policies map[thrower.Kind]thrower.Policy
 }
 
 func newEnv(t *testing.T) *env {
@@ -64,7 +67,7 @@ func (e *env) open() {
 	e.log = slog.New(e.logs)
 	e.store = &managetest.Store{}
 	g, err := gateway.Open(cfg, gateway.Options{SMPPAddr: "127.0.0.1:0", Log: e.log,
-		ConfigStore: e.store.Wrap})
+		ConfigStore: e.store.Wrap, ThrowerPolicies: e.policies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func (e *env) open() {
 func (e *env) m() *manage.Manager { return e.g.Parts().Manager }
 
 // deps are the admin API's pieces of a gateway.
-func deps(p gateway.Parts) Deps { return Deps{Admin: p.Admin, SMPP: p.SMPP} }
+func deps(p gateway.Parts) Deps { return Deps{Admin: p.Admin, SMPP: p.SMPP, DeadLetters: p.Thrower} }
 
 // reopen closes the gateway and the API and opens them again on the same
 // store, as a restart does.
