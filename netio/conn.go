@@ -66,9 +66,9 @@ type Conn struct {
 	kernelPending atomic.Int64 // octets the transport still holds after the last flush
 	closed        atomic.Bool
 
-	partialSince int64 // unix nanos when an incomplete frame started; 0 if none
-	readTimeout  int64 // nanoseconds an incomplete frame may wait; 0: the Options'; <0: none
-	readTime     int64 // unix nanos when the current read batch was taken
+	partialSince int64        // unix nanos when an incomplete frame started; 0 if none
+	readTimeout  atomic.Int64 // nanoseconds an incomplete frame may wait; 0: the Options'; <0: none
+	readTime     int64        // unix nanos when the current read batch was taken
 
 	// User is free for the handler's use (e.g. its session pointer).
 	User any
@@ -264,7 +264,7 @@ func (c *Conn) tick(now time.Time) {
 		return
 	}
 	c.mu.Lock()
-	rt := c.readTimeout
+	rt := c.readTimeout.Load()
 	if rt == 0 {
 		rt = int64(c.opts.PDUReadTimeout)
 	}
@@ -336,9 +336,10 @@ func (c *Conn) SetPDUReadTimeout(d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	c.mu.Lock()
-	c.readTimeout = int64(d)
-	c.mu.Unlock()
+	// An atomic, not c.mu: the caller may hold its handler's own lock,
+	// which tick takes under c.mu (a lock-order inversion that hung a
+	// connector's dial against the registry's tick).
+	c.readTimeout.Store(int64(d))
 }
 
 // finish runs OnClose once.
