@@ -68,6 +68,9 @@ func storeRefusal(err error) router.Refusal {
 	if errors.Is(err, store.ErrBusy) {
 		return &BusyError{Err: err}
 	}
+	if errors.Is(err, store.ErrFailed) {
+		return &StoreFailedError{Err: err}
+	}
 	return &StoreError{Err: err}
 }
 
