@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gwd-project/gwd/config"
@@ -13,8 +14,8 @@ import (
 
 // Once the store's write-ahead log fails, /send is answered 503 with
 // Retry-After and a body that says the message was not stored (it was 500
-// "Internal error", which clients do not retry), and the process keeps
-// serving.
+// "Internal error", which clients do not retry), the process keeps
+// serving, and /metrics says gwd_store_failed 1.
 func TestStoreFailureRefusesSend(t *testing.T) {
 	faults := &store.FaultSwitch{}
 	g, _, cfg := startGatewayWith(t, func(c *config.Config, o *gateway.Options) {
@@ -44,5 +45,14 @@ func TestStoreFailureRefusesSend(t *testing.T) {
 			body != `Error "Gateway store failed, message not stored: retry later"` {
 			t.Fatalf("/send after the fault: %d Retry-After %q %q, want 503 Retry-After %s", code, retry, body, gateway.StoreFailedRetryAfter)
 		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(page), "\ngwd_store_failed 1\n") {
+		t.Fatalf("/metrics after the fault lacks gwd_store_failed 1:\n%s", page)
 	}
 }
