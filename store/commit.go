@@ -316,7 +316,16 @@ func (c *committer) finish(it syncItem, err error) {
 
 // checkDisk refuses new writes while free space is under MinFreeBytes.
 // A failed measure leaves the state as it was.
+//
+// With NoSync it also syncs the WAL once: Pebble acknowledges NoSync
+// batches before its WAL writer writes them, so a WAL that stopped
+// writing is learnt here, within a second, and fails the store.
 func (c *committer) checkDisk() {
+	if c.db.opts.NoSync && c.db.health.err() == nil {
+		if err := c.db.pdb.LogData([]byte("gwd: WAL check"), pebble.Sync); err != nil {
+			c.db.health.fail(fmt.Errorf("WAL sync: %w", err))
+		}
+	}
 	free, err := c.db.opts.FreeSpace(c.db.dir)
 	if err != nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gwd-project/gwd/router/ledger"
 )
@@ -175,5 +176,35 @@ func TestFailedSyncNeverVisible(t *testing.T) {
 	}
 	if !errors.Is(later, ErrFailed) {
 		t.Fatalf("append after a failed sync: %v, want ErrFailed", later)
+	}
+}
+
+// With sync off Pebble acknowledges before its WAL is written, so a WAL
+// that stops writing is not seen by the commits: the committer's check,
+// once a second, syncs the WAL and fails the store, and writes are
+// refused from then on (on main they went on being acknowledged until a
+// memtable rotation crashed the process).
+func TestNoSyncWALFaultFailsTheStore(t *testing.T) {
+	faults := &FaultSwitch{}
+	db := openTest(t, Options{NoSync: true, Faults: faults})
+	q, err := db.Queue("smppc:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendSync(t, q, msg(0, "before"))
+	faults.Trip()
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		err := appendErr(q, msg(0, fmt.Sprintf("after%d", i)))
+		if errors.Is(err, ErrFailed) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("appends with a failed WAL and sync off still answered %v after 10 s", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !errors.Is(db.Failed(), ErrFailed) {
+		t.Fatalf("Failed() = %v", db.Failed())
 	}
 }
