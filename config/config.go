@@ -255,6 +255,7 @@ func Default() Config {
 		AdminAPI:         DefaultAdminAPI(),
 		Callbacks:        DefaultCallbacks(),
 		Metrics:          DefaultMetrics(),
+		Scripts:          Scripts{Queue: DefaultScriptQueue},
 		Junebug: Junebug{
 			Bind:                "127.0.0.1",
 			Port:                8080,

@@ -111,6 +111,8 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"metrics.bind", d.Metrics.Bind, "127.0.0.1"},
 		{"metrics.port", d.Metrics.Port, 0},
 		{"scripts.dir", d.Scripts.Dir, ""},
+		{"scripts.workers", d.Scripts.Workers, 0},
+		{"scripts.queue", d.Scripts.Queue, 8192},
 		// gwd's [store]; the TTLs are Jasmin's dlr_expiry and Junebug's
 		{"store.path", d.Store.Path, "./data"},
 		{"store.sync", d.Store.Sync, true},

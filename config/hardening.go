@@ -60,6 +60,9 @@ type Scripts struct {
 	// path is cleaned and its symlinks resolved). Default "": scripts
 	// given as a file path are refused; inline scripts still work.
 	Dir string `toml:"dir"`
+	// Workers, Queue: the script workers (config/scripts.go).
+	Workers int `toml:"workers"`
+	Queue   int `toml:"queue"`
 }
 
 // Validate checks [scripts]: dir, when set, must be an existing directory

@@ -68,6 +68,10 @@ const (
 	// new messages are refused until it catches up; nothing was kept (the
 	// engine's BusyError).
 	RefusedBusy
+	// RefusedStoreFailed: the store failed (a Pebble fatal error or a
+	// failed commit) and takes nothing more until gwd is restarted;
+	// nothing was kept (the engine's StoreFailedError).
+	RefusedStoreFailed
 )
 
 func (k RefusalKind) String() string {
@@ -98,6 +102,8 @@ func (k RefusalKind) String() string {
 		return "disk full"
 	case RefusedBusy:
 		return "busy"
+	case RefusedStoreFailed:
+		return "store failed"
 	}
 	return "?"
 }

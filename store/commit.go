@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -121,6 +122,10 @@ func (db *DB) submit(w Write, admit bool) {
 		w.Done = ignoreDone
 	}
 	c := db.c
+	if err := db.health.err(); err != nil {
+		go w.Done(err)
+		return
+	}
 	if c.diskFull.Load() {
 		go w.Done(ErrDiskFull)
 		return
@@ -152,6 +157,9 @@ func (db *DB) submit(w Write, admit bool) {
 
 // refusal returns the error Submit would refuse a write with now, if any.
 func (c *committer) refusal() error {
+	if err := c.db.health.err(); err != nil {
+		return err
+	}
 	if c.diskFull.Load() {
 		return ErrDiskFull
 	}
@@ -241,6 +249,11 @@ func (c *committer) commit(ws []Write) {
 	}
 	start := time.Now()
 	b := c.db.pdb.NewBatch()
+	if err := c.db.health.err(); err != nil {
+		// Failed while these waited: nothing more goes to Pebble.
+		c.finish(syncItem{b: b, writes: ws, start: start}, err)
+		return
+	}
 	// One Batch wrapper, reused: commit runs on the committer's goroutine
 	// only, and the wrapper is needed only while the Applies run.
 	c.wb.pb = b
@@ -275,7 +288,20 @@ func (c *committer) syncer(done chan struct{}) {
 	}
 }
 
+// finish runs the Done callbacks of a batch with its outcome. A failed
+// apply or sync fails the store (failure.go); once failed, a batch is
+// refused even when its own sync succeeded, so that nothing applied after
+// a failed batch — and with it the failed batch's records, which Pebble
+// already shows to readers — is ever reported durable: Queue.landed never
+// runs for them, and the queues' disk reads stop below their durable
+// sequence numbers.
 func (c *committer) finish(it syncItem, err error) {
+	if err != nil && !errors.Is(err, ErrFailed) {
+		c.db.health.fail(fmt.Errorf("commit: %w", err))
+	}
+	if ferr := c.db.health.err(); ferr != nil {
+		err = ferr
+	}
 	c.lastLatency.Store(int64(time.Since(it.start)))
 	for i := 0; i < len(it.writes); {
 		i = runDone(it.writes, i, err)
@@ -290,7 +316,16 @@ func (c *committer) finish(it syncItem, err error) {
 
 // checkDisk refuses new writes while free space is under MinFreeBytes.
 // A failed measure leaves the state as it was.
+//
+// With NoSync it also syncs the WAL once: Pebble acknowledges NoSync
+// batches before its WAL writer writes them, so a WAL that stopped
+// writing is learnt here, within a second, and fails the store.
 func (c *committer) checkDisk() {
+	if c.db.opts.NoSync && c.db.health.err() == nil {
+		if err := c.db.pdb.LogData([]byte("gwd: WAL check"), pebble.Sync); err != nil {
+			c.db.health.fail(fmt.Errorf("WAL sync: %w", err))
+		}
+	}
 	free, err := c.db.opts.FreeSpace(c.db.dir)
 	if err != nil {
 		return

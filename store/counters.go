@@ -11,8 +11,8 @@ package store
 // sms i64 (big-endian; flags bit 0: balance limited, bit 1: sms_count
 // limited). A user with neither limit has no record.
 //
-// Memory is authoritative. Each user's counters are read from Pebble once
-// (lazily) and from then on kept in memory under the user's own mutex, so
+// Memory is authoritative. Every user's counters are read from Pebble
+// when the store opens (loadCounters) and from then on kept in memory under the user's own mutex, so
 // the hot path neither reads the disk nor takes a lock shared by other
 // users. ReserveCover checks and deducts in memory at once; what it returns, a
 // Reservation, adds the user's record to the caller's own Write (the one
@@ -99,10 +99,10 @@ func decodeCounters(v []byte) (ledger.Counters, error) {
 
 // userLedger is one user's counters in memory.
 type userLedger struct {
-	mu     sync.Mutex
-	loaded bool
-	key    []byte
-	mem    ledger.Counters // every change made, pending ones included
+	mu  sync.Mutex
+	bad error // the stored record did not decode (loadCounters)
+	key []byte
+	mem ledger.Counters // every change made, pending ones included
 	// Deltas in mem whose Writes have not been applied yet (this epoch).
 	pendBal ledger.Money
 	pendSMS int64
@@ -134,7 +134,35 @@ func (u *userLedger) write(b *Batch) {
 	b.set(u.key, encodeCounters(c))
 }
 
-// lockUser returns user's ledger, loaded and locked.
+// loadCounters reads every user's counter record into memory; Open calls
+// it, so that the message path (ReserveCover on an event loop) never reads
+// Pebble. A record that does not decode is kept as its error: that user's
+// charges fail, as they would have when read later, and the others work.
+func (db *DB) loadCounters() error {
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{ksCounter}, UpperBound: []byte{ksCounter + 1}})
+	if err != nil {
+		return fmt.Errorf("load counters: %w", err)
+	}
+	st := db.ext()
+	for it.First(); it.Valid(); it.Next() {
+		key := append([]byte(nil), it.Key()...)
+		user := string(key[1:])
+		u := &userLedger{key: key}
+		if m, derr := decodeCounters(it.Value()); derr != nil {
+			u.bad = fmt.Errorf("counters %s: %w", user, derr)
+		} else {
+			u.mem = m
+		}
+		st.users.Store(user, u)
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("load counters: %w", err)
+	}
+	return nil
+}
+
+// lockUser returns user's ledger, locked. Every stored record was loaded
+// at open (loadCounters): a user not met then has no record yet.
 func (db *DB) lockUser(user string) (*userLedger, error) {
 	if err := validObjectName("user", user); err != nil {
 		return nil, err
@@ -142,32 +170,13 @@ func (db *DB) lockUser(user string) (*userLedger, error) {
 	st := db.ext()
 	v, ok := st.users.Load(user)
 	if !ok {
-		v, _ = st.users.LoadOrStore(user, &userLedger{})
+		v, _ = st.users.LoadOrStore(user, &userLedger{key: append([]byte{ksCounter}, user...)})
 	}
 	u := v.(*userLedger)
 	u.mu.Lock()
-	if !u.loaded {
-		// Nothing can have changed this user yet: every change goes
-		// through the ledger, which loads first. The stored record is
-		// current.
-		key := append([]byte{ksCounter}, user...)
-		val, c, err := db.pdb.Get(key)
-		switch {
-		case errors.Is(err, pebble.ErrNotFound):
-			u.mem = ledger.Counters{}
-		case err != nil:
-			u.mu.Unlock()
-			return nil, fmt.Errorf("counters %s: %w", user, err)
-		default:
-			m, derr := decodeCounters(val)
-			c.Close()
-			if derr != nil {
-				u.mu.Unlock()
-				return nil, fmt.Errorf("counters %s: %w", user, derr)
-			}
-			u.mem = m
-		}
-		u.key, u.loaded = key, true
+	if u.bad != nil {
+		u.mu.Unlock()
+		return nil, u.bad
 	}
 	return u, nil
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// each commit: a test that blocks in it makes the store slow, as a
 	// stalled fsync would. Default: none.
 	BeforeCommit func()
+	// Faults, when set, injects disk faults into the write-ahead log
+	// (tests: FaultSwitch.Trip). Default: none.
+	Faults *FaultSwitch
 	// MaxPending bounds the Writes waiting for the committer (handed over
 	// and not yet taken into a commit) that new work may join: past it,
 	// Queue.AppendNew refuses at once with ErrBusy ([store]
@@ -91,6 +94,8 @@ type DB struct {
 	qs   queues
 	x    dbExt // configuration and counter state (config.go, counters.go)
 
+	health *health // failed state (failure.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -129,9 +134,14 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
+	h := &health{}
 	po := &pebble.Options{
-		MemTableSize: opts.MemTableSize,
-		Logger:       quietLogger{},
+		MemTableSize:  opts.MemTableSize,
+		Logger:        quietLogger{h: h},
+		EventListener: &pebble.EventListener{BackgroundError: backgroundError},
+	}
+	if opts.Faults != nil {
+		po.FS = opts.Faults.fs()
 	}
 	po.EnsureDefaults()
 	pdb, err := pebble.Open(dir, po)
@@ -165,7 +175,11 @@ func Open(dir string, opts Options) (*DB, error) {
 		pdb.Close()
 		return nil, fmt.Errorf("open store %s: read format marker: %w", dir, err)
 	}
-	db := &DB{dir: dir, opts: opts, pdb: pdb}
+	db := &DB{dir: dir, opts: opts, pdb: pdb, health: h}
+	if err := db.loadCounters(); err != nil {
+		pdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	db.c = newCommitter(db)
 	return db, nil
 }
@@ -193,7 +207,13 @@ func (db *DB) Close() error {
 }
 
 // Flush writes the memtable out; tests use it to reach the disk format.
-func (db *DB) Flush() error { return db.pdb.Flush() }
+// A failed store refuses: Pebble would rotate a WAL that failed.
+func (db *DB) Flush() error {
+	if err := db.Failed(); err != nil {
+		return err
+	}
+	return db.pdb.Flush()
+}
 
 // Size returns the bytes the store occupies on disk.
 func (db *DB) Size() (int64, error) {
@@ -212,18 +232,6 @@ func (db *DB) Size() (int64, error) {
 		return nil
 	})
 	return n, err
-}
-
-// quietLogger keeps Pebble's routine messages out of gwd's log.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any) {}
-func (quietLogger) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "store: pebble: "+format+"\n", args...)
-}
-func (quietLogger) Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "store: pebble: fatal: "+format+"\n", args...)
-	os.Exit(70)
 }
 
 // DLRIndexBytes estimates the bytes the DLR index's forward keyspace

@@ -120,6 +120,26 @@ func (x *Index) DeleteDLR(d DLR, done func(remaining int, err error)) {
 // or merged with others, exactly once. An error (closed index, invalid or
 // unknown d) is no Write and done is not called.
 func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Write, error) {
+	return x.deleteDLRWrite(d, false, done)
+}
+
+// ClosePart is DeleteDLR for a part of a multipart message whose last
+// final receipt must be reported durably elsewhere (a callback): the part
+// that leaves none open (done gets 0) keeps its forward entry, so that if
+// the report fails the SMSC's copy of that receipt is found again — and
+// gets 0 again, not ErrDLRFinished — until DeleteDLR removes the entry
+// once the report is durable. A non-last part finished twice still gets
+// ErrDLRFinished.
+func (x *Index) ClosePart(d DLR, done func(remaining int, err error)) {
+	w, err := x.deleteDLRWrite(d, true, done)
+	if err != nil {
+		go done(0, err)
+		return
+	}
+	x.db.Submit(w)
+}
+
+func (x *Index) deleteDLRWrite(d DLR, keepLast bool, done func(remaining int, err error)) (Write, error) {
 	if done == nil {
 		done = func(int, error) {}
 	}
@@ -142,14 +162,16 @@ func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Writ
 	rk := x.reverseKey(nil, b, d.GatewayID, d.Part)
 	rv := appendReverseValue(nil, dlrRevFinished, x.dlr.expiry(at), d.Connector, d.SMSCID)
 	var remaining int
-	var already, applied bool
+	var already, applied, kept bool
 	return Write{
 		Apply: func(batch *Batch) {
 			applied = true
 			if d.Parts > 1 {
 				remaining, already = x.finishPart(d.GatewayID, d.Part, d.Parts)
 			}
-			batch.delete(fk)
+			if kept = keepLast && d.Parts > 1 && remaining == 0; !kept {
+				batch.delete(fk)
+			}
 			if d.Parts > 1 {
 				batch.set(rk, rv)
 			}
@@ -160,10 +182,10 @@ func (x *Index) DeleteDLRWrite(d DLR, done func(remaining int, err error)) (Writ
 			if d.Parts > 1 && applied {
 				x.parts.release(d.GatewayID)
 			}
-			if err == nil {
+			if err == nil && !kept {
 				x.tab.forget(fk[5:])
 			}
-			if err == nil && already {
+			if err == nil && already && !kept {
 				err = ErrDLRFinished
 			}
 			done(remaining, err)

@@ -50,16 +50,24 @@ func (g *Gateway) mo(c *smppc.Connector, p *smpp.PDU, respond func(smpp.Status))
 	}) {
 		return
 	}
-	if g.interceptMO(cid, p, respond, func(p *smpp.PDU, tags []int64) { g.routeMO(cid, p, tags, respond) }) {
+	if g.interceptMO(cid, p, respond, func(p *smpp.PDU, tags []int64) { g.routeMO(cid, p, tags, respond, true) }) {
 		return
 	}
-	g.routeMO(cid, p, nil, respond)
+	g.routeMO(cid, p, nil, respond, false)
 }
 
-func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(smpp.Status)) {
+// routeMO routes and hands off an MO; scripts as for Gateway.submit.
+func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(smpp.Status), scripts bool) {
 	now := time.Now()
 	r := router.Routable{Dir: router.MO, PDU: p, Connector: cid, Time: now, Tags: tags}
-	_, target, ok := g.moTable.Lookup(&r, g.up)
+	var target string
+	var ok, deferred bool
+	if scripts {
+		_, target, ok = g.moTable.Lookup(&r, g.up)
+	} else if _, target, ok, deferred = g.moTable.LookupInline(&r, g.up); deferred {
+		g.routeMOScripted(cid, p, tags, respond)
+		return
+	}
 	if !ok {
 		g.Stats.MOUnrouted.Add(1)
 		g.log.Warn("MO without a route", "cid", cid)

@@ -4,53 +4,14 @@ import (
 	"time"
 
 	"github.com/gwd-project/gwd/engine/mt"
-	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
 )
 
-// Interceptor scripts run on a small pool of worker goroutines, never on
-// an event loop: a message that an interceptor matches is copied and
-// handed over; its answer comes from the worker. The hand-over queue is
-// bounded: when it is full the message is refused as throttled rather
-// than blocking an event loop.
-
-const (
-	scriptWorkers = 4
-	scriptQueue   = 8192
-)
-
-func (g *Gateway) startScripts() {
-	g.scripts = make(chan func(), scriptQueue)
-	for range scriptWorkers {
-		g.scriptWG.Add(1)
-		go func() {
-			defer g.scriptWG.Done()
-			for f := range g.scripts {
-				// A panic in an interceptor run (gwd's script glue) costs
-				// that message its answer, not the process.
-				recovery.Run("scripts", g.log, f)
-			}
-		}()
-	}
-}
-
-func (g *Gateway) stopScripts() {
-	close(g.scripts)
-	g.scriptWG.Wait()
-}
-
-// errScriptsBusy refuses a message when the interceptor queue is full.
-var errScriptsBusy = router.ErrThroughputExceeded
-
-func (g *Gateway) offload(f func()) bool {
-	select {
-	case g.scripts <- f:
-		return true
-	default:
-		return false
-	}
-}
+// Interceptor scripts run on the script workers (scriptpool.go), never on
+// an event loop: a message that an interceptor matches — or that only a
+// script filter can say whether one matches — is copied and handed over;
+// its answer comes from the worker.
 
 // copySubmit makes s independent of the caller's buffers.
 func copySubmit(s *mt.Submit) *mt.Submit {
@@ -74,18 +35,26 @@ func (g *Gateway) interceptMT(s *mt.Submit, done func(string, error)) bool {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	ic, ok := g.mtICs.Lookup(&r)
-	if !ok {
+	ic, ok, deferred := g.mtICs.LookupInline(&r)
+	if !ok && !deferred {
 		return false
 	}
 	cp := copySubmit(s)
 	smppsCh := s.Channel == router.ChannelSMPPS
+	at := r.Time
 	if !g.offload(func() {
+		if deferred {
+			r := router.Routable{Dir: router.MT, PDU: &cp.Parts[0], UID: cp.User.UID, GID: cp.User.GID, Time: at, Tags: cp.Tags}
+			if ic, ok = g.mtICs.Lookup(&r); !ok {
+				g.submit(cp, done, true)
+				return
+			}
+		}
 		g.Stats.Intercepted.Add(1)
 		if smppsCh {
 			g.smpps.Stats.InterceptorCount.Add(1)
 		}
-		r := router.Routable{Dir: router.MT, PDU: &cp.Parts[0], UID: cp.User.UID, GID: cp.User.GID, Time: r.Time, Tags: cp.Tags}
+		r := router.Routable{Dir: router.MT, PDU: &cp.Parts[0], UID: cp.User.UID, GID: cp.User.GID, Time: at, Tags: cp.Tags}
 		v, err := ic.Run(&r, cp.Channel)
 		switch {
 		case err != nil:
@@ -102,7 +71,7 @@ func (g *Gateway) interceptMT(s *mt.Submit, done func(string, error)) bool {
 		default:
 			cp.Tags = r.Tags
 			cp.Locked = v.Locked
-			g.submit(cp, done)
+			g.submit(cp, done, true)
 		}
 	}) {
 		done("", errScriptsBusy)
@@ -120,8 +89,8 @@ func (g *Gateway) interceptMO(cid string, p *smpp.PDU, respond func(smpp.Status)
 		return false
 	}
 	r := router.Routable{Dir: router.MO, PDU: p, Connector: cid, Time: time.Now()}
-	ic, ok := g.moICs.Lookup(&r)
-	if !ok {
+	ic, ok, deferred := g.moICs.LookupInline(&r)
+	if !ok && !deferred {
 		return false
 	}
 	cp := *p
@@ -129,6 +98,13 @@ func (g *Gateway) interceptMO(cid string, p *smpp.PDU, respond func(smpp.Status)
 	at := r.Time
 	conn := g.Connector(cid)
 	if !g.offload(func() {
+		if deferred {
+			r := router.Routable{Dir: router.MO, PDU: &cp, Connector: cid, Time: at}
+			if ic, ok = g.moICs.Lookup(&r); !ok {
+				next(&cp, nil)
+				return
+			}
+		}
 		g.Stats.Intercepted.Add(1)
 		if conn != nil {
 			conn.Stats.InterceptorCount.Add(1)

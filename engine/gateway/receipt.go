@@ -101,8 +101,10 @@ func (rc *receipt) found(d store.DLR, err error) {
 			rc.finish(nil) // intermediate states of one part are not reported per message
 		default:
 			// One receipt per message: the part whose finish leaves no
-			// part open reports, with its state.
-			g.idx.DeleteDLR(d, rc.partClosed)
+			// part open reports, with its state. Its mapping stays until
+			// the report is durable (ClosePart): if the callback store
+			// fails, the SMSC's copy of the receipt finds it again.
+			g.idx.ClosePart(d, rc.partClosed)
 		}
 	default:
 		rc.finish(nil)
@@ -110,9 +112,11 @@ func (rc *receipt) found(d store.DLR, err error) {
 }
 
 // partClosed: one part of a multipart HTTP message is final; the last one
-// throws the message's receipt. A part the store could not close is
-// refused (ESME_RSYSERR): the SMSC sends the receipt again. A part closed
-// twice (a resent receipt) is answered OK: its first copy counted.
+// throws the message's receipt (again, when a copy of the last part's
+// receipt comes back because the first throw failed). A part the store
+// could not close is refused (ESME_RSYSERR): the SMSC sends the receipt
+// again. Another part closed twice (a resent receipt) is answered OK: its
+// first copy counted.
 func (rc *receipt) partClosed(remaining int, err error) {
 	switch {
 	case errors.Is(err, store.ErrDLRFinished):
@@ -129,15 +133,18 @@ func (rc *receipt) partClosed(remaining int, err error) {
 	rc.g.throw(rc.callback(), rc.lastThrown)
 }
 
-// lastThrown: the multipart message's receipt is durable in the thrower
-// (its mapping already closed by partClosed): answer, record the event.
+// lastThrown: the multipart message's receipt is durable in the thrower:
+// answer, record the event, remove the last part's mapping. Not durable:
+// ESME_RSYSERR, and the mapping stays for the SMSC's next copy.
 func (rc *receipt) lastThrown(err error) {
 	if err != nil {
+		rc.g.log.Warn("multipart receipt not stored: the SMSC will send it again", "id", rc.d.GatewayID, "err", err)
 		rc.reply.Send(smpp.ESME_RSYSERR)
 		return
 	}
 	rc.reply.Send(smpp.ESME_ROK)
 	rc.g.addEvent(rc.d.GatewayID, rc.event())
+	rc.g.idx.DeleteDLR(rc.d, nil) // ErrDLRFinished: the part was closed by partClosed
 }
 
 // queued is the ESME's outbox append (with the bookkeeping) done.

@@ -55,21 +55,7 @@ func TestMultipartReceiptOnStoreErrorIsRetried(t *testing.T) {
 	})
 	e.waitUp()
 	sk, u := newSink(t)
-	dst := smpp.Address{TON: 1, NPI: 1, Addr: []byte("33600000001")}
-	part := func(i byte) smpp.PDU {
-		return smpp.PDU{Dest: dst, EsmClass: 0x40, RegisteredDelivery: 1,
-			ShortMessage: []byte{5, 0, 3, 0x42, 2, i, 'p', 'a', 'r', 't', '0' + i}}
-	}
-	s := &mt.Submit{User: e.g.Accounts().User("u1"), Channel: router.ChannelHTTP, Received: time.Now(),
-		DLR:   mt.DLRRequest{Level: mt.DLRTerminal, URL: u + "/dlr", Method: "GET"},
-		Parts: []smpp.PDU{part(1), part(2)}}
-	done := make(chan error, 1)
-	var id string
-	e.g.SubmitMT(s, func(got string, err error) { id = got; done <- err })
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "both parts at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= 2 })
+	id := e.submitTwoParts(u + "/dlr")
 	disk.full.Store(true)
 	e.waitStoreFull(true)
 	// Both receipts answered, each refused at least once.
@@ -89,6 +75,29 @@ func TestMultipartReceiptOnStoreErrorIsRetried(t *testing.T) {
 	if st := e.sim.Stats().Total; st.ReceiptsLost != 0 {
 		t.Fatalf("the SMSC gave up %d receipts", st.ReceiptsLost)
 	}
+}
+
+// submitTwoParts submits a two-part HTTP message asking for its final
+// receipt at dlrURL, and waits for both parts at the SMSC.
+func (e *env) submitTwoParts(dlrURL string) string {
+	t := e.t
+	t.Helper()
+	dst := smpp.Address{TON: 1, NPI: 1, Addr: []byte("33600000001")}
+	part := func(i byte) smpp.PDU {
+		return smpp.PDU{Dest: dst, EsmClass: 0x40, RegisteredDelivery: 1,
+			ShortMessage: []byte{5, 0, 3, 0x42, 2, i, 'p', 'a', 'r', 't', '0' + i}}
+	}
+	s := &mt.Submit{User: e.g.Accounts().User("u1"), Channel: router.ChannelHTTP, Received: time.Now(),
+		DLR:   mt.DLRRequest{Level: mt.DLRTerminal, URL: dlrURL, Method: "GET"},
+		Parts: []smpp.PDU{part(1), part(2)}}
+	done := make(chan error, 1)
+	var id string
+	e.g.SubmitMT(s, func(got string, err error) { id = got; done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "both parts at the SMSC", func() bool { return e.sim.Stats().Total.SubmitOK >= 2 })
+	return id
 }
 
 // A full disk refuses submit_sm with ESME_RMSGQFUL (seen by gosmpp, not

@@ -68,6 +68,9 @@ func storeRefusal(err error) router.Refusal {
 	if errors.Is(err, store.ErrBusy) {
 		return &BusyError{Err: err}
 	}
+	if errors.Is(err, store.ErrFailed) {
+		return &StoreFailedError{Err: err}
+	}
 	return &StoreError{Err: err}
 }
 
@@ -80,7 +83,9 @@ var (
 
 // route picks the connector for a message: interceptors first (when
 // configured), then the MT table.
-func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
+// With scripts false (the caller may be an event loop) it runs no
+// EvalPyFilter: a lookup that needs one answers errNeedsScript.
+func (g *Gateway) route(s *mt.Submit, scripts bool) (*router.Route, string, error) {
 	if len(s.Parts) == 0 {
 		return nil, "", fmt.Errorf("gateway: message without parts")
 	}
@@ -89,7 +94,14 @@ func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	rt, cid, ok := g.mtTable.Lookup(&r, g.up)
+	var rt *router.Route
+	var cid string
+	var ok, deferred bool
+	if scripts {
+		rt, cid, ok = g.mtTable.Lookup(&r, g.up)
+	} else if rt, cid, ok, deferred = g.mtTable.LookupInline(&r, g.up); deferred {
+		return nil, "", errNeedsScript
+	}
 	if !ok {
 		g.Stats.RouteErrors.Add(1)
 		if rt != nil {
@@ -107,7 +119,7 @@ func (g *Gateway) route(s *mt.Submit) (*router.Route, string, error) {
 // RateMT is what /rate answers: the rate per submit_sm of the route the
 // message would take (nothing queued, nothing charged).
 func (g *Gateway) RateMT(s *mt.Submit) (ledger.Money, error) {
-	rt, _, err := g.route(s)
+	rt, _, err := g.route(s, true)
 	if err != nil {
 		return 0, err
 	}
@@ -124,7 +136,7 @@ func (g *Gateway) SubmitMT(s *mt.Submit, done func(id string, err error)) {
 	if s.User != nil && g.interceptMT(s, done) {
 		return
 	}
-	g.submit(s, done)
+	g.submit(s, done, false)
 }
 
 // billed reports whether messages from ch are charged: billing_feature of
@@ -139,12 +151,19 @@ func (g *Gateway) billed(ch router.Channel) bool {
 	return true
 }
 
-func (g *Gateway) submit(s *mt.Submit, done func(id string, err error)) {
+// submit routes (scripts: on a script worker, where a route's
+// EvalPyFilter may run; else a lookup that needs one moves there),
+// charges and queues s.
+func (g *Gateway) submit(s *mt.Submit, done func(id string, err error), scripts bool) {
 	var rate ledger.Money
 	order := -1
 	cid := s.Connector
 	if cid == "" {
-		rt, rcid, err := g.route(s)
+		rt, rcid, err := g.route(s, scripts)
+		if err == errNeedsScript {
+			g.submitScripted(s, done)
+			return
+		}
 		if err != nil {
 			done("", err)
 			return

@@ -35,6 +35,8 @@ import (
 //     returns.
 //   - A busy store (its bound of pending writes reached, [store]
 //     max_pending_writes): ESME_RTHROTTLED, the ESME's cue to slow down.
+//   - A failed store (it takes nothing until gwd is restarted):
+//     ESME_RSYSERR, the default, which ESMEs retry.
 
 // refusalStatus is the command_status answering r.
 func refusalStatus(r router.Refusal) smpp.Status {
