@@ -121,7 +121,8 @@ func decodeRecord(k, v []byte, prio uint8) (*Msg, error) {
 	}, nil
 }
 
-// recover counts each lane and loads its head.
+// recover counts each lane and the payload octets it holds, and loads
+// its head.
 func (q *Queue) recover() error {
 	for p := uint8(0); p < Priorities; p++ {
 		pre := q.lanePrefix(p)
@@ -136,6 +137,8 @@ func (q *Queue) recover() error {
 				q.seq = seq
 			}
 			l.n++
+			q.held++
+			q.bytes += int64(len(it.Value()) - 9)
 			if l.resident() < q.maxResident {
 				m, err := decodeRecord(it.Key(), it.Value(), p)
 				if err != nil {
