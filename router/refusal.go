@@ -68,6 +68,11 @@ const (
 	// new messages are refused until it catches up; nothing was kept (the
 	// engine's BusyError).
 	RefusedBusy
+	// RefusedQueueFull: the queue the message would join (its
+	// connector's, [smpp-client] queue_max_messages / queue_max_bytes)
+	// is at its cap; nothing was kept, and messages for other queues go
+	// on (the engine's QueueFullError).
+	RefusedQueueFull
 )
 
 func (k RefusalKind) String() string {
@@ -98,6 +103,8 @@ func (k RefusalKind) String() string {
 		return "disk full"
 	case RefusedBusy:
 		return "busy"
+	case RefusedQueueFull:
+		return "queue full"
 	}
 	return "?"
 }

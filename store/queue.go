@@ -26,6 +26,10 @@ type Msg struct {
 	Priority uint8
 	Expires  int64 // unix nanoseconds; 0: never
 	Payload  []byte
+	// Delays counts the Requeues with a delay since the message was
+	// appended or, after a restart, read back (kept in memory only): the
+	// caller's back-off.
+	Delays uint32
 
 	due int64 // requeued: not before this
 	idx int   // position in the delayed heap
@@ -517,6 +521,7 @@ func (q *Queue) Requeue(m *Msg, delay time.Duration) error {
 		return nil
 	}
 	m.due = q.db.opts.Now().Add(delay).UnixNano()
+	m.Delays++
 	heap.Push(&q.delayed, m)
 	q.mu.Unlock()
 	return nil

@@ -200,3 +200,45 @@ func (q *Queue) refill(p uint8) error {
 	}
 	return nil
 }
+
+// QueuesWithRecords returns the names, starting with prefix, of the
+// queues that hold at least one message on disk, opened or not: what a
+// restart must open to deliver (an ESME's outbox, "out/…").
+func (db *DB) QueuesWithRecords(prefix string) ([]string, error) {
+	lo := append([]byte{ksQueueID}, prefix...)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+	}
+	type named struct {
+		name string
+		id   uint32
+	}
+	var all []named
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Value()) != 4 {
+			it.Close()
+			return nil, fmt.Errorf("list queues %q: corrupt queue id record %x", prefix, it.Key())
+		}
+		all = append(all, named{string(it.Key()[1:]), binary.BigEndian.Uint32(it.Value())})
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+	}
+	var names []string
+	for _, n := range all {
+		pre := appendU32([]byte{ksQueue}, n.id)
+		qi, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: pre, UpperBound: prefixEnd(pre)})
+		if err != nil {
+			return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+		}
+		has := qi.First()
+		if err := qi.Close(); err != nil {
+			return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+		}
+		if has {
+			names = append(names, n.name)
+		}
+	}
+	return names, nil
+}

@@ -472,3 +472,22 @@ func TestQueueCancelAllAndRequeueKeepCounts(t *testing.T) {
 		t.Fatalf("after the cancelled lease came back %+v", s)
 	}
 }
+
+func TestQueuesWithRecordsListsOnlyNonEmpty(t *testing.T) {
+	db := openTest(t, Options{})
+	full, _ := db.Queue("out/a")
+	appendSync(t, full, msg(0, "x"))
+	db.Queue("out/b") // empty
+	drained, _ := db.Queue("out/c")
+	appendSync(t, drained, msg(0, "y"))
+	drain(t, drained)
+	other, _ := db.Queue("mt/d")
+	appendSync(t, other, msg(0, "z"))
+	names, err := db.QueuesWithRecords("out/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(names) != "[out/a]" {
+		t.Fatalf("queues with records %v, want [out/a]", names)
+	}
+}

@@ -133,7 +133,7 @@ func (rc *receipt) partClosed(remaining int, err error) {
 // (its mapping already closed by partClosed): answer, record the event.
 func (rc *receipt) lastThrown(err error) {
 	if err != nil {
-		rc.reply.Send(smpp.ESME_RSYSERR)
+		rc.reply.Send(handOffStatus(err))
 		return
 	}
 	rc.reply.Send(smpp.ESME_ROK)
@@ -152,7 +152,7 @@ func (rc *receipt) queued(err error) {
 // sends the receipt again).
 func (rc *receipt) answered(err error) {
 	if err != nil {
-		rc.reply.Send(smpp.ESME_RSYSERR)
+		rc.reply.Send(handOffStatus(err))
 		return
 	}
 	rc.reply.Send(smpp.ESME_ROK)

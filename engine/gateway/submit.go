@@ -68,6 +68,9 @@ func storeRefusal(err error) router.Refusal {
 	if errors.Is(err, store.ErrBusy) {
 		return &BusyError{Err: err}
 	}
+	if qf := (*store.QueueFullError)(nil); errors.As(err, &qf) {
+		return &QueueFullError{Err: qf}
+	}
 	return &StoreError{Err: err}
 }
 
