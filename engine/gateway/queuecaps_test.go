@@ -391,3 +391,32 @@ func gaps(at []time.Time) []time.Duration {
 	}
 	return d
 }
+
+// An MO for a user whose outbox is not open yet, while the store is
+// stalled (opening it waits for an fsync), does not hold the connector's
+// event loop: the SMSC's enquire_link right behind it is answered at
+// once; the deliver_sm is answered ESME_ROK once the store goes on.
+func TestNewOutboxOpensOffTheConnectorLoop(t *testing.T) {
+	tune, bound := rawSMSC(t)
+	gate := &storeGate{open: make(chan struct{})}
+	e := newEnvWith(t, smsc.Config{}, tune, nil, func(o *Options) { o.StoreOptions = gate.hook })
+	t.Cleanup(gate.release) // runs before the gateway's Close
+	var smsc *rawESME
+	select {
+	case smsc = <-bound:
+	case <-time.After(waitLimit):
+		t.Fatal("the connector did not bind to the raw SMSC")
+	}
+	gate.shut.Store(true)
+	el := smpp.PDU{Header: smpp.Header{Command: smpp.EnquireLink, Seq: 2}}
+	smsc.write(mo(1, "first MO"), el)
+	if st := smsc.answerFor(2, smpp.EnquireLinkResp, "enquire_link_resp behind an MO opening an outbox"); st != smpp.ESME_ROK {
+		t.Fatalf("enquire_link answered %v", st)
+	}
+	gate.release()
+	if st := smsc.answerFor(1, smpp.DeliverSMResp, "deliver_sm_resp"); st != smpp.ESME_ROK {
+		t.Fatalf("the MO once the store went on: %v, want ESME_ROK", st)
+	}
+	_, rx := e.mustBind(smpp.BindReceiver)
+	waitUntil(t, "the MO at the ESME", func() bool { _, d := rx.counts(); return d >= 1 })
+}
