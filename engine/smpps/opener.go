@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/store"
 )
 
@@ -74,7 +75,8 @@ func (s *Server) withUser(uid string, then func(*user, error)) bool {
 func (s *Server) openThen(uid string, then func(*user, error)) bool {
 	s.open.once.Do(func() {
 		s.open.reqs = make(chan openReq, openQueue)
-		go s.openLoop(s.open.reqs, s.open.stop)
+		reqs, stop := s.open.reqs, s.open.stop
+		go recovery.Loop("smpps outbox opener", s.log, stop, func() { s.openLoop(reqs, stop) })
 	})
 	select {
 	case s.open.reqs <- openReq{uid: uid, then: then}:
