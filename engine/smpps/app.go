@@ -46,7 +46,8 @@ func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	}
 	if s.lookup(u.UID) == nil {
 		// Its outbox is opened off the loop, the bind answered then.
-		if !s.openThen(u.UID, func(*user, error) { a.finishBind(ss, u, remoteIP(ss), req.Command) }) {
+		from, cmd := remoteIP(ss), req.Command
+		if !s.openThen(u.UID, func(_ *user, err error) { a.finishBind(ss, u, from, cmd, err) }) {
 			return a.outboxUnavailable(u.UID, ErrOutboxBusy)
 		}
 		return session.BindPending

@@ -53,15 +53,19 @@ func (a *app) startCheck(ss *session.Session, username, password string, from ne
 			return
 		}
 		// The user's outbox is opened (off the loop) before the answer.
-		if !a.s.withUser(u.UID, func(*user, error) { a.finishBind(ss, u, from, cmd) }) {
+		if !a.s.withUser(u.UID, func(_ *user, err error) { a.finishBind(ss, u, from, cmd, err) }) {
 			a.answerBind(ss, username, func() smpp.Status { return a.outboxUnavailable(u.UID, ErrOutboxBusy) })
 		}
 	})
 }
 
 // finishBind answers a pending bind of an authenticated u once its outbox
-// is open (or could not be: bound refuses it).
-func (a *app) finishBind(ss *session.Session, u *router.User, from netip.Addr, cmd smpp.CommandID) {
+// is open, or could not be (openErr).
+func (a *app) finishBind(ss *session.Session, u *router.User, from netip.Addr, cmd smpp.CommandID, openErr error) {
+	if openErr != nil {
+		a.answerBind(ss, u.Username, func() smpp.Status { return a.outboxUnavailable(u.UID, openErr) })
+		return
+	}
 	a.answerBind(ss, u.Username, func() smpp.Status {
 		u, err := a.s.b.Accounts().BindAuthenticated(u, from)
 		return a.bound(ss, u, err, cmd)
