@@ -29,6 +29,7 @@ const DefaultFile = "gwd.toml"
 // Config is the whole of gwd.toml, one field per section.
 type Config struct {
 	SMPPServer       SMPPServer `toml:"smpp-server"`
+	SMPPClient       SMPPClient `toml:"smpp-client"`
 	HTTPAPI          HTTPAPI    `toml:"http-api"`
 	JCli             JCli       `toml:"jcli"`
 	DLRThrower       Thrower    `toml:"dlr-thrower"`
@@ -84,6 +85,10 @@ type SMPPServer struct {
 	// open connections, in all and from one IP; 0: no cap.
 	MaxConnections      int `toml:"max_connections"`
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// OutboxMaxMessages and OutboxMaxBytes (gwd, queuecaps.go) cap one
+	// user's outbox of deliver_sm; 0: no cap.
+	OutboxMaxMessages int `toml:"outbox_max_messages"`
+	OutboxMaxBytes    int `toml:"outbox_max_bytes"`
 }
 
 // HTTPAPI is [http-api]: Jasmin's HTTP API listener (/send, /balance, /rate,
@@ -229,7 +234,10 @@ func Default() Config {
 			Window:               100,
 			MaxConnections:       DefaultMaxConnections,
 			MaxConnectionsPerIP:  DefaultMaxConnectionsPerIP,
+			OutboxMaxMessages:    DefaultOutboxMaxMessages,
+			OutboxMaxBytes:       DefaultOutboxMaxBytes,
 		},
+		SMPPClient: SMPPClient{QueueMaxMessages: DefaultQueueMaxMessages, QueueMaxBytes: DefaultQueueMaxBytes},
 		HTTPAPI: HTTPAPI{
 			Bind:                 "0.0.0.0",
 			Port:                 1401,

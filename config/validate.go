@@ -199,6 +199,7 @@ func (c *Config) Validate() error {
 	v.validateLimits(c)
 	v.validateAdmission(c)
 	v.validateScriptPool(c)
+	v.validateQueueCaps(c)
 	v.problems = append(v.problems, c.Metrics.Validate()...)
 	v.problems = append(v.problems, c.Scripts.Validate()...)
 

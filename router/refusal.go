@@ -72,6 +72,11 @@ const (
 	// failed commit) and takes nothing more until gwd is restarted;
 	// nothing was kept (the engine's StoreFailedError).
 	RefusedStoreFailed
+	// RefusedQueueFull: the queue the message would join (its
+	// connector's, [smpp-client] queue_max_messages / queue_max_bytes)
+	// is at its cap; nothing was kept, and messages for other queues go
+	// on (the engine's QueueFullError).
+	RefusedQueueFull
 )
 
 func (k RefusalKind) String() string {
@@ -104,6 +109,8 @@ func (k RefusalKind) String() string {
 		return "busy"
 	case RefusedStoreFailed:
 		return "store failed"
+	case RefusedQueueFull:
+		return "queue full"
 	}
 	return "?"
 }

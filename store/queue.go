@@ -26,6 +26,10 @@ type Msg struct {
 	Priority uint8
 	Expires  int64 // unix nanoseconds; 0: never
 	Payload  []byte
+	// Delays counts the Requeues with a delay since the message was
+	// appended or, after a restart, read back (kept in memory only): the
+	// caller's back-off.
+	Delays uint32
 
 	due int64 // requeued: not before this
 	idx int   // position in the delayed heap
@@ -44,6 +48,13 @@ type QueueStats struct {
 	Delayed int             // requeued, not yet due
 	Leased  int             // taken, not yet acked
 	Paused  bool
+	// Held and Bytes are what the queue's caps count: the messages
+	// appended and not yet removed (ready, delayed, leased, and those
+	// whose write is still on its way to disk) and their payload octets.
+	Held  int
+	Bytes int64
+	// Refused counts the appends refused with ErrQueueFull since open.
+	Refused uint64
 }
 
 // Total is every message not yet acknowledged.
@@ -59,7 +70,29 @@ func (s QueueStats) Total() int {
 var (
 	ErrBadPriority = errors.New("store: priority must be 0 to 3")
 	ErrNotLeased   = errors.New("store: message is not leased")
+	// ErrQueueFull is what a *QueueFullError unwraps to.
+	ErrQueueFull = errors.New("store: queue full")
 )
+
+// QueueFullError is an append refused because it would take its queue
+// past a cap (Queue.SetCaps); nothing was kept.
+type QueueFullError struct {
+	Queue string // the queue's name
+	// Held and Bytes are what the queue held when it refused.
+	Held  int
+	Bytes int64
+	// MaxMessages and MaxBytes are its caps (0: none).
+	MaxMessages int
+	MaxBytes    int64
+}
+
+func (e *QueueFullError) Error() string {
+	return fmt.Sprintf("store: queue %s full: %d messages, %d octets (caps %d messages, %d octets; 0: none)",
+		e.Queue, e.Held, e.Bytes, e.MaxMessages, e.MaxBytes)
+}
+
+// Unwrap makes errors.Is(err, ErrQueueFull) true.
+func (e *QueueFullError) Unwrap() error { return ErrQueueFull }
 
 // Queue is a named durable queue with SMPP priorities, FIFO within a
 // priority. Append returns through its callback only once the messages are
@@ -82,6 +115,15 @@ type Queue struct {
 	maxResident int
 	notify      chan struct{}
 	onExpire    func(*Msg)
+
+	// What the caps count (QueueStats.Held, Bytes), kept under mu by
+	// the operations that already take it: append, take (expiry), Ack,
+	// Requeue (a cancelled message), CancelAll.
+	held     int
+	bytes    int64
+	maxMsgs  int   // 0: no cap
+	maxBytes int64 // 0: no cap
+	refused  uint64
 }
 
 // lane is one priority of a queue. The oldest messages are resident in mem;
@@ -147,7 +189,6 @@ func (h *delayHeap) Pop() any {
 	return m
 }
 
-// queue registry
 // Name returns the queue's name.
 func (q *Queue) Name() string { return q.name }
 
@@ -162,6 +203,21 @@ func (q *Queue) OnExpire(fn func(*Msg)) {
 	q.mu.Lock()
 	q.onExpire = fn
 	q.mu.Unlock()
+}
+
+// SetCaps bounds what the queue holds: past maxMessages messages or
+// maxBytes payload octets (0: no bound) an append fails at once with a
+// *QueueFullError and nothing is kept. Messages already held stay.
+func (q *Queue) SetCaps(maxMessages int, maxBytes int64) {
+	q.mu.Lock()
+	q.maxMsgs, q.maxBytes = max(maxMessages, 0), max(maxBytes, 0)
+	q.mu.Unlock()
+}
+
+// full reports, under mu, whether n more messages of size octets would
+// take the queue past a cap.
+func (q *Queue) full(n int, size int64) bool {
+	return (q.maxMsgs > 0 && q.held+n > q.maxMsgs) || (q.maxBytes > 0 && q.bytes+size > q.maxBytes)
 }
 
 func (q *Queue) signal() {
@@ -206,11 +262,25 @@ func (q *Queue) append(msgs []NewMsg, extra Write, done func(seqs []uint64, err 
 			return
 		}
 	}
+	var size int64
+	for _, m := range msgs {
+		size += int64(len(m.Payload))
+	}
+	q.mu.Lock()
+	if q.full(len(msgs), size) {
+		q.refused++
+		err := &QueueFullError{Queue: q.name, Held: q.held, Bytes: q.bytes, MaxMessages: q.maxMsgs, MaxBytes: q.maxBytes}
+		q.mu.Unlock()
+		extra.refuse(err)
+		done(nil, err)
+		return
+	}
+	q.held += len(msgs)
+	q.bytes += size
 	recs := make([]*Msg, len(msgs))
 	keys := make([][]byte, len(msgs))
 	vals := make([][]byte, len(msgs))
 	seqs := make([]uint64, len(msgs))
-	q.mu.Lock()
 	for i, m := range msgs {
 		q.seq++
 		var exp int64
@@ -240,6 +310,7 @@ func (q *Queue) append(msgs []NewMsg, extra Write, done func(seqs []uint64, err 
 			}
 			if err != nil {
 				seqs = nil
+				q.unheld(recs)
 			}
 			if extra.Done != nil {
 				extra.Done(err)
@@ -247,6 +318,19 @@ func (q *Queue) append(msgs []NewMsg, extra Write, done func(seqs []uint64, err 
 			done(seqs, err)
 		},
 	}, admit)
+	q.mu.Unlock()
+}
+
+// unheld uncounts appended messages whose write failed, unless a
+// CancelAll already did.
+func (q *Queue) unheld(recs []*Msg) {
+	q.mu.Lock()
+	for _, m := range recs {
+		if m.Seq >= q.cancelBelow {
+			q.held--
+			q.bytes -= int64(len(m.Payload))
+		}
+	}
 	q.mu.Unlock()
 }
 
@@ -331,6 +415,8 @@ func (q *Queue) take(expired *[]*Msg) (*Msg, error) {
 			l.n--
 			if m.Expires != 0 && m.Expires <= now {
 				*expired = append(*expired, m)
+				q.held--
+				q.bytes -= int64(len(m.Payload))
 				continue
 			}
 			q.leased[m.Seq] = m
@@ -376,6 +462,8 @@ func (q *Queue) Ack(m *Msg, extra Write, done func(error)) {
 		return
 	}
 	delete(q.leased, m.Seq)
+	q.held--
+	q.bytes -= int64(len(m.Payload))
 	key := q.key(m.Priority, m.Seq)
 	q.db.Submit(Write{
 		Apply: func(b *Batch) {
@@ -393,6 +481,8 @@ func (q *Queue) Ack(m *Msg, extra Write, done func(error)) {
 				// (or a requeue) can be retried.
 				q.mu.Lock()
 				q.leased[m.Seq] = m
+				q.held++
+				q.bytes += int64(len(m.Payload))
 				q.mu.Unlock()
 			}
 			if extra.Done != nil {
@@ -417,6 +507,8 @@ func (q *Queue) Requeue(m *Msg, delay time.Duration) error {
 	}
 	delete(q.leased, m.Seq)
 	if m.Seq < q.cancelBelow {
+		q.held--
+		q.bytes -= int64(len(m.Payload))
 		q.mu.Unlock()
 		return nil // cancelled while in flight; its record is gone
 	}
@@ -429,6 +521,7 @@ func (q *Queue) Requeue(m *Msg, delay time.Duration) error {
 		return nil
 	}
 	m.due = q.db.opts.Now().Add(delay).UnixNano()
+	m.Delays++
 	heap.Push(&q.delayed, m)
 	q.mu.Unlock()
 	return nil
@@ -471,6 +564,7 @@ func (q *Queue) Stats() QueueStats {
 	s.Delayed = len(q.delayed)
 	s.Leased = len(q.leased)
 	s.Paused = q.paused
+	s.Held, s.Bytes, s.Refused = q.held, q.bytes, q.refused
 	return s
 }
 
@@ -493,6 +587,11 @@ func (q *Queue) CancelAll(done func(n int, err error)) {
 	}
 	q.delayed = nil
 	q.cancelBelow = q.seq + 1
+	// What is left is what is leased (its ack or requeue uncounts it).
+	q.held, q.bytes = len(q.leased), 0
+	for _, m := range q.leased {
+		q.bytes += int64(len(m.Payload))
+	}
 	start := appendU32([]byte{ksQueue}, q.id)
 	end := prefixEnd(start)
 	q.db.Submit(Write{

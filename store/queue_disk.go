@@ -121,7 +121,8 @@ func decodeRecord(k, v []byte, prio uint8) (*Msg, error) {
 	}, nil
 }
 
-// recover counts each lane and loads its head.
+// recover counts each lane and the payload octets it holds, and loads
+// its head.
 func (q *Queue) recover() error {
 	for p := uint8(0); p < Priorities; p++ {
 		pre := q.lanePrefix(p)
@@ -136,6 +137,8 @@ func (q *Queue) recover() error {
 				q.seq = seq
 			}
 			l.n++
+			q.held++
+			q.bytes += int64(len(it.Value()) - 9)
 			if l.resident() < q.maxResident {
 				m, err := decodeRecord(it.Key(), it.Value(), p)
 				if err != nil {
@@ -196,4 +199,46 @@ func (q *Queue) refill(p uint8) error {
 		l.spilled = false
 	}
 	return nil
+}
+
+// QueuesWithRecords returns the names, starting with prefix, of the
+// queues that hold at least one message on disk, opened or not: what a
+// restart must open to deliver (an ESME's outbox, "out/…").
+func (db *DB) QueuesWithRecords(prefix string) ([]string, error) {
+	lo := append([]byte{ksQueueID}, prefix...)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+	}
+	type named struct {
+		name string
+		id   uint32
+	}
+	var all []named
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Value()) != 4 {
+			it.Close()
+			return nil, fmt.Errorf("list queues %q: corrupt queue id record %x", prefix, it.Key())
+		}
+		all = append(all, named{string(it.Key()[1:]), binary.BigEndian.Uint32(it.Value())})
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+	}
+	var names []string
+	for _, n := range all {
+		pre := appendU32([]byte{ksQueue}, n.id)
+		qi, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: pre, UpperBound: prefixEnd(pre)})
+		if err != nil {
+			return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+		}
+		has := qi.First()
+		if err := qi.Close(); err != nil {
+			return nil, fmt.Errorf("list queues %q: %w", prefix, err)
+		}
+		if has {
+			names = append(names, n.name)
+		}
+	}
+	return names, nil
 }

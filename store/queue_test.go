@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -352,5 +353,135 @@ func TestQueueRefusedCancelChangesNothing(t *testing.T) {
 	}
 	if s := q.Stats(); s.Total() != 2 {
 		t.Fatalf("a refused cancel emptied the queue: %+v", s)
+	}
+}
+
+// appendErr appends and returns the append's error.
+func TestQueueCapsRefuseAppendsPastThem(t *testing.T) {
+	db := openTest(t, Options{})
+	q, _ := db.Queue("mt/dead")
+	q.SetCaps(3, 0)
+	appendSync(t, q, msg(0, "a"), msg(1, "b"))
+	// All or none: two more would make four.
+	err := appendErr(q, msg(0, "c"), msg(0, "d"))
+	var qf *QueueFullError
+	if !errors.As(err, &qf) || !errors.Is(err, ErrQueueFull) || qf.Queue != "mt/dead" || qf.Held != 2 || qf.MaxMessages != 3 {
+		t.Fatalf("err %v (%+v), want a QueueFullError of mt/dead holding 2 of 3", err, qf)
+	}
+	appendSync(t, q, msg(0, "c"))
+	if err := appendErr(q, msg(0, "d")); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("fourth message: %v", err)
+	}
+	if s := q.Stats(); s.Held != 3 || s.Bytes != 3 || s.Refused != 2 || s.Total() != 3 {
+		t.Fatalf("stats %+v, want 3 held, 3 octets, 2 refused", s)
+	}
+	// Leased still counts; acked does not.
+	m := take(t, q)
+	if err := appendErr(q, msg(0, "d")); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("with one leased: %v", err)
+	}
+	ackSync(t, q, m)
+	appendSync(t, q, msg(0, "d"))
+
+	// Bytes: a cap of 10 octets, 4 held.
+	b, _ := db.Queue("out/u")
+	b.SetCaps(0, 10)
+	appendSync(t, b, msg(0, "1234"))
+	if err := appendErr(b, msg(0, "1234567")); !errors.As(err, &qf) || qf.Bytes != 4 || qf.MaxBytes != 10 {
+		t.Fatalf("past the byte cap: %v", err)
+	}
+	appendSync(t, b, msg(0, "123456"))
+	if s := b.Stats(); s.Bytes != 10 || s.Held != 2 {
+		t.Fatalf("byte stats %+v", s)
+	}
+	// Drained, it takes messages again.
+	drain(t, b)
+	if s := b.Stats(); s.Bytes != 0 || s.Held != 0 {
+		t.Fatalf("drained stats %+v", s)
+	}
+	appendSync(t, b, msg(0, "1234567890"))
+}
+
+func TestQueueHeldCountsSurviveRestartAndExpiry(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	clk := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	db, err := Open(dir, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := db.Queue("q")
+	appendSync(t, q, msg(0, "aa"), msg(1, "bbb"))
+	appendSync(t, q, NewMsg{Priority: 2, Expires: clk.now.Add(time.Minute), Payload: []byte("ccccc")})
+	take(t, q) // leased at the stop: counted after the restart
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, _ = db.Queue("q")
+	if s := q.Stats(); s.Held != 3 || s.Bytes != 10 {
+		t.Fatalf("after restart %+v, want 3 messages of 10 octets", s)
+	}
+	q.SetCaps(3, 0)
+	if err := appendErr(q, msg(0, "d")); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("the cap forgot what the disk holds: %v", err)
+	}
+	clk.Add(2 * time.Minute)
+	if got := drain(t, q); fmt.Sprint(got) != "[bbb aa]" {
+		t.Fatalf("drained %v", got)
+	}
+	if s := q.Stats(); s.Held != 0 || s.Bytes != 0 {
+		t.Fatalf("after drain and expiry %+v", s)
+	}
+	appendSync(t, q, msg(0, "d"))
+}
+
+func TestQueueCancelAllAndRequeueKeepCounts(t *testing.T) {
+	db := openTest(t, Options{})
+	q, _ := db.Queue("q")
+	appendSync(t, q, msg(0, "aa"), msg(0, "bbb"), msg(0, "c"))
+	m := take(t, q)
+	if err := q.Requeue(m, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if s := q.Stats(); s.Held != 3 || s.Bytes != 6 {
+		t.Fatalf("with one delayed %+v", s)
+	}
+	l := take(t, q)
+	ch := make(chan error, 1)
+	q.CancelAll(func(_ int, err error) { ch <- err })
+	if err := <-ch; err != nil {
+		t.Fatal(err)
+	}
+	if s := q.Stats(); s.Held != 1 || s.Bytes != int64(len(l.Payload)) {
+		t.Fatalf("after cancel, one leased %+v", s)
+	}
+	if err := q.Requeue(l, 0); err != nil {
+		t.Fatal(err)
+	}
+	if s := q.Stats(); s.Held != 0 || s.Bytes != 0 {
+		t.Fatalf("after the cancelled lease came back %+v", s)
+	}
+}
+
+func TestQueuesWithRecordsListsOnlyNonEmpty(t *testing.T) {
+	db := openTest(t, Options{})
+	full, _ := db.Queue("out/a")
+	appendSync(t, full, msg(0, "x"))
+	db.Queue("out/b") // empty
+	drained, _ := db.Queue("out/c")
+	appendSync(t, drained, msg(0, "y"))
+	drain(t, drained)
+	other, _ := db.Queue("mt/d")
+	appendSync(t, other, msg(0, "z"))
+	names, err := db.QueuesWithRecords("out/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(names) != "[out/a]" {
+		t.Fatalf("queues with records %v, want [out/a]", names)
 	}
 }

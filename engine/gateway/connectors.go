@@ -29,6 +29,7 @@ func (g *Gateway) newConnector(cfg smppc.Config) (*smppc.Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connector %s queue: %w", cfg.CID, err)
 	}
+	q.SetCaps(g.cfg.SMPPClient.QueueMaxMessages, int64(g.cfg.SMPPClient.QueueMaxBytes))
 	return smppc.New(cfg, q, g, g, g.log), nil
 }
 

@@ -78,7 +78,7 @@ func (g *Gateway) routeMO(cid string, p *smpp.PDU, tags []int64, respond func(sm
 	done := func(err error) {
 		if err != nil {
 			g.log.Warn("MO hand-off failed", "cid", cid, "target", target, "err", err)
-			respond(smpp.ESME_RSYSERR)
+			respond(handOffStatus(err))
 			return
 		}
 		respond(smpp.ESME_ROK)

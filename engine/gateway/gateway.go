@@ -182,6 +182,10 @@ func Open(cfg config.Config, opts Options) (*Gateway, error) {
 	g.conns = g.mgr
 	g.newAuth(cfg)
 	g.smpps = smpps.New(cfg.SMPPServer, g, db, log)
+	if err := g.smpps.OpenOutboxes(); err != nil {
+		g.closeStore()
+		return nil, err
+	}
 	if opts.Callbacks == nil {
 		th, err := thrower.Open(db, thrower.Config{DLR: cfg.DLRThrower, MO: cfg.DeliverSMThrower,
 			Policies: opts.ThrowerPolicies, Log: log, Privacy: cfg.Log.Privacy, Guard: guard})

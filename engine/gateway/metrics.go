@@ -58,6 +58,8 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 		}
 		metrics.WriteGaugeUint64(w, "gwd_queue_delayed"+l, uint64(qs.Delayed))
 		metrics.WriteGaugeUint64(w, "gwd_queue_inflight"+l, uint64(qs.Leased))
+		metrics.WriteGaugeUint64(w, "gwd_queue_bytes"+l, uint64(qs.Bytes))
+		metrics.WriteCounterUint64(w, "gwd_queue_full_total"+l, qs.Refused)
 	}
 	s := &g.smpps.Stats
 	metrics.WriteCounterUint64(w, "smppsapi_connect_count", uint64(s.ConnectCount.Load()))
@@ -78,6 +80,7 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "smppsapi_data_sm_count", s.DataSMCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_throttling_error_count", s.ThroughputErrorCount.Load())
 	metrics.WriteCounterUint64(w, `gwd_smpp_throttled_total{reason="window"}`, s.WindowThrottled.Load())
+	metrics.WriteCounterUint64(w, "smppsapi_outbox_full_count", s.OutboxFull.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_other_submit_error_count", s.OtherSubmitErrorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_count", s.InterceptorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_error_count", s.InterceptorErrorCount.Load())

@@ -139,7 +139,7 @@ func (rc *receipt) partClosed(remaining int, err error) {
 func (rc *receipt) lastThrown(err error) {
 	if err != nil {
 		rc.g.log.Warn("multipart receipt not stored: the SMSC will send it again", "id", rc.d.GatewayID, "err", err)
-		rc.reply.Send(smpp.ESME_RSYSERR)
+		rc.reply.Send(handOffStatus(err))
 		return
 	}
 	rc.reply.Send(smpp.ESME_ROK)
@@ -159,7 +159,7 @@ func (rc *receipt) queued(err error) {
 // sends the receipt again).
 func (rc *receipt) answered(err error) {
 	if err != nil {
-		rc.reply.Send(smpp.ESME_RSYSERR)
+		rc.reply.Send(handOffStatus(err))
 		return
 	}
 	rc.reply.Send(smpp.ESME_ROK)

@@ -71,6 +71,9 @@ func storeRefusal(err error) router.Refusal {
 	if errors.Is(err, store.ErrFailed) {
 		return &StoreFailedError{Err: err}
 	}
+	if qf := (*store.QueueFullError)(nil); errors.As(err, &qf) {
+		return &QueueFullError{Err: qf}
+	}
 	return &StoreError{Err: err}
 }
 

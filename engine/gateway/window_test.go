@@ -144,7 +144,10 @@ func TestInboundWindowThrottlesBeyondWindow(t *testing.T) {
 
 // rawTransmitter binds user1 as a transmitter over a raw socket (a client
 // that is not ours, for the bytes the window and admission tests read).
-func (e *env) rawTransmitter() *rawESME {
+func (e *env) rawTransmitter() *rawESME { return e.rawBind(smpp.BindTransmitter) }
+
+// rawBind binds user1 over a raw socket with bind command cmd.
+func (e *env) rawBind(cmd smpp.CommandID) *rawESME {
 	t := e.t
 	t.Helper()
 	c, err := net.Dial("tcp", e.g.SMPPAddr().String())
@@ -154,11 +157,11 @@ func (e *env) rawTransmitter() *rawESME {
 	t.Cleanup(func() { c.Close() })
 	r := &rawESME{t: t, c: c}
 	var bind smpp.PDU
-	bind.Command, bind.Seq = smpp.BindTransmitter, 1
+	bind.Command, bind.Seq = cmd, 1
 	bind.SystemID, bind.Password, bind.InterfaceVersion = []byte("user1"), []byte("pass1"), 0x34
 	r.write(bind)
-	if cmd, st, _, _ := r.read(10*time.Second, "bind"); cmd != smpp.BindTransmitterResp || st != smpp.ESME_ROK {
-		t.Fatalf("bind answered %v %v", cmd, st)
+	if rc, st, _, _ := r.read(10*time.Second, "bind"); rc != cmd.Resp() || st != smpp.ESME_ROK {
+		t.Fatalf("bind answered %v %v", rc, st)
 	}
 	return r
 }

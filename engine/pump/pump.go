@@ -219,9 +219,11 @@ func (p *Pump[T]) Response(resp *smpp.PDU, ctx any) bool {
 	if !ok || f.p != p {
 		return false
 	}
-	p.Signal()
 	p.lane.Answered(f, resp)
 	p.release(f)
+	// After the lane settled f: a requeue with a delay is then in the
+	// queue's NextDue when the pump looks, not slept over for idle.
+	p.Signal()
 	return true
 }
 
@@ -231,8 +233,8 @@ func (p *Pump[T]) NoResponse(ctx any, reason error) bool {
 	if !ok || f.p != p {
 		return false
 	}
-	p.Signal()
 	p.lane.Unanswered(f, reason)
 	p.release(f)
+	p.Signal() // after, as in Response
 	return true
 }

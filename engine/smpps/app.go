@@ -1,6 +1,7 @@
 package smpps
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/content"
@@ -43,27 +44,41 @@ func (a *app) Bind(ss *session.Session, req *smpp.PDU) smpp.Status {
 	if err != nil {
 		return a.refuse(err)
 	}
+	if s.lookup(u.UID) == nil {
+		// Its outbox is opened off the loop, the bind answered then.
+		from, cmd := remoteIP(ss), req.Command
+		if !s.openThen(u.UID, func(_ *user, err error) { a.finishBind(ss, u, from, cmd, err) }) {
+			return a.outboxUnavailable(u.UID, ErrOutboxBusy)
+		}
+		return session.BindPending
+	}
 	u, err = acc.BindAuthenticated(u, remoteIP(ss))
 	return a.bound(ss, u, err, req.Command)
 }
 
 // bound finishes a bind the router has answered (u and err from
-// BindAuthenticated): the user's outbox, the session's state.
+// BindAuthenticated) once the user's outbox is open: the session's state.
 func (a *app) bound(ss *session.Session, u *router.User, err error, cmd smpp.CommandID) smpp.Status {
 	s := a.s
 	if err != nil {
 		return a.refuse(err)
 	}
-	uo, err := s.userFor(u.UID)
-	if err != nil {
+	uo := s.lookup(u.UID)
+	if uo == nil {
 		u.Unbind()
-		s.log.Error("bind refused: outbox unavailable", "uid", u.UID, "err", err)
-		s.Stats.BindErrorCount.Add(1)
-		return smpp.ESME_RBINDFAIL
+		return a.outboxUnavailable(u.UID, errors.New("outbox not open"))
 	}
 	ss.User = &sess{u: u, uid: u.UID, user: uo, typ: cmd}
 	s.Stats.BindCount.Add(1)
 	return smpp.ESME_ROK
+}
+
+// outboxUnavailable refuses a bind whose user's outbox could not be
+// opened.
+func (a *app) outboxUnavailable(uid string, err error) smpp.Status {
+	a.s.log.Error("bind refused: outbox unavailable", "uid", uid, "err", err)
+	a.s.Stats.BindErrorCount.Add(1)
+	return smpp.ESME_RBINDFAIL
 }
 
 func (a *app) Bound(ss *session.Session) {

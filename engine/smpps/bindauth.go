@@ -48,17 +48,36 @@ func (a *app) startCheck(ss *session.Session, username, password string, from ne
 		if !checked {
 			return
 		}
-		err := ss.FinishBind(func() smpp.Status {
-			if authErr != nil {
-				return a.refuse(authErr)
-			}
-			u, err := acc.BindAuthenticated(u, from)
-			return a.bound(ss, u, err, cmd)
-		})
-		if err != nil && !errors.Is(err, session.ErrNoBindPending) {
-			a.s.log.Debug("bind answered too late", "username", username, "err", err)
+		if authErr != nil {
+			a.answerBind(ss, username, func() smpp.Status { return a.refuse(authErr) })
+			return
+		}
+		// The user's outbox is opened (off the loop) before the answer.
+		if !a.s.withUser(u.UID, func(_ *user, err error) { a.finishBind(ss, u, from, cmd, err) }) {
+			a.answerBind(ss, username, func() smpp.Status { return a.outboxUnavailable(u.UID, ErrOutboxBusy) })
 		}
 	})
+}
+
+// finishBind answers a pending bind of an authenticated u once its outbox
+// is open, or could not be (openErr).
+func (a *app) finishBind(ss *session.Session, u *router.User, from netip.Addr, cmd smpp.CommandID, openErr error) {
+	if openErr != nil {
+		a.answerBind(ss, u.Username, func() smpp.Status { return a.outboxUnavailable(u.UID, openErr) })
+		return
+	}
+	a.answerBind(ss, u.Username, func() smpp.Status {
+		u, err := a.s.b.Accounts().BindAuthenticated(u, from)
+		return a.bound(ss, u, err, cmd)
+	})
+}
+
+// answerBind answers a pending bind with decide's status.
+func (a *app) answerBind(ss *session.Session, username string, decide func() smpp.Status) {
+	err := ss.FinishBind(decide)
+	if err != nil && !errors.Is(err, session.ErrNoBindPending) {
+		a.s.log.Debug("bind answered too late", "username", username, "err", err)
+	}
 }
 
 // refuse counts a refused bind and returns its status.

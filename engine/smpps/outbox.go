@@ -2,6 +2,7 @@ package smpps
 
 import (
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -122,23 +123,50 @@ func (u *user) Prepare(d *delivery, p *smpp.PDU) bool {
 }
 
 // Answered acks a delivered deliver_sm; one the ESME refused
-// (ESME_RX_T_APPN, a full queue …) is offered again later, until its
-// validity runs out.
+// (ESME_RX_T_APPN, a full queue …) is offered again after a back-off
+// (retryDelay), until its validity runs out.
 func (u *user) Answered(d *delivery, resp *smpp.PDU) {
 	if resp.Status == smpp.ESME_ROK {
 		d.Ack(store.Write{})
 		return
 	}
-	d.Requeue(u.s.RetryDelay)
+	d.Requeue(u.s.retryDelay(d.Msg, time.Now()))
 }
 
-// Unanswered offers a deliver_sm again: after RetryDelay when the ESME
-// did not answer in time, at once (on another bind, or when one is
-// back) when the session closed.
+// Unanswered offers a deliver_sm again: after a back-off when the ESME
+// did not answer in time, at once (on another bind, or when one is back)
+// when the session closed.
 func (u *user) Unanswered(d *delivery, reason error) {
 	delay := time.Duration(0)
 	if errors.Is(reason, session.ErrResponseTimeout) {
-		delay = u.s.RetryDelay
+		delay = u.s.retryDelay(d.Msg, time.Now())
 	}
 	d.Requeue(delay)
+}
+
+// MaxRetryDelay caps the back-off of a deliver_sm an ESME refused or did
+// not answer.
+const MaxRetryDelay = 10 * time.Minute
+
+// SetRetryDelay sets the first back-off of a deliver_sm an ESME refused
+// or did not answer (default 10 s); each next one doubles, up to
+// MaxRetryDelay.
+func (s *Server) SetRetryDelay(d time.Duration) { s.retryBase.Store(int64(d)) }
+
+// retryDelay is how long m waits before it is offered again: the first
+// delay doubled for each delay it already waited (m.Delays), at most
+// MaxRetryDelay, give or take a fifth at random so that many refused
+// together do not come back together; never past m's validity, where it
+// is dropped as expired (logged "deliver_sm expired in outbox").
+func (s *Server) retryDelay(m *store.Msg, now time.Time) time.Duration {
+	d := time.Duration(s.retryBase.Load())
+	for i := uint32(0); i < m.Delays && d < MaxRetryDelay; i++ {
+		d *= 2
+	}
+	d = min(d, MaxRetryDelay)
+	d = d*4/5 + time.Duration(rand.Int64N(int64(d)*2/5+1))
+	if m.Expires != 0 {
+		d = min(d, max(time.Unix(0, m.Expires).Sub(now), 0))
+	}
+	return d
 }

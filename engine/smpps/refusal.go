@@ -33,6 +33,9 @@ import (
 //   - A full disk: ESME_RMSGQFUL ("message queue full"), which ESMEs
 //     treat as "retry later"; gwd takes messages again once space
 //     returns.
+//   - A full queue (the connector's queue at [smpp-client]
+//     queue_max_messages or queue_max_bytes): ESME_RMSGQFUL, as a full
+//     disk; messages routed to other connectors are taken.
 //   - A busy store (its bound of pending writes reached, [store]
 //     max_pending_writes): ESME_RTHROTTLED, the ESME's cue to slow down.
 //   - A failed store (it takes nothing until gwd is restarted):
@@ -72,7 +75,7 @@ func refusalStatus(r router.Refusal) smpp.Status {
 		}
 	case router.RefusedNoRoute:
 		return smpp.ESME_RINVDSTADR
-	case router.RefusedDiskFull:
+	case router.RefusedDiskFull, router.RefusedQueueFull:
 		return smpp.ESME_RMSGQFUL
 	case router.RefusedBusy:
 		return smpp.ESME_RTHROTTLED

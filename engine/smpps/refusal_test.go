@@ -44,6 +44,7 @@ func TestRefusalStatus(t *testing.T) {
 		{"no route", engineRefusal(router.RefusedNoRoute), smpp.ESME_RINVDSTADR},
 		{"store", engineRefusal(router.RefusedStore), smpp.ESME_RSYSERR},
 		{"disk full", engineRefusal(router.RefusedDiskFull), smpp.ESME_RMSGQFUL},
+		{"queue full", engineRefusal(router.RefusedQueueFull), smpp.ESME_RMSGQFUL},
 	} {
 		err := fmt.Errorf("submit: %w", tc.err)
 		if got := submitStatus(err); got != tc.want {

@@ -2,6 +2,7 @@ package smpps
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -53,9 +54,12 @@ type Server struct {
 
 	mu    sync.Mutex
 	users map[string]*user
-	// RetryDelay is how long a deliver_sm refused by the ESME waits
-	// before it is offered again.
-	RetryDelay time.Duration
+	// open opens outboxes off the event loops (opener.go).
+	open      opener
+	closeOnce sync.Once
+	// retryBase is the first back-off of a deliver_sm refused or not
+	// answered (SetRetryDelay), in nanoseconds.
+	retryBase atomic.Int64
 
 	Stats Stats
 }
@@ -77,6 +81,9 @@ type Stats struct {
 	// WindowThrottled counts requests answered ESME_RTHROTTLED because
 	// their session already had window requests unanswered.
 	WindowThrottled atomic.Uint64
+	// OutboxFull counts deliver_sm refused because the user's outbox was
+	// at [smpp-server] outbox_max_messages or outbox_max_bytes.
+	OutboxFull atomic.Uint64
 }
 
 // New makes a server; Listen starts it.
@@ -84,7 +91,9 @@ func New(cfg config.SMPPServer, b Backend, db *store.DB, log *slog.Logger) *Serv
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, b: b, db: db, log: log.With("component", "smpps"), users: map[string]*user{}, RetryDelay: 10 * time.Second}
+	s := &Server{cfg: cfg, b: b, db: db, log: log.With("component", "smpps"), users: map[string]*user{}}
+	s.retryBase.Store(int64(10 * time.Second))
+	s.open.stop = make(chan struct{})
 	s.app = &app{s: s}
 	if cfg.MaxConnections > 0 || cfg.MaxConnectionsPerIP > 0 {
 		s.limit = netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP)
@@ -200,6 +209,7 @@ func (s *Server) Close() error {
 		u.stopDeliverer()
 	}
 	s.mu.Unlock()
+	s.closeOnce.Do(func() { close(s.open.stop) })
 	return err
 }
 
@@ -269,41 +279,47 @@ func (s *Server) lookup(uid string) *user {
 	return s.users[uid]
 }
 
-// userFor returns user uid's state, opening its outbox on first use.
-func (s *Server) userFor(uid string) (*user, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u := s.users[uid]; u != nil {
-		return u, nil
-	}
-	q, err := s.db.Queue("out/" + uid)
-	if err != nil {
-		return nil, fmt.Errorf("outbox of %s: %w", uid, err)
-	}
-	u := newUser(s, uid, q)
-	q.OnExpire(func(m *store.Msg) {
-		s.log.Warn("deliver_sm expired in outbox", "uid", uid, "seq", m.Seq)
-	})
-	s.users[uid] = u
-	return u, nil
-}
+// outboxPrefix starts the name of every user's outbox queue.
+const outboxPrefix = "out/"
 
 // Deliver queues a deliver_sm (a receipt or an MO message) for user uid;
-// done(nil) once it is durable. It is sent to one of the user's
-// receiver-capable binds, now or once one is bound, until expires.
+// done(nil) once it is durable; done gets a *store.QueueFullError, nothing
+// kept, when the outbox is at its caps ([smpp-server] outbox_max_*), and
+// ErrOutboxBusy when the outbox is not open and too many wait to be. It
+// is sent to one of the user's receiver-capable binds, now or once one is
+// bound, until expires. It never blocks: an outbox not open yet is opened
+// off the caller's goroutine (opener.go), and p is encoded before.
 func (s *Server) Deliver(uid string, p *smpp.PDU, expires time.Time, extra store.Write, done func(error)) {
-	u, err := s.userFor(uid)
-	if err != nil {
-		if extra.Done != nil {
-			extra.Done(err)
-		}
-		done(err)
-		return
-	}
 	p.Command = smpp.DeliverSM
 	p.Seq = 0
 	payload := p.AppendTo(make([]byte, 0, 64+len(p.ShortMessage)+len(p.TLVs)))
+	if u := s.lookup(uid); u != nil {
+		s.deliver(u, payload, expires, extra, done)
+		return
+	}
+	if !s.withUser(uid, func(u *user, err error) {
+		if err != nil {
+			if extra.Done != nil {
+				extra.Done(err)
+			}
+			done(err)
+			return
+		}
+		s.deliver(u, payload, expires, extra, done)
+	}) {
+		if extra.Done != nil {
+			extra.Done(ErrOutboxBusy)
+		}
+		done(ErrOutboxBusy)
+	}
+}
+
+// deliver appends an encoded deliver_sm to u's outbox.
+func (s *Server) deliver(u *user, payload []byte, expires time.Time, extra store.Write, done func(error)) {
 	u.q.Append([]store.NewMsg{{Priority: 0, Expires: expires, Payload: payload}}, extra, func(_ []uint64, err error) {
+		if errors.Is(err, store.ErrQueueFull) {
+			s.Stats.OutboxFull.Add(1)
+		}
 		done(err)
 	})
 }

@@ -11,8 +11,9 @@ import (
 // for authentication, authorizations, throughput and charging, 400 for a
 // value filter and a failed interceptor, 412 "No route found"), the
 // script's http_status for an interceptor's rejection, 429 for an
-// authentication back-off, 503 for a full disk, a busy store or a failed
-// one (with Retry-After) and 500 for a message the store could not take otherwise.
+// authentication back-off, 503 for a full disk, a busy store, a failed one
+// or a full connector queue (with Retry-After; the text names the
+// connector) and 500 for a message the store could not take otherwise.
 func refusalStatus(r router.Refusal) int {
 	switch r.Kind() {
 	case router.RefusedAuth, router.RefusedBind, router.RefusedAuthorization,
@@ -28,7 +29,7 @@ func refusalStatus(r router.Refusal) int {
 		return http.StatusPreconditionFailed
 	case router.RefusedBackoff:
 		return http.StatusTooManyRequests
-	case router.RefusedDiskFull, router.RefusedBusy, router.RefusedStoreFailed:
+	case router.RefusedDiskFull, router.RefusedBusy, router.RefusedStoreFailed, router.RefusedQueueFull:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

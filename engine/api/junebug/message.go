@@ -291,7 +291,7 @@ func submitError(err error) *apiError {
 	var rf router.Refusal
 	if errors.As(err, &rf) {
 		switch rf.Kind() {
-		case router.RefusedStore, router.RefusedDiskFull, router.RefusedBusy, router.RefusedStoreFailed:
+		case router.RefusedStore, router.RefusedDiskFull, router.RefusedBusy, router.RefusedStoreFailed, router.RefusedQueueFull:
 			return newError(http.StatusServiceUnavailable, "message not submitted", errUnavailable, err.Error())
 		case router.RefusedNoRoute:
 			return newError(http.StatusServiceUnavailable, "channel unavailable", errUnavailable,

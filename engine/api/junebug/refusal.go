@@ -21,6 +21,7 @@ var refusalStatuses = [...]int{
 	router.RefusedInterceptFailed: http.StatusBadRequest,
 	router.RefusedNoRoute:         http.StatusPreconditionFailed,
 	router.RefusedBackoff:         http.StatusTooManyRequests,
+	router.RefusedQueueFull:       http.StatusServiceUnavailable,
 }
 
 // refusalStatus is the status answering r, the script's http_status for an

@@ -9,6 +9,7 @@ import (
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/smpp"
+	"github.com/gwd-project/gwd/store"
 )
 
 // A refused message: the status and error type Junebug answers with for
@@ -30,6 +31,7 @@ func TestSubmitErrorStatuses(t *testing.T) {
 		{"no route", &gateway.RouteError{Reason: "no connector"}, http.StatusServiceUnavailable, errUnavailable},
 		{"store", &gateway.StoreError{Err: errors.New("closing")}, http.StatusServiceUnavailable, errUnavailable},
 		{"disk full", &gateway.DiskFullError{Err: errors.New("disk full")}, http.StatusServiceUnavailable, errUnavailable},
+		{"queue full", &gateway.QueueFullError{Err: &store.QueueFullError{Queue: "mt/smsc1"}}, http.StatusServiceUnavailable, errUnavailable},
 		{"not a refusal", errors.New("boom"), http.StatusInternalServerError, errInternal},
 	} {
 		e := submitError(fmt.Errorf("send: %w", tc.err))
