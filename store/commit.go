@@ -88,7 +88,12 @@ type committer struct {
 	syncq   chan syncItem
 	stopped chan struct{}
 
-	diskFull atomic.Bool
+	// diskFull: free space is under MinFreeBytes, and new work (admitted
+	// writes: Queue.AppendNew) is refused; diskCritical: under a quarter
+	// of it, and every write is refused. Between the two, acks, receipts
+	// and MO still go, so queued traffic drains (and frees space) while
+	// no new message is taken.
+	diskFull, diskCritical atomic.Bool
 	wb       Batch // the batch being built (commit's goroutine only)
 
 	commits, writes, lastLatency, maxBatch atomic.Int64
@@ -126,7 +131,7 @@ func (db *DB) submit(w Write, admit bool) {
 		go w.Done(err)
 		return
 	}
-	if c.diskFull.Load() {
+	if c.diskCritical.Load() || admit && c.diskFull.Load() {
 		go w.Done(ErrDiskFull)
 		return
 	}
@@ -160,7 +165,7 @@ func (c *committer) refusal() error {
 	if err := c.db.health.err(); err != nil {
 		return err
 	}
-	if c.diskFull.Load() {
+	if c.diskCritical.Load() {
 		return ErrDiskFull
 	}
 	c.mu.Lock()
@@ -314,8 +319,9 @@ func (c *committer) finish(it syncItem, err error) {
 	c.mu.Unlock()
 }
 
-// checkDisk refuses new writes while free space is under MinFreeBytes.
-// A failed measure leaves the state as it was.
+// checkDisk refuses new work while free space is under MinFreeBytes, and
+// every write under a quarter of it. A failed measure leaves the state as
+// it was.
 //
 // With NoSync it also syncs the WAL once: Pebble acknowledges NoSync
 // batches before its WAL writer writes them, so a WAL that stopped
@@ -331,6 +337,7 @@ func (c *committer) checkDisk() {
 		return
 	}
 	c.diskFull.Store(free < c.db.opts.MinFreeBytes)
+	c.diskCritical.Store(free < c.db.opts.MinFreeBytes/4)
 }
 
 // statfsFree is the default Options.FreeSpace.

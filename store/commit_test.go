@@ -116,6 +116,51 @@ func TestLowDiskRefusesWritesAndStoresNothing(t *testing.T) {
 	}
 }
 
+// Under the free-space floor but above a quarter of it, new work is
+// refused while acks and other writes go on, so queued traffic drains;
+// under a quarter, everything is refused.
+func TestLowDiskRefusesNewWorkButDrains(t *testing.T) {
+	const floor = 64 << 20
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	db := openTest(t, Options{MinFreeBytes: floor, FreeSpace: func(string) (uint64, error) { return free.Load(), nil }})
+	q, err := db.Queue("mt/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendSync(t, q, msg(0, "queued"))
+	free.Store(floor / 2)
+	db.c.checkDisk()
+	newWork := make(chan error, 1)
+	q.AppendNew([]NewMsg{{Payload: []byte("new")}}, Write{}, func(_ []uint64, err error) { newWork <- err })
+	if err := <-newWork; !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("new work under the floor: %v, want ErrDiskFull", err)
+	}
+	if err := appendErr(q, msg(0, "receipt")); err != nil {
+		t.Fatalf("a non-admitted append under the floor: %v, want it stored", err)
+	}
+	m := take(t, q)
+	if m == nil || string(m.Payload) != "queued" {
+		t.Fatalf("took %v, want the queued message", m)
+	}
+	acked := make(chan error, 1)
+	q.Ack(m, Write{}, func(err error) { acked <- err })
+	if err := <-acked; err != nil {
+		t.Fatalf("ack under the floor: %v, want it to drain", err)
+	}
+	free.Store(floor / 8)
+	db.c.checkDisk()
+	if err := appendErr(q, msg(0, "more")); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("append under a quarter of the floor: %v, want ErrDiskFull", err)
+	}
+	free.Store(1 << 40)
+	db.c.checkDisk()
+	q.AppendNew([]NewMsg{{Payload: []byte("again")}}, Write{}, func(_ []uint64, err error) { newWork <- err })
+	if err := <-newWork; err != nil {
+		t.Fatalf("new work once space returned: %v", err)
+	}
+}
+
 // With a CommitInterval, a commit waits for more writers: two Writes
 // submitted 50 ms apart share one commit, and the first is durable no
 // sooner than the interval after it arrived (without the interval it
