@@ -94,7 +94,7 @@ type committer struct {
 	// and MO still go, so queued traffic drains (and frees space) while
 	// no new message is taken.
 	diskFull, diskCritical atomic.Bool
-	wb       Batch // the batch being built (commit's goroutine only)
+	wb                     Batch // the batch being built (commit's goroutine only)
 
 	commits, writes, lastLatency, maxBatch atomic.Int64
 }
