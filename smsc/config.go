@@ -100,6 +100,12 @@ type Config struct {
 	// instead of answering.
 	DropPercent float64 `toml:"drop_percent"`
 
+	// Record (-record) is a file the simulator appends one line to per
+	// submit it accepted, receipt and MO the ESME acknowledged (the
+	// recorder's comment has the format), up to MaxRecordBytes. Default
+	// "": nothing recorded.
+	Record string `toml:"record"`
+
 	// MORate is the number of MO messages per second sent to
 	// receiver-capable binds; 0 sends none (POST /mo sends on demand).
 	MORate float64 `toml:"mo_rate"`

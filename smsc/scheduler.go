@@ -249,6 +249,7 @@ func (a *app) Response(s *session.Session, resp *smpp.PDU, ctx any) {
 	switch j.kind {
 	case jobReceipt:
 		if ok {
+			sim.rec.line("DLR", []byte(j.msgID), []byte(j.stat))
 			sim.total.ReceiptsAcked.Add(1)
 			if b != nil {
 				b.c.ReceiptsAcked.Add(1)
@@ -257,6 +258,7 @@ func (a *app) Response(s *session.Session, resp *smpp.PDU, ctx any) {
 		}
 	case jobMO:
 		if ok {
+			sim.rec.line("MO", j.mo.ShortMessage)
 			sim.total.MOAcked.Add(1)
 			if b != nil {
 				b.c.MOAcked.Add(1)

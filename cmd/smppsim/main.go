@@ -62,7 +62,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 	var (
 		cfgPath     = fs.String("c", "", "TOML configuration file (flags override it)")
 		listen      = fs.String("listen", "", "SMPP listen address (default "+smsc.DefaultListen+")")
-		stats       = fs.String("stats", "", "HTTP stats/control address, e.g. 127.0.0.1:8076 (GET /stats, POST /drop, POST /mo)")
+		stats       = fs.String("stats", "", "HTTP stats/control address, e.g. 127.0.0.1:8076 (GET /stats, POST /drop, /mo, /faults, /stall)")
 		statsEvery  = fs.Duration("stats-interval", 0, "print a counters line to stderr this often (0: never)")
 		systemID    = fs.String("system-id", "", "system_id in bind responses (default smppsim)")
 		users       = fs.String("users", "", "accepted credentials, user:password,user2:password2 (default: any)")
@@ -92,6 +92,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 		tlsKey      = fs.String("tls-key", "", "PEM private key of -tls-cert")
 		tlsClientCA = fs.String("tls-client-ca", "", "with TLS, PEM CA bundle: require client certificates it signed")
 	)
+	record := fs.String("record", "", "append a line per accepted submit, acknowledged receipt and MO to this file")
 	throttleBinds := fs.Int("throttle-binds", 0, "with -throttle, throttle only the first this many binds accepted (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -122,6 +123,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 	}
 	str("listen", &cfg.Listen, *listen)
 	str("stats", &cfg.Stats, *stats)
+	str("record", &cfg.Record, *record)
 	str("tls-cert", &cfg.TLSCert, *tlsCert)
 	str("tls-key", &cfg.TLSKey, *tlsKey)
 	str("tls-client-ca", &cfg.TLSClientCA, *tlsClientCA)
