@@ -47,6 +47,11 @@ type scenario struct {
 var scenarios = []scenario{
 	{name: "sigkill", load: mixedLoad, faults: killRounds},
 	{name: "smsc-faults", load: mixedLoad, faults: smscFaults},
+	// 10,000 idle connections from 127.0.0.1: over the per-IP cap (256)
+	// and the global one (10,000), so both are raised here.
+	{name: "flood", load: mixedLoad, faults: flood,
+		gwdSet: []string{"smpp-server.max_connections_per_ip=0", "smpp-server.max_connections=20000"}},
+	{name: "slow-store", load: mixedLoad, faults: slowStore, gwdEnv: []string{"GWD_CHAOS_COMMIT_DELAY=" + commitDelay}},
 }
 
 func TestChaos(t *testing.T) {

@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 		os.Exit(1)
 	}
+	if err := raiseNoFile(); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(1)
+	}
 	bins.gwd, bins.sim = filepath.Join(dir, "gwd"), filepath.Join(dir, "smppsim")
 	for _, b := range [][]string{{"-tags", "chaos", "-o", bins.gwd, "./cmd/gwd"}, {"-o", bins.sim, "./cmd/smppsim"}} {
 		cmd := exec.Command("go", append([]string{"build"}, b...)...)
