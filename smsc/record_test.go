@@ -107,3 +107,19 @@ func TestStall(t *testing.T) {
 		t.Fatalf("stalls %d", got)
 	}
 }
+
+// TestDeliverAttempts: a receipt the ESME keeps refusing is sent
+// DeliverAttempts times, then counted lost.
+func TestDeliverAttempts(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, Config{DeliverAttempts: 2})
+	c := mustBind(t, newDialer(t), sim, smpp.BindTransceiver, "acme")
+	c.app.mu.Lock()
+	c.app.ackStatus = smpp.ESME_RSYSERR
+	c.app.mu.Unlock()
+	c.submitN(t, 1, 1, "refused receipt")
+	waitUntil(t, "the receipt given up", func() bool { return sim.Stats().Total.ReceiptsLost == 1 })
+	if _, d, _ := c.app.counts(); d != 2 {
+		t.Fatalf("the receipt was sent %d times, want 2", d)
+	}
+}

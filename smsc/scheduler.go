@@ -117,11 +117,9 @@ func (sc *scheduler) run(stop <-chan struct{}) {
 	}
 }
 
-// retryDelay spaces deliver_sm retries after an error or a timeout.
-const (
-	retryDelay  = time.Second
-	maxAttempts = 5
-)
+// retryDelay spaces deliver_sm retries after an error or a timeout
+// (Config.DeliverAttempts of them).
+const retryDelay = time.Second
 
 func (sim *Sim) runJob(j *job) {
 	switch j.kind {
@@ -279,7 +277,7 @@ func (a *app) NoResponse(s *session.Session, cmd smpp.CommandID, seq uint32, ctx
 
 func (sim *Sim) retry(j *job) {
 	j.attempts++
-	if j.attempts >= maxAttempts {
+	if j.attempts >= sim.cfg.DeliverAttempts {
 		if j.kind == jobReceipt {
 			sim.total.ReceiptsLost.Add(1)
 		} else {

@@ -92,6 +92,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 		tlsKey      = fs.String("tls-key", "", "PEM private key of -tls-cert")
 		tlsClientCA = fs.String("tls-client-ca", "", "with TLS, PEM CA bundle: require client certificates it signed")
 	)
+	attempts := fs.Int("deliver-attempts", 0, "send a receipt or MO part this many times, 1 s apart, before giving up (default 5)")
 	record := fs.String("record", "", "append a line per accepted submit, acknowledged receipt and MO to this file")
 	throttleBinds := fs.Int("throttle-binds", 0, "with -throttle, throttle only the first this many binds accepted (0: all)")
 	if err := fs.Parse(args); err != nil {
@@ -142,6 +143,9 @@ func parseConfig(args []string) (smsc.Config, error) {
 	dur("enquire-link-interval", &cfg.EnquireLinkInterval, *elink)
 	dur("inactivity-timeout", &cfg.InactivityTimeout, *inactivity)
 	dur("response-timeout", &cfg.ResponseTimeout, *respTimeout)
+	if set["deliver-attempts"] {
+		cfg.DeliverAttempts = *attempts
+	}
 	if set["window"] {
 		cfg.Window = *window
 	}

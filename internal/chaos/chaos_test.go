@@ -39,7 +39,9 @@ type scenario struct {
 	name   string
 	gwdSet []string // extra -set key=value for gwd
 	gwdEnv []string // environment of gwd (GWD_CHAOS_* hooks)
-	load   loadShape
+	// store, when set, gives the store's directory (or skips the test).
+	store func(t *testing.T) string
+	load  loadShape
 	// faults runs while the load runs and says what it injected.
 	faults func(t *testing.T, h *harness, m runMode) string
 }
@@ -52,6 +54,7 @@ var scenarios = []scenario{
 	{name: "flood", load: mixedLoad, faults: flood,
 		gwdSet: []string{"smpp-server.max_connections_per_ip=0", "smpp-server.max_connections=20000"}},
 	{name: "slow-store", load: mixedLoad, faults: slowStore, gwdEnv: []string{"GWD_CHAOS_COMMIT_DELAY=" + commitDelay}},
+	{name: "disk-full", load: mixedLoad, faults: diskFull, store: tmpfsStore},
 }
 
 func TestChaos(t *testing.T) {
@@ -64,7 +67,11 @@ func TestChaos(t *testing.T) {
 // runScenario starts the world, runs the load with the scenario's faults,
 // stops the load and checks that nothing acknowledged was lost.
 func runScenario(t *testing.T, sc scenario, m runMode) {
-	h := newHarness(t, sc.gwdSet, sc.gwdEnv, "")
+	storeDir := ""
+	if sc.store != nil {
+		storeDir = sc.store(t)
+	}
+	h := newHarness(t, sc.gwdSet, sc.gwdEnv, storeDir)
 	l := startLoad(h, sc.load)
 	if !waitFor(20*time.Second, func() bool { h.led.mu.Lock(); defer h.led.mu.Unlock(); return len(h.led.acked) > 0 }) {
 		t.Fatalf("no message acknowledged under load:\n%s", h.gwd.tail(20))

@@ -66,7 +66,10 @@ func newHarness(t *testing.T, gwdSet, gwdEnv []string, storeDir string) *harness
 	t.Cleanup(h.rss.close)
 	h.sim = startProc(t, filepath.Join(dir, "smppsim.log"), nil, bins.sim,
 		"-listen", fmt.Sprintf("127.0.0.1:%d", h.simPort), "-stats", fmt.Sprintf("127.0.0.1:%d", h.simStats),
-		"-record", h.record, "-window", "1000", "-receipt-delay", "20ms", "-receipt-delay-max", "300ms")
+		"-record", h.record, "-window", "1000", "-receipt-delay", "20ms", "-receipt-delay-max", "300ms",
+		// As a real SMSC, it keeps a receipt or MO gwd refused (killed, disk
+		// full) for minutes, not 5 s.
+		"-deliver-attempts", "600")
 	t.Cleanup(func() { h.sim.kill(syscall.SIGTERM) })
 	if !waitFor(10*time.Second, func() bool { return listening(fmt.Sprintf("127.0.0.1:%d", h.simStats)) }) {
 		t.Fatalf("smppsim did not start:\n%s", h.sim.tail(20))
