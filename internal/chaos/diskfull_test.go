@@ -51,7 +51,7 @@ func freeBytes(dir string) (int64, error) {
 // diskFull fills the store's file system to under the free-space floor,
 // checks that new work is refused (ESME_RMSGQFUL, HTTP 503), holds it a
 // phase, frees the space and checks that gwd takes work again by itself.
-func diskFull(t *testing.T, h *harness, m runMode) string {
+func diskFull(t *testing.T, h *harness, m runMode) injected {
 	mnt := filepath.Dir(h.storeDir)
 	free, err := freeBytes(mnt)
 	if err != nil {
@@ -85,6 +85,6 @@ func diskFull(t *testing.T, h *harness, m runMode) string {
 		t.Errorf("space freed: gwd did not take work again by itself (%d acknowledged since)", h.acked()-before)
 	}
 	time.Sleep(time.Second) // load after the recovery too
-	return fmt.Sprintf("1 disk full (store on a %d MiB tmpfs filled to %d MiB free) for %v: %d ESME_RMSGQFUL, %d HTTP 503; resumed",
-		tmpfsMB, leave>>20, m.phase, h.led.refusedN("ESME_RMSGQFUL")-smppBefore, h.led.refusedN("HTTP 503")-httpBefore)
+	return injected{fmt.Sprintf("disk full (store on a %d MiB tmpfs filled to %d MiB free) for %v: %d ESME_RMSGQFUL, %d HTTP 503; resumed",
+		tmpfsMB, leave>>20, m.phase, h.led.refusedN("ESME_RMSGQFUL")-smppBefore, h.led.refusedN("HTTP 503")-httpBefore), 1}
 }

@@ -46,7 +46,7 @@ func (h *harness) acked() int {
 // flood opens idleConns idle connections and starts ESMEs that pipeline
 // submit_sm as fast as they can and never read an answer; meanwhile the
 // normal load must keep being acknowledged.
-func flood(t *testing.T, h *harness, m runMode) string {
+func flood(t *testing.T, h *harness, m runMode) injected {
 	var idle []net.Conn
 	defer func() {
 		for _, c := range idle {
@@ -106,14 +106,14 @@ func flood(t *testing.T, h *harness, m runMode) string {
 	if h.gwd.exited() {
 		t.Fatalf("gwd died under the flood:\n%s", h.gwd.tail(30))
 	}
-	return fmt.Sprintf("%d idle connections; %d ESMEs pipelined %d submit_sm never reading (%d cut off by gwd)",
-		idleConns, flooders, written.Load(), cut.Load())
+	return injected{fmt.Sprintf("%d idle connections; %d ESMEs pipelined %d submit_sm never reading (%d cut off by gwd)",
+		idleConns, flooders, written.Load(), cut.Load()), 0}
 }
 
 // slowStore: every store commit waits (GWD_CHAOS_COMMIT_DELAY); ESMEs
 // that pipeline far beyond the window get ESME_RTHROTTLED, and what they
 // got ESME_ROK for reaches the SMSC.
-func slowStore(t *testing.T, h *harness, m runMode) string {
+func slowStore(t *testing.T, h *harness, m runMode) injected {
 	const pipeliners, each = 4, 2000
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -166,8 +166,8 @@ func slowStore(t *testing.T, h *harness, m runMode) string {
 	if statuses[smpp.ESME_RTHROTTLED] == 0 {
 		t.Errorf("%d ESMEs pipelined %d submit_sm each against a slow store: answers %v, none ESME_RTHROTTLED", pipeliners, each, statuses)
 	}
-	return fmt.Sprintf("every store commit %s late; %d ESMEs pipelined %d submit_sm each: %d ESME_ROK, %d ESME_RTHROTTLED",
-		commitDelay, pipeliners, each, statuses[smpp.ESME_ROK], statuses[smpp.ESME_RTHROTTLED])
+	return injected{fmt.Sprintf("every store commit %s late; %d ESMEs pipelined %d submit_sm each: %d ESME_ROK, %d ESME_RTHROTTLED",
+		commitDelay, pipeliners, each, statuses[smpp.ESME_ROK], statuses[smpp.ESME_RTHROTTLED]), 0}
 }
 
 // commitDelay is the slow store's delay per group commit.
