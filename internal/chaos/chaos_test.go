@@ -110,6 +110,9 @@ func runScenario(t *testing.T, sc scenario, m runMode) {
 	if r.rssMB >= rssBoundMB {
 		t.Errorf("gwd's RSS reached %d MB, bound %d MB", r.rssMB, rssBoundMB)
 	}
+	if t.Failed() {
+		h.keepLogs()
+	}
 }
 
 // killRounds SIGKILLs gwd at random moments under the load and restarts

@@ -3,6 +3,7 @@
 package chaos
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,26 +49,44 @@ func freeBytes(dir string) (int64, error) {
 	return int64(st.Bavail) * st.Bsize, nil
 }
 
+// fill grows file, 4 MiB at a time, until its file system has under
+// leave octets free (the store grows meanwhile: Pebble preallocates).
+func fill(file string, leave int64) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var size int64
+	for {
+		free, err := freeBytes(filepath.Dir(file))
+		if err != nil {
+			return err
+		}
+		if free < leave {
+			return nil
+		}
+		step := min(int64(4<<20), free-leave+1)
+		if err := syscall.Fallocate(int(f.Fd()), 0, size, step); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return nil
+			}
+			return fmt.Errorf("fallocate: %w", err)
+		}
+		size += step
+	}
+}
+
 // diskFull fills the store's file system to under the free-space floor,
 // checks that new work is refused (ESME_RMSGQFUL, HTTP 503), holds it a
 // phase, frees the space and checks that gwd takes work again by itself.
 func diskFull(t *testing.T, h *harness, m runMode) injected {
 	mnt := filepath.Dir(h.storeDir)
-	free, err := freeBytes(mnt)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const leave = 24 << 20 // under the 64 MiB floor, room for what is in flight
 	filler := filepath.Join(mnt, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Fallocate(int(f.Fd()), 0, 0, free-leave); err != nil {
-		f.Close()
+	if err := fill(filler, leave); err != nil {
 		t.Fatalf("fill the store's disk: %v", err)
 	}
-	f.Close()
 	smppBefore, httpBefore := h.led.refusedN("ESME_RMSGQFUL"), h.led.refusedN("HTTP 503")
 	refused := waitFor(15*time.Second, func() bool {
 		return h.led.refusedN("ESME_RMSGQFUL") > smppBefore && h.led.refusedN("HTTP 503") > httpBefore

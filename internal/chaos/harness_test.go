@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -109,6 +110,26 @@ func (h *harness) startGwd() {
 	if !up || h.gwd.exited() {
 		h.t.Fatalf("gwd did not start:\n%s", h.gwd.tail(30))
 	}
+}
+
+// keepLogs copies gwd's and smppsim's logs and smppsim's record out of
+// the test's directory (removed when it ends), for a failure's post-mortem.
+func (h *harness) keepLogs() {
+	dir, err := os.MkdirTemp("", "gwd-chaos-"+strings.ReplaceAll(h.t.Name(), "/", "-")+"-")
+	if err != nil {
+		h.t.Logf("keep logs: %v", err)
+		return
+	}
+	for _, name := range []string{"gwd.log", "smppsim.log", "smsc.record"} {
+		b, err := os.ReadFile(filepath.Join(h.dir, name))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
+		}
+		if err != nil {
+			h.t.Logf("keep %s: %v", name, err)
+		}
+	}
+	h.t.Logf("logs kept in %s", dir)
 }
 
 // killGwd SIGKILLs gwd (its VmHWM noted first) and starts it again on
