@@ -96,7 +96,7 @@ func runScenario(t *testing.T, sc scenario, m runMode) {
 	t.Logf("%s: acknowledged %d MT, %d MO; lost %d; duplicates %d/%d/%d; refused: %s; max RSS %d MB",
 		sc.name, r.ackMT, r.ackMO, r.lost, r.dupMT, r.dupRcpt, r.dupMO, or(r.refused, "none"), r.rssMB)
 	if r.lost > 0 {
-		t.Errorf("%d lost:\n%s\nsmppsim: %v\ngwd log:\n%s", r.lost, strings.Join(r.missing, "\n"), h.simStatsNow().Total, h.gwd.tail(30))
+		t.Errorf("%d lost (%d MT not at the SMSC, %d receipts, %d MO), among them:\n%s\nsmppsim: %v\ngwd log:\n%s", r.lost, r.lostMT, r.lostRcpt, r.lostMO, strings.Join(r.missing, "\n"), h.simStatsNow().Total, h.gwd.tail(30))
 	}
 	if r.ackMT == 0 || r.ackMO == 0 {
 		t.Errorf("the load proved nothing: %d MT and %d MO acknowledged", r.ackMT, r.ackMO)

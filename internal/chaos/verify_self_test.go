@@ -37,6 +37,9 @@ func TestVerifyCountsLossesAndDuplicates(t *testing.T) {
 		r.moDelivered != want.moDelivered || r.lost != want.lost || r.dupMT != want.dupMT || r.dupRcpt != want.dupRcpt || r.dupMO != want.dupMO {
 		t.Fatalf("count: %+v\nwant %+v", r, want)
 	}
+	if r.lostMT != 1 || r.lostRcpt != 1 || r.lostMO != 1 {
+		t.Fatalf("lost %d MT, %d receipts, %d MO; want 1 of each", r.lostMT, r.lostRcpt, r.lostMO)
+	}
 	// The partial line is read once it is whole.
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {

@@ -17,7 +17,10 @@ type result struct {
 	ackMT, ackMO       int // MT gwd acknowledged (SMPP, HTTP, batch); MO it acknowledged to smppsim
 	atSMSC, receipts   int // acknowledged MT at the SMSC; receipts at their ESME or dlr-url
 	moDelivered        int
-	lost               int // acknowledged MT not at the SMSC + receipts missing + MO missing
+	lost               int // lostMT + lostRcpt + lostMO
+	lostMT             int // acknowledged MT not at the SMSC
+	lostRcpt           int // receipts of acknowledged MT not received
+	lostMO             int // MO gwd acknowledged, not received
 	dupMT, dupRcpt     int
 	dupMO              int
 	refused            string
@@ -54,7 +57,7 @@ func count(l *ledger, rec *smscRecord) result {
 	for content, id := range l.acked {
 		n := rec.mt[content]
 		if n == 0 {
-			r.lost++
+			r.lostMT++
 			r.missing = appendFew(r.missing, "MT "+content+" not at the SMSC")
 		} else {
 			r.atSMSC++
@@ -65,7 +68,7 @@ func count(l *ledger, rec *smscRecord) result {
 		}
 		switch k := l.receipts[id]; {
 		case k == 0:
-			r.lost++
+			r.lostRcpt++
 			r.missing = appendFew(r.missing, "receipt of "+content+" (id "+id+") not received")
 		default:
 			r.receipts++
@@ -76,13 +79,14 @@ func count(l *ledger, rec *smscRecord) result {
 	for content := range rec.mo {
 		switch k := l.mos[content]; {
 		case k == 0:
-			r.lost++
+			r.lostMO++
 			r.missing = appendFew(r.missing, "MO "+content+" acknowledged by gwd, not received")
 		default:
 			r.moDelivered++
 			r.dupMO += k - 1
 		}
 	}
+	r.lost = r.lostMT + r.lostRcpt + r.lostMO
 	var ref []string
 	for why, n := range l.refused {
 		ref = append(ref, fmt.Sprintf("%s %d", why, n))
