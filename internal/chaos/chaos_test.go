@@ -43,7 +43,9 @@ type scenario struct {
 	gwdEnv []string // environment of gwd (GWD_CHAOS_* hooks)
 	// store, when set, gives the store's directory (or skips the test).
 	store func(t *testing.T) string
-	load  loadShape
+	// skip, when set, says why the scenario cannot run here ("": it can).
+	skip func() string
+	load loadShape
 	// faults runs while the load runs and says what it injected.
 	faults func(t *testing.T, h *harness, m runMode) injected
 }
@@ -61,7 +63,7 @@ var scenarios = []scenario{
 	{name: "smsc-faults", load: mixedLoad, faults: smscFaults},
 	// 10,000 idle connections from 127.0.0.1: over the per-IP cap (256)
 	// and the global one (10,000), so both are raised here.
-	{name: "flood", load: mixedLoad, faults: flood,
+	{name: "flood", load: mixedLoad, faults: flood, skip: floodSkip,
 		gwdSet: []string{"smpp-server.max_connections_per_ip=0", "smpp-server.max_connections=20000"}},
 	{name: "slow-store", load: mixedLoad, faults: slowStore, gwdEnv: []string{"GWD_CHAOS_COMMIT_DELAY=" + commitDelay}},
 	{name: "disk-full", load: mixedLoad, faults: diskFull, store: tmpfsStore},
@@ -77,6 +79,11 @@ func TestChaos(t *testing.T) {
 // runScenario starts the world, runs the load with the scenario's faults,
 // stops the load and checks that nothing acknowledged was lost.
 func runScenario(t *testing.T, sc scenario, m runMode) {
+	if sc.skip != nil {
+		if why := sc.skip(); why != "" {
+			t.Skip(why)
+		}
+	}
 	storeDir := ""
 	if sc.store != nil {
 		storeDir = sc.store(t)
