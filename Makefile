@@ -5,6 +5,7 @@
 #   make lint    gofmt must list no file; go vet
 #   make bench   every benchmark, with allocations
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZTIME=2m make fuzz)
+#   make chaos   the chaos suite, quick mode (under 4 minutes; CHAOS_REPORT=file keeps its table)
 #   make clean   remove bin/ and test artefacts
 
 GO        ?= go
@@ -15,7 +16,7 @@ FUZZTIME  ?= 30s
 RACE      ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 TESTFLAGS ?= $(RACE) -count=1 -timeout 20m
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build run test lint bench fuzz chaos clean
 
 build:
 	$(GO) build -o bin/ ./cmd/...
@@ -51,6 +52,12 @@ fuzz:
 		echo "== $$dir $$fn ($(FUZZTIME))"; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) "$$dir" || exit 1; \
 	done
+
+# internal/chaos: real gwd and smppsim processes under faults (SIGKILL,
+# SMSC faults, floods, a slow store, a full disk). The long mode is
+# bench/chaos.sh.
+chaos:
+	CHAOS_MODE=quick $(GO) test -tags chaos -count=1 -timeout 10m -v ./internal/chaos
 
 clean:
 	rm -rf bin/

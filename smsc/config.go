@@ -100,6 +100,17 @@ type Config struct {
 	// instead of answering.
 	DropPercent float64 `toml:"drop_percent"`
 
+	// DeliverAttempts (-deliver-attempts) is how many times a receipt or
+	// MO part is sent before it is given up (counted in receipts_lost,
+	// mo_failed), one second apart after an error or a timeout. Default 5.
+	DeliverAttempts int `toml:"deliver_attempts"`
+
+	// Record (-record) is a file the simulator appends one line to per
+	// submit it accepted, receipt and MO the ESME acknowledged (the
+	// recorder's comment has the format), up to MaxRecordBytes. Default
+	// "": nothing recorded.
+	Record string `toml:"record"`
+
 	// MORate is the number of MO messages per second sent to
 	// receiver-capable binds; 0 sends none (POST /mo sends on demand).
 	MORate float64 `toml:"mo_rate"`
@@ -219,8 +230,11 @@ func (c Config) normalized() (Config, error) {
 			return c, fmt.Errorf("%s %v: want 0 to 100", name, v)
 		}
 	}
-	if c.Throttle < 0 || c.ThrottleBinds < 0 || c.MORate < 0 {
-		return c, fmt.Errorf("throttle, throttle_binds and mo_rate must not be negative")
+	if c.DeliverAttempts == 0 {
+		c.DeliverAttempts = 5
+	}
+	if c.Throttle < 0 || c.ThrottleBinds < 0 || c.MORate < 0 || c.DeliverAttempts < 0 {
+		return c, fmt.Errorf("throttle, throttle_binds, mo_rate and deliver_attempts must not be negative")
 	}
 	if c.ReceiptDelayMax.Duration > 0 && c.ReceiptDelayMax.Duration < c.ReceiptDelay.Duration {
 		return c, fmt.Errorf("receipt_delay_max %v is below receipt_delay %v", c.ReceiptDelayMax, c.ReceiptDelay)

@@ -14,6 +14,9 @@ import (
 //	POST /drop[?system_id=X]            drop connections without unbinding
 //	POST /mo?from=&to=&content=&coding=&split=&system_id=
 //	                                    send one MO (long content is split)
+//	POST /faults?drop_percent=&no_response_percent=&throttle=&response_delay=
+//	                                    change the injected faults (omitted: unchanged)
+//	POST /stall?for=2s                  stop reading SMPP for that long
 func (sim *Sim) serveHTTP(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -46,6 +49,30 @@ func (sim *Sim) serveHTTP(addr string) error {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]int{"parts": n})
+	})
+	mux.HandleFunc("POST /faults", func(w http.ResponseWriter, r *http.Request) {
+		err := r.ParseForm()
+		var c Faults
+		if err == nil {
+			c, err = parseFaults(r.Form)
+		}
+		if err == nil {
+			err = sim.SetFaults(c)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"faults": "changed"})
+	})
+	mux.HandleFunc("POST /stall", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(r.FormValue("for"))
+		if err != nil || d <= 0 || d > time.Hour {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "for: want a duration from 1ns to 1h"})
+			return
+		}
+		until := sim.Stall(d)
+		writeJSON(w, http.StatusOK, map[string]string{"stalled_until": until.Format(time.RFC3339Nano)})
 	})
 	sim.httpLn = ln
 	sim.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -117,11 +117,9 @@ func (sc *scheduler) run(stop <-chan struct{}) {
 	}
 }
 
-// retryDelay spaces deliver_sm retries after an error or a timeout.
-const (
-	retryDelay  = time.Second
-	maxAttempts = 5
-)
+// retryDelay spaces deliver_sm retries after an error or a timeout
+// (Config.DeliverAttempts of them).
+const retryDelay = time.Second
 
 func (sim *Sim) runJob(j *job) {
 	switch j.kind {
@@ -249,6 +247,7 @@ func (a *app) Response(s *session.Session, resp *smpp.PDU, ctx any) {
 	switch j.kind {
 	case jobReceipt:
 		if ok {
+			sim.rec.line("DLR", []byte(j.msgID), []byte(j.stat))
 			sim.total.ReceiptsAcked.Add(1)
 			if b != nil {
 				b.c.ReceiptsAcked.Add(1)
@@ -257,6 +256,7 @@ func (a *app) Response(s *session.Session, resp *smpp.PDU, ctx any) {
 		}
 	case jobMO:
 		if ok {
+			sim.rec.line("MO", j.mo.ShortMessage)
 			sim.total.MOAcked.Add(1)
 			if b != nil {
 				b.c.MOAcked.Add(1)
@@ -277,7 +277,7 @@ func (a *app) NoResponse(s *session.Session, cmd smpp.CommandID, seq uint32, ctx
 
 func (sim *Sim) retry(j *job) {
 	j.attempts++
-	if j.attempts >= maxAttempts {
+	if j.attempts >= sim.cfg.DeliverAttempts {
 		if j.kind == jobReceipt {
 			sim.total.ReceiptsLost.Add(1)
 		} else {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwd-project/gwd/engine/session"
@@ -39,6 +40,11 @@ type Sim struct {
 	blockedHead int
 	heldN       int
 
+	faults     atomic.Pointer[faults]
+	faultsMu   sync.Mutex // SetFaults: one change at a time
+	stallUntil atomic.Int64
+	rec        *recorder // Config.Record; nil records nothing
+
 	sched *scheduler
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -56,7 +62,7 @@ type bind struct {
 	// touched from the session's serialised callbacks.
 	winStart int64
 	winCount int
-	throttle bool // Throttle applies (ThrottleBinds)
+	throttle bool // the throttle applies to this bind (ThrottleBinds)
 }
 
 // maxHeld bounds receipts kept for system_ids with no receiver bound.
@@ -73,6 +79,13 @@ func Start(cfg Config) (*Sim, error) {
 		cfg: cfg, errSt: st, ids: newIDGen(cfg.MessageID), started: time.Now(),
 		binds: map[string][]*bind{}, allBinds: map[*bind]struct{}{}, held: map[string][]*job{},
 		stop: make(chan struct{}),
+	}
+	sim.faults.Store(&faults{dropPercent: cfg.DropPercent, noResponsePercent: cfg.NoResponsePercent,
+		throttle: cfg.Throttle, responseDelay: cfg.ResponseDelay.Duration})
+	if cfg.Record != "" {
+		if sim.rec, err = openRecorder(cfg.Record); err != nil {
+			return nil, fmt.Errorf("smppsim: %w", err)
+		}
 	}
 	sim.sched = newScheduler(sim)
 	scfg := session.Config{
@@ -131,12 +144,15 @@ func (sim *Sim) Close() error {
 		herr = sim.http.Shutdown(ctx)
 		cancel()
 	}
-	return errors.Join(sim.srv.Close(), herr)
+	return errors.Join(sim.srv.Close(), herr, sim.rec.close())
 }
 
 // Stats returns the counters now.
 func (sim *Sim) Stats() Stats {
 	st := Stats{Uptime: time.Since(sim.started).Round(time.Second).String(), Total: sim.total.snapshot()}
+	if sim.rec != nil {
+		st.Total.RecordDropped = sim.rec.dropped.Load()
+	}
 	sim.mu.Lock()
 	st.Total.ReceiptsHeld = int64(sim.heldN)
 	for b := range sim.allBinds {
@@ -226,7 +242,7 @@ func (a *app) Bound(s *session.Session) {
 	b := &bind{s: s, systemID: s.SystemID(), state: s.State(), boundAt: time.Now()}
 	s.User = b
 	n := sim.total.Binds.Add(1)
-	b.throttle = sim.cfg.Throttle > 0 && (sim.cfg.ThrottleBinds == 0 || n <= int64(sim.cfg.ThrottleBinds))
+	b.throttle = sim.cfg.ThrottleBinds == 0 || n <= int64(sim.cfg.ThrottleBinds)
 	b.c.Binds.Add(1)
 	sim.mu.Lock()
 	sim.allBinds[b] = struct{}{}
@@ -281,6 +297,7 @@ func chance(percent float64) bool {
 func (a *app) Request(s *session.Session, req *smpp.PDU) {
 	sim := a.sim()
 	b, _ := s.User.(*bind)
+	sim.stalled()
 	switch req.Command {
 	case smpp.SubmitSM, smpp.DataSM:
 		sim.submit(s, b, req)
@@ -303,24 +320,25 @@ func (a *app) Request(s *session.Session, req *smpp.PDU) {
 func (sim *Sim) submit(s *session.Session, b *bind, req *smpp.PDU) {
 	sim.total.Submits.Add(1)
 	b.c.Submits.Add(1)
+	f := sim.faults.Load()
 	switch {
-	case chance(sim.cfg.DropPercent):
+	case chance(f.dropPercent):
 		b.c.Dropped.Add(1)
 		sim.total.Dropped.Add(1)
 		s.Close()
 		return
-	case chance(sim.cfg.NoResponsePercent):
+	case chance(f.noResponsePercent):
 		b.c.NoResponse.Add(1)
 		sim.total.NoResponse.Add(1)
 		return
 	}
-	if b.throttle {
+	if b.throttle && f.throttle > 0 {
 		now := time.Now().UnixNano()
 		if now-b.winStart >= int64(time.Second) {
 			b.winStart, b.winCount = now, 0
 		}
 		b.winCount++
-		if b.winCount > sim.cfg.Throttle {
+		if b.winCount > f.throttle {
 			b.c.Throttled.Add(1)
 			sim.total.Throttled.Add(1)
 			sim.respond(s, req.Command, req.Seq, smpp.ESME_RTHROTTLED, nil)
@@ -338,6 +356,7 @@ func (sim *Sim) submit(s *session.Session, b *bind, req *smpp.PDU) {
 	b.c.SubmitOK.Add(1)
 	sim.total.SubmitOK.Add(1)
 	sim.respond(s, req.Command, req.Seq, smpp.ESME_ROK, id)
+	sim.rec.line("MT", id, req.ShortMessage)
 	if req.RegisteredDelivery&0x03 != 0 {
 		sim.scheduleReceipts(b.systemID, req, string(id))
 	}
@@ -345,12 +364,13 @@ func (sim *Sim) submit(s *session.Session, b *bind, req *smpp.PDU) {
 
 // respond answers now, or after ResponseDelay through the scheduler.
 func (sim *Sim) respond(s *session.Session, cmd smpp.CommandID, seq uint32, st smpp.Status, id []byte) {
-	if sim.cfg.ResponseDelay.Duration <= 0 {
+	delay := sim.faults.Load().responseDelay
+	if delay <= 0 {
 		_ = s.Respond(cmd, seq, st, id)
 		return
 	}
 	sim.sched.push(&job{
-		due: time.Now().Add(sim.cfg.ResponseDelay.Duration).UnixNano(), kind: jobResp,
+		due: time.Now().Add(delay).UnixNano(), kind: jobResp,
 		s: s, cmd: cmd, seq: seq, status: st, msgID: string(id),
 	})
 }

@@ -26,6 +26,7 @@ type counters struct {
 	MOFailed      atomic.Int64
 	Queries       atomic.Int64
 	Cancels       atomic.Int64
+	Stalls        atomic.Int64 // POST /stall (totals only)
 }
 
 // Snapshot is a point-in-time copy of counters, as served by GET /stats.
@@ -48,6 +49,8 @@ type Snapshot struct {
 	MOFailed      int64 `json:"mo_failed"`
 	Queries       int64 `json:"queries"`
 	Cancels       int64 `json:"cancels"`
+	Stalls        int64 `json:"stalls"`
+	RecordDropped int64 `json:"record_dropped"` // record lines past MaxRecordBytes or not written
 }
 
 func (c *counters) snapshot() Snapshot {
@@ -57,7 +60,7 @@ func (c *counters) snapshot() Snapshot {
 		Throttled: c.Throttled.Load(), NoResponse: c.NoResponse.Load(), Dropped: c.Dropped.Load(),
 		ReceiptsSent: c.ReceiptsSent.Load(), ReceiptsAcked: c.ReceiptsAcked.Load(), ReceiptsLost: c.ReceiptsLost.Load(),
 		MOSent: c.MOSent.Load(), MOAcked: c.MOAcked.Load(), MOFailed: c.MOFailed.Load(),
-		Queries: c.Queries.Load(), Cancels: c.Cancels.Load(),
+		Queries: c.Queries.Load(), Cancels: c.Cancels.Load(), Stalls: c.Stalls.Load(),
 	}
 }
 

@@ -46,6 +46,7 @@ import (
 	"github.com/gwd-project/gwd/engine/api/metricsapi"
 	"github.com/gwd-project/gwd/engine/gateway"
 	"github.com/gwd-project/gwd/router/script"
+	"github.com/gwd-project/gwd/store"
 )
 
 // Junebug's channel API observes the gateway.
@@ -178,6 +179,10 @@ func loopbackOnly(addr string) error {
 	return fmt.Errorf("%q is not a loopback address: profiles have no authentication and hold secrets; use 127.0.0.1 or [::1]", addr)
 }
 
+// storeHook adjusts the store's options; only a -tags chaos build sets
+// it (chaos_hooks.go).
+var storeHook func(*store.Options)
+
 // run runs the gateway until ctx is cancelled (SIGINT or SIGTERM), then
 // shuts it down gracefully: ESMEs are unbound, connectors unbind (messages
 // in flight go back to their queues), the store closes.
@@ -202,7 +207,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 	if err := script.SetDir(cfg.Scripts.Dir); err != nil {
 		return err
 	}
-	g, err := gateway.Open(cfg, gateway.Options{Log: logger})
+	g, err := gateway.Open(cfg, gateway.Options{Log: logger, StoreOptions: storeHook})
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 	var (
 		cfgPath     = fs.String("c", "", "TOML configuration file (flags override it)")
 		listen      = fs.String("listen", "", "SMPP listen address (default "+smsc.DefaultListen+")")
-		stats       = fs.String("stats", "", "HTTP stats/control address, e.g. 127.0.0.1:8076 (GET /stats, POST /drop, POST /mo)")
+		stats       = fs.String("stats", "", "HTTP stats/control address, e.g. 127.0.0.1:8076 (GET /stats, POST /drop, /mo, /faults, /stall)")
 		statsEvery  = fs.Duration("stats-interval", 0, "print a counters line to stderr this often (0: never)")
 		systemID    = fs.String("system-id", "", "system_id in bind responses (default smppsim)")
 		users       = fs.String("users", "", "accepted credentials, user:password,user2:password2 (default: any)")
@@ -92,6 +92,8 @@ func parseConfig(args []string) (smsc.Config, error) {
 		tlsKey      = fs.String("tls-key", "", "PEM private key of -tls-cert")
 		tlsClientCA = fs.String("tls-client-ca", "", "with TLS, PEM CA bundle: require client certificates it signed")
 	)
+	attempts := fs.Int("deliver-attempts", 0, "send a receipt or MO part this many times, 1 s apart, before giving up (default 5)")
+	record := fs.String("record", "", "append a line per accepted submit, acknowledged receipt and MO to this file")
 	throttleBinds := fs.Int("throttle-binds", 0, "with -throttle, throttle only the first this many binds accepted (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -122,6 +124,7 @@ func parseConfig(args []string) (smsc.Config, error) {
 	}
 	str("listen", &cfg.Listen, *listen)
 	str("stats", &cfg.Stats, *stats)
+	str("record", &cfg.Record, *record)
 	str("tls-cert", &cfg.TLSCert, *tlsCert)
 	str("tls-key", &cfg.TLSKey, *tlsKey)
 	str("tls-client-ca", &cfg.TLSClientCA, *tlsClientCA)
@@ -140,6 +143,9 @@ func parseConfig(args []string) (smsc.Config, error) {
 	dur("enquire-link-interval", &cfg.EnquireLinkInterval, *elink)
 	dur("inactivity-timeout", &cfg.InactivityTimeout, *inactivity)
 	dur("response-timeout", &cfg.ResponseTimeout, *respTimeout)
+	if set["deliver-attempts"] {
+		cfg.DeliverAttempts = *attempts
+	}
 	if set["window"] {
 		cfg.Window = *window
 	}
