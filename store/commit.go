@@ -94,7 +94,8 @@ type committer struct {
 	// and MO still go, so queued traffic drains (and frees space) while
 	// no new message is taken.
 	diskFull, diskCritical atomic.Bool
-	wb                     Batch // the batch being built (commit's goroutine only)
+	parked                 []Write // acks waiting out a critical disk (mu)
+	wb                     Batch   // the batch being built (commit's goroutine only)
 
 	commits, writes, lastLatency, maxBatch atomic.Int64
 }
@@ -118,11 +119,32 @@ func newCommitter(db *DB) *committer {
 // own: a rare path.
 func (db *DB) Submit(w Write) { db.submit(w, false) }
 
+// submitMode says how submit treats a write while the disk is low.
+type submitMode uint8
+
+const (
+	modePlain submitMode = iota // refused under a quarter of the floor
+	modeAdmit                   // new work: refused under the floor, and past MaxPending
+	modePark                    // an ack: waits out a critical disk (see parkLocked)
+)
+
 // submit is Submit; admit (new work: Queue.AppendNew) also refuses w with
 // ErrBusy when Options.MaxPending writes already wait for the committer,
 // so that a store slower than its clients refuses them instead of
 // growing the pending list without bound.
 func (db *DB) submit(w Write, admit bool) {
+	mode := modePlain
+	if admit {
+		mode = modeAdmit
+	}
+	db.submitWith(w, mode)
+}
+
+// maxParked bounds the acks that wait out a critical disk; beyond it they
+// are refused (the message stays leased, as before).
+const maxParked = 1 << 16
+
+func (db *DB) submitWith(w Write, mode submitMode) {
 	if w.Done == nil {
 		w.Done = ignoreDone
 	}
@@ -131,8 +153,15 @@ func (db *DB) submit(w Write, admit bool) {
 		go w.Done(err)
 		return
 	}
-	if c.diskCritical.Load() || admit && c.diskFull.Load() {
+	admit := mode == modeAdmit
+	if admit && c.diskFull.Load() {
 		go w.Done(ErrDiskFull)
+		return
+	}
+	if c.diskCritical.Load() {
+		if mode != modePark || !c.park(w) {
+			go w.Done(ErrDiskFull)
+		}
 		return
 	}
 	c.mu.Lock()
@@ -158,6 +187,58 @@ func (db *DB) submit(w Write, admit bool) {
 		default:
 		}
 	}
+}
+
+// park keeps an ack that came while the disk is critically low until
+// space returns (checkDisk hands it to the committer then), so a message
+// delivered meanwhile is not left leased with its DLR mapping unwritten
+// until a restart. False when maxParked acks already wait or the store is
+// closing: the caller refuses it.
+func (c *committer) park(w Write) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.parked) >= maxParked {
+		return false
+	}
+	c.parked = append(c.parked, w)
+	parkedWrites.Set(float64(len(c.parked)))
+	return true
+}
+
+// unpark hands the parked acks to the committer once the disk is no
+// longer critical, or fails them with err (the store failed or closed).
+func (c *committer) unpark(err error) {
+	c.mu.Lock()
+	ws := c.parked
+	c.parked = nil
+	if err == nil && c.closed {
+		err = ErrClosed
+	}
+	if err == nil {
+		c.pending = append(c.pending, ws...)
+		ws = nil
+	}
+	parkedWrites.Set(0)
+	c.mu.Unlock()
+	for _, w := range ws {
+		go w.Done(err)
+	}
+}
+
+// parkedWrites is how many acks wait out a critically low disk.
+var parkedWrites = metrics.GetOrCreateGauge(`gwd_store_parked_writes`, nil)
+
+// Refusing reports why the store refuses writes now (it failed, or its
+// disk is critically low), or nil: a receipt whose DLR mapping is not
+// found while it refuses may be one whose mapping waits to be written.
+func (db *DB) Refusing() error {
+	if err := db.health.err(); err != nil {
+		return err
+	}
+	if db.c.diskCritical.Load() {
+		return ErrDiskFull
+	}
+	return nil
 }
 
 // refusal returns the error Submit would refuse a write with now, if any.
@@ -232,6 +313,7 @@ func (c *committer) run() {
 			continue
 		}
 		if closed {
+			c.unpark(ErrClosed)
 			close(c.syncq)
 			<-done
 			close(c.stopped)
@@ -337,7 +419,13 @@ func (c *committer) checkDisk() {
 		return
 	}
 	c.diskFull.Store(free < c.db.opts.MinFreeBytes)
-	c.diskCritical.Store(free < c.db.opts.MinFreeBytes/4)
+	critical := free < c.db.opts.MinFreeBytes/4
+	c.diskCritical.Store(critical)
+	if err := c.db.health.err(); err != nil {
+		c.unpark(err)
+	} else if !critical {
+		c.unpark(nil)
+	}
 }
 
 // statfsFree is the default Options.FreeSpace.

@@ -148,13 +148,31 @@ func TestLowDiskRefusesNewWorkButDrains(t *testing.T) {
 	if err := <-acked; err != nil {
 		t.Fatalf("ack under the floor: %v, want it to drain", err)
 	}
+	m = take(t, q)
+	if m == nil || string(m.Payload) != "receipt" {
+		t.Fatalf("took %v, want the receipt", m)
+	}
 	free.Store(floor / 8)
 	db.c.checkDisk()
 	if err := appendErr(q, msg(0, "more")); !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("append under a quarter of the floor: %v, want ErrDiskFull", err)
 	}
+	// An ack waits out the critical disk instead of failing (the message
+	// would stay leased, its DLR mapping unwritten, until a restart).
+	q.Ack(m, Write{}, func(err error) { acked <- err })
+	select {
+	case err := <-acked:
+		t.Fatalf("an ack under a quarter of the floor ended with %v, want it parked", err)
+	case <-time.After(100 * time.Millisecond):
+	}
 	free.Store(1 << 40)
 	db.c.checkDisk()
+	if err := <-acked; err != nil {
+		t.Fatalf("the parked ack once space returned: %v", err)
+	}
+	if st := q.Stats(); st.Total() != 0 {
+		t.Fatalf("queue holds %d after the parked ack, want 0", st.Total())
+	}
 	q.AppendNew([]NewMsg{{Payload: []byte("again")}}, Write{}, func(_ []uint64, err error) { newWork <- err })
 	if err := <-newWork; err != nil {
 		t.Fatalf("new work once space returned: %v", err)

@@ -465,7 +465,7 @@ func (q *Queue) Ack(m *Msg, extra Write, done func(error)) {
 	q.held--
 	q.bytes -= int64(len(m.Payload))
 	key := q.key(m.Priority, m.Seq)
-	q.db.Submit(Write{
+	q.db.submitWith(Write{
 		Apply: func(b *Batch) {
 			// Each queue key is set once and deleted once, so a single
 			// delete annihilates with its set in compaction and leaves no
@@ -492,7 +492,7 @@ func (q *Queue) Ack(m *Msg, extra Write, done func(error)) {
 				done(err)
 			}
 		},
-	})
+	}, modePark) // an ack waits out a critically low disk rather than fail
 	q.mu.Unlock()
 }
 

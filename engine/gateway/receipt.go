@@ -63,6 +63,12 @@ func (rc *receipt) found(d store.DLR, err error) {
 			rc.reply.Send(smpp.ESME_RSYSERR)
 			return
 		}
+		if g.db.Refusing() != nil {
+			// Its mapping may be an ack waiting out a full disk: the
+			// SMSC sends the receipt again later rather than lose it.
+			rc.reply.Send(smpp.ESME_RSYSERR)
+			return
+		}
 		g.Stats.ReceiptsUnknown.Add(1)
 		g.log.Debug("receipt for an unknown message", "cid", rc.cid, "id_smsc", rc.smscID)
 		rc.reply.Send(smpp.ESME_ROK)

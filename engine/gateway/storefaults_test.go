@@ -163,3 +163,49 @@ func gosmppSubmit(text string, registeredDelivery byte) *pdu.SubmitSM {
 	sm.RegisteredDelivery = registeredDelivery
 	return sm
 }
+
+// The SMSC accepts a message while the disk is critically low: the ack
+// that carries its DLR mapping waits for space instead of failing (which
+// left the message leased and its mapping unwritten until a restart), the
+// receipt that comes meanwhile is answered ESME_RSYSERR instead of OK as
+// unknown (which lost it), and once space returns the SMSC's next copy
+// is matched and reaches the dlr-url, once.
+func TestReceiptOfMessageAcceptedOnFullDiskIsKept(t *testing.T) {
+	disk := &fakeDisk{}
+	e := newEnvWith(t, smsc.Config{ResponseDelay: smsc.Duration{Duration: 3 * time.Second},
+		ReceiptDelay: smsc.Duration{Duration: 500 * time.Millisecond}}, nil, nil, func(o *Options) {
+		o.StoreFreeSpace = disk.free
+		g, err := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.CallbackGuard = g
+	})
+	e.waitUp()
+	sk, u := newSink(t)
+	s := &mt.Submit{User: e.g.Accounts().User("u1"), Channel: router.ChannelHTTP, Received: time.Now(),
+		DLR: mt.DLRRequest{Level: mt.DLRTerminal, URL: u + "/dlr", Method: "GET"},
+		Parts: []smpp.PDU{{Dest: smpp.Address{TON: 1, NPI: 1, Addr: []byte("33600000001")},
+			RegisteredDelivery: 1, ShortMessage: []byte("hello")}}}
+	done := make(chan error, 1)
+	var id string
+	e.g.SubmitMT(s, func(got string, err error) { id = got; done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	disk.full.Store(true)
+	e.waitStoreFull(true)
+	waitUntil(t, "the receipt refused while the disk is full", func() bool {
+		st := e.sim.Stats().Total
+		return st.SubmitOK >= 1 && st.ReceiptsSent >= 2
+	})
+	if st := e.sim.Stats().Total; st.ReceiptsAcked != 0 {
+		t.Fatalf("%d receipts answered OK while their mapping could not be written", st.ReceiptsAcked)
+	}
+	disk.full.Store(false)
+	waitUntil(t, "the message's receipt at its dlr-url", func() bool { return len(sk.all()) >= 1 })
+	got := sk.all()
+	if len(got) != 1 || got[0].Get("id") != id || got[0].Get("message_status") != "DELIVRD" {
+		t.Fatalf("dlr-url got %v, want one DELIVRD receipt for %s", got, id)
+	}
+}
