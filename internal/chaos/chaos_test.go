@@ -33,14 +33,13 @@ func mode() runMode {
 const rssBoundMB = 300
 
 // scenario is one row of the suite: gwd's settings, the load, and the
-// faults injected while the load runs. A new scenario is one more row:
-// a receiver down for a simulated day, say, is a faults function that
-// sets h.recv.down (the receiver then answers 503 to every callback),
-// waits, clears it, with gwdSet compressing the thrower's retry timing.
+// faults injected while the load runs. A new scenario is one more row.
 type scenario struct {
 	name   string
 	gwdSet []string // extra -set key=value for gwd
-	gwdEnv []string // environment of gwd (GWD_CHAOS_* hooks)
+	// gwdSetFor, when set, adds -set values that depend on the mode.
+	gwdSetFor func(m runMode) []string
+	gwdEnv    []string // environment of gwd (GWD_CHAOS_* hooks)
 	// store, when set, gives the store's directory (or skips the test).
 	store func(t *testing.T) string
 	// skip, when set, says why the scenario cannot run here ("": it can).
@@ -67,6 +66,7 @@ var scenarios = []scenario{
 		gwdSet: []string{"smpp-server.max_connections_per_ip=0", "smpp-server.max_connections=20000"}},
 	{name: "slow-store", load: mixedLoad, faults: slowStore, gwdEnv: []string{"GWD_CHAOS_COMMIT_DELAY=" + commitDelay}},
 	{name: "disk-full", load: mixedLoad, faults: diskFull, store: tmpfsStore},
+	{name: "receiver-down", load: mixedLoad, faults: receiverDown, gwdSetFor: receiverDownSet},
 }
 
 func TestChaos(t *testing.T) {
@@ -88,7 +88,11 @@ func runScenario(t *testing.T, sc scenario, m runMode) {
 	if sc.store != nil {
 		storeDir = sc.store(t)
 	}
-	h := newHarness(t, sc.gwdSet, sc.gwdEnv, storeDir)
+	set := sc.gwdSet
+	if sc.gwdSetFor != nil {
+		set = append(append([]string(nil), set...), sc.gwdSetFor(m)...)
+	}
+	h := newHarness(t, set, sc.gwdEnv, storeDir)
 	l := startLoad(h, sc.load)
 	if !waitFor(20*time.Second, func() bool { h.led.mu.Lock(); defer h.led.mu.Unlock(); return len(h.led.acked) > 0 }) {
 		t.Fatalf("no message acknowledged under load:\n%s", h.gwd.tail(20))
