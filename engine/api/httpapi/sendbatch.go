@@ -169,6 +169,9 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 		if u.v == "" {
 			continue
 		}
+		if s.batches.th == nil {
+			return nil, time.Time{}, &batchError{http.StatusServiceUnavailable, "Batch callbacks need the callback thrower"}
+		}
 		if !isCallbackURL([]byte(u.v)) {
 			return nil, time.Time{}, badBatch("Argument [" + u.name + "] has an invalid value: [" + redact.URL(u.v) + "].")
 		}
