@@ -169,9 +169,6 @@ func (s *Server) parseBatch(body []byte, uid string) (*batchSpec, time.Time, err
 		if u.v == "" {
 			continue
 		}
-		if s.batches.th == nil {
-			return nil, time.Time{}, &batchError{http.StatusServiceUnavailable, "Batch callbacks need the callback thrower"}
-		}
 		if !isCallbackURL([]byte(u.v)) {
 			return nil, time.Time{}, badBatch("Argument [" + u.name + "] has an invalid value: [" + redact.URL(u.v) + "].")
 		}
@@ -314,6 +311,10 @@ func (s *Server) serveRESTSendBatch(ctx *fasthttp.RequestCtx) {
 		default:
 			writeJSONMessage(ctx, http.StatusInternalServerError, err.Error())
 		}
+		return
+	}
+	if (spec.CallbackURL != "" || spec.ErrbackURL != "") && s.batches.th == nil {
+		writeJSONMessage(ctx, http.StatusServiceUnavailable, "Batch callbacks need the callback thrower")
 		return
 	}
 	total := 0
