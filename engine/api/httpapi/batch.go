@@ -561,6 +561,10 @@ func (m *batches) newCallbacks(spec *batchSpec) *batchCallbacks {
 		c.dones[i] = func(err error) { c.res <- cbResult{i, err} }
 	}
 	c.cb = thrower.Callback{Kind: thrower.Batch, Method: "GET", Ref: spec.ID, UserURL: true}
+	if m.th == nil && (spec.CallbackURL != "" || spec.ErrbackURL != "") {
+		// Accepted by a server that had one; resumed by one without.
+		m.s.log.Error("httpapi: batch callbacks lost: no callback thrower", "batch", spec.ID)
+	}
 	return c
 }
 
@@ -580,6 +584,10 @@ func (c *batchCallbacks) throw(f *flight, i int) {
 	if base == "" {
 		return
 	}
+	if c.m.th == nil {
+		mCallbackErrors.Inc()
+		return
+	}
 	c.text = append(c.text, '"')
 	c.params = [4]thrower.Param{{Key: "batchId", Value: c.spec.ID}, {Key: "to", Value: f.to},
 		{Key: "status", Value: status}, {Key: "statusText", Value: unsafeString(c.text)}}
@@ -594,7 +602,8 @@ func (c *batchCallbacks) throw(f *flight, i int) {
 // the store closed, so the window's progress is not saved and it is sent
 // again, callbacks included, on the next start (at-least-once). Other
 // errors (a failed store) lose the callback: logged and counted in
-// httpapi_batch_callback_error_count.
+// httpapi_batch_callback_error_count, as are those of a server without a
+// thrower.
 func (c *batchCallbacks) wait(fl []flight) bool {
 	ok := true
 	for c.n > 0 {

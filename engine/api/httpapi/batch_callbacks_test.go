@@ -227,3 +227,17 @@ func TestBatchCallbacksAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// Without a thrower a batch asking for callbacks is refused rather than
+// run without them; one without callbacks runs.
+func TestSendBatchCallbacksNeedThrower(t *testing.T) {
+	e := bulkEnv(t, Options{})
+	e.noThrower = true
+	e.restart(Options{})
+	st, body, _ := e.rest("POST", "/secure/sendbatch", "foo", "bar",
+		`{"batch_config": {"errback_url": "http://h/err"}, "messages": [{"to": "1", "content": "a"}]}`)
+	if st != 503 || body != `{"message": "Batch callbacks need the callback thrower"}` {
+		t.Errorf("%d %s", st, body)
+	}
+	e.sendBatch(`{"messages": [{"to": "1", "content": "a"}]}`)
+}

@@ -209,7 +209,8 @@ type env struct {
 	keys *durableKeys
 	// th makes the batch callbacks: opened on the backend's store by
 	// start (unless opts has a Thrower), closed by stop.
-	th *thrower.Thrower
+	th        *thrower.Thrower
+	noThrower bool // start opens none: batch callbacks refused
 }
 
 func newAccounts(t testing.TB) *router.Accounts {
@@ -307,7 +308,7 @@ func (e *env) start() {
 	}
 	opts := e.opts
 	opts.Store = e.b.Store() // the backend's store, reopened by restart
-	if opts.Thrower == nil {
+	if opts.Thrower == nil && !e.noThrower {
 		e.th = openBatchThrower(e.t, e.b.db, opts.CallbackGuard)
 		opts.Thrower = e.th
 	}

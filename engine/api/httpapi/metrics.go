@@ -30,7 +30,8 @@ var (
 	mSuccess          = metrics.GetOrCreateCounter("httpapi_success_count")
 
 	// gwd's own: batch callbacks (callback_url, errback_url) lost because
-	// the store could not take them (a failed store). Their attempts are
+	// the store could not take them (a failed store) or no thrower was
+	// given to make them (Options.Thrower). Their attempts are
 	// the thrower's: thrower_requests_total{kind="batch",…}.
 	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
 	// Requests answered from an idempotency-key (nothing sent; not in
