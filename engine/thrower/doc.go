@@ -16,7 +16,8 @@
 // surrounding white space is ignored, as Jasmin strips the body). Any other
 // answer, a connection error or a timeout is a failed attempt. Junebug's
 // callbacks and batch callbacks accept any 2xx status (Accept2xx), the
-// body ignored (Jasmin reads nothing of a batch callback's answer). Redirects are not followed:
+// body ignored (Jasmin's manual asks nothing of a batch callback's
+// answer). Redirects are not followed:
 // a 3xx answer is a failed attempt.
 //
 // # URLs of API users

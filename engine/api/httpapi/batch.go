@@ -40,8 +40,8 @@ import (
 // thrower.Batch (queue "throw/batch", Options.Thrower): stored durably,
 // retried with back-off and kept as dead letters when given up, as DLRs
 // are, made through the egress guard's dialer (the URL is the user's) and
-// accepted on any 2xx answer, the body ignored (Jasmin reads nothing of
-// it). A window's callbacks are stored before its progress is: a crash
+// accepted on any 2xx answer, the body ignored (Jasmin's manual asks
+// nothing of it). A window's callbacks are stored before its progress is: a crash
 // may repeat the window in flight, its messages and callbacks, and loses
 // no callback (at-least-once).
 //
