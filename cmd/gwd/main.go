@@ -253,8 +253,11 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		_ = g.Close()
 		return err
 	}
-	api := httpapi.New(cfg.HTTPAPI, g, httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard(),
-		Store: p.Store})
+	apiOpts := httpapi.Options{Logger: logger, CallbackGuard: g.CallbackGuard(), Store: p.Store}
+	if p.Thrower != nil { // batch callbacks; not a typed nil in the interface
+		apiOpts.Thrower = p.Thrower
+	}
+	api := httpapi.New(cfg.HTTPAPI, g, apiOpts)
 	closers = append(closers, api.Close)
 	ln, scheme, err := rl.listen("http-api", cfg.HTTPAPI.Addr(), cfg.HTTPAPI.TLSCert, cfg.HTTPAPI.TLSKey)
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 // Kind selects the retry policy: receipts use [dlr-thrower], MO
-// [deliversm-thrower], Junebug events its own.
+// [deliversm-thrower], Junebug events and batch callbacks their own
+// (Jasmin's defaults, see PolicyOf).
 type Kind uint8
 
 // Kinds of callback.
@@ -20,13 +21,15 @@ const (
 	DLR   Kind = iota + 1 // a receipt to a dlr-url (Jasmin's DLRThrower)
 	MO                    // an SMS-MO to an HTTP connector (Jasmin's deliverSmHttpThrower)
 	Event                 // a Junebug event, MO or status to event_url, mo_url or status_url
+	Batch                 // a sendbatch callback_url or errback_url call, one per message
 )
 
-const numKinds = 3
+const numKinds = 4
 
-var kindNames = [...]string{"", "dlr", "mo", "event"}
+var kindNames = [...]string{"", "dlr", "mo", "event", "batch"}
 
-// String is the kind's name in queue names, metrics and logs: dlr, mo, event.
+// String is the kind's name in queue names, metrics and logs: dlr, mo,
+// event, batch.
 func (k Kind) String() string {
 	if k.valid() {
 		return kindNames[k]
@@ -34,7 +37,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-func (k Kind) valid() bool { return k >= DLR && k <= Event }
+func (k Kind) valid() bool { return k >= DLR && k <= Batch }
 
 // Accept decides which answers count as the receiver's acceptance.
 type Accept uint8
@@ -42,13 +45,14 @@ type Accept uint8
 // Acceptance rules.
 const (
 	// AcceptDefault is the kind's rule: AcceptJasminACK for DLR and MO,
-	// Accept2xx for Event.
+	// Accept2xx for Event and Batch.
 	AcceptDefault Accept = iota
 	// AcceptJasminACK: status 200 and the body ACK/Jasmin (white space
 	// around it ignored), as Jasmin's manual asks of DLR and SMS-MO
 	// receivers.
 	AcceptJasminACK
-	// Accept2xx: any 2xx status, whatever the body (Junebug).
+	// Accept2xx: any 2xx status, whatever the body (Junebug, batch
+	// callbacks).
 	Accept2xx
 )
 
@@ -169,7 +173,7 @@ func (cb *Callback) check() (method uint8, accept Accept, err error) {
 	accept = cb.Accept
 	if accept == AcceptDefault {
 		accept = AcceptJasminACK
-		if cb.Kind == Event {
+		if cb.Kind == Event || cb.Kind == Batch {
 			accept = Accept2xx
 		}
 	}

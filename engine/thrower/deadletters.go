@@ -16,7 +16,7 @@ import (
 // deletes them (admin API, docs/admin-api.md).
 
 // ErrUnknownKind is a kind name other than dlr, mo and event.
-var ErrUnknownKind = errors.New("thrower: unknown callback kind (dlr, mo, event)")
+var ErrUnknownKind = errors.New("thrower: unknown callback kind (dlr, mo, event, batch)")
 
 // DeadLetter is one given-up callback as the admin API shows it.
 type DeadLetter struct {
@@ -40,7 +40,7 @@ func (t *Thrower) laneNamed(kind string) (*lane, error) {
 }
 
 // DeadLetters lists up to limit dead letters of kind ("dlr", "mo",
-// "event") with ids above after, oldest first.
+// "event", "batch") with ids above after, oldest first.
 func (t *Thrower) DeadLetters(kind string, after uint64, limit int) ([]DeadLetter, error) {
 	l, err := t.laneNamed(kind)
 	if err != nil {

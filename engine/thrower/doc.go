@@ -1,10 +1,11 @@
 // Package thrower owns gwd's durable HTTP callbacks, what Jasmin calls
 // throwers: receipts (DLRs) posted to the sender's dlr-url, MO messages
-// posted to HTTP client connectors (httpccm), and Junebug's event, MO and
-// status JSON posted to event_url, mo_url and status_url.
+// posted to HTTP client connectors (httpccm), Junebug's event, MO and
+// status JSON posted to event_url, mo_url and status_url, and the HTTP
+// API's batch callbacks (sendbatch's callback_url and errback_url, GET).
 //
 // Throw stores a Callback in a durable store queue (one per Kind: "throw/dlr",
-// "throw/mo", "throw/event") and reports once it is there; a bounded pool of
+// "throw/mo", "throw/event", "throw/batch") and reports once it is there; a bounded pool of
 // workers per kind then makes the request until the receiver accepts it or
 // the kind's retry policy gives up.
 //
@@ -14,13 +15,15 @@
 // "200 OK" status and "exactly" the body ACK/Jasmin (AcceptJasminACK;
 // surrounding white space is ignored, as Jasmin strips the body). Any other
 // answer, a connection error or a timeout is a failed attempt. Junebug's
-// callbacks accept any 2xx status (Accept2xx). Redirects are not followed:
+// callbacks and batch callbacks accept any 2xx status (Accept2xx), the
+// body ignored (Jasmin's manual asks nothing of a batch callback's
+// answer). Redirects are not followed:
 // a 3xx answer is a failed attempt.
 //
 // # URLs of API users
 //
-// A callback whose URL an API user supplied (Callback.UserURL: a dlr-url)
-// is made through a client whose dial function is Config.Guard's (package
+// A callback whose URL an API user supplied (Callback.UserURL: a
+// dlr-url, a batch callback) is made through a client whose dial function is Config.Guard's (package
 // egress): the URL's host is resolved again for each new connection, and
 // the connection is refused when any address is loopback, private,
 // link-local or otherwise internal, unless [callbacks] allow_networks

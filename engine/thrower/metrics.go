@@ -9,7 +9,7 @@ import (
 
 // Metrics, in VictoriaMetrics' default set (served at /metrics):
 //
-//	thrower_requests_total{kind="dlr|mo|event",outcome="ok|retry|failed"}
+//	thrower_requests_total{kind="dlr|mo|event|batch",outcome="ok|retry|failed"}
 //	thrower_corrupt_records_total{kind=…}
 //	thrower_queue_depth{kind=…}  callbacks in the store (retries included), read when scraped
 //	thrower_dead_letters{kind=…} dead letters stored, read when scraped

@@ -37,8 +37,9 @@ type Policy struct {
 }
 
 // PolicyOf converts a [dlr-thrower] or [deliversm-thrower] section (its
-// signing_key aside). An all-zero section (a kind the configuration file has no section for, such
-// as Junebug's events) gets Jasmin's defaults: 30 s, 30 s, 3 retries, and
+// signing_key aside). An all-zero section (a kind the configuration file
+// has no section for: Junebug's events, batch callbacks) gets Jasmin's
+// defaults: 30 s, 30 s, 3 retries, and
 // gwd's back-off: up to an hour, for a day.
 func PolicyOf(t config.Thrower) (Policy, error) {
 	if t == (config.Thrower{SigningKey: t.SigningKey}) {
@@ -70,13 +71,14 @@ func (p Policy) check() error {
 
 // Config configures a Thrower.
 type Config struct {
-	// http_timeout, retry_delay, max_retries and signing_key of each kind.
+	// http_timeout, retry_delay, max_retries and signing_key of each kind
+	// (Batch has no section: Jasmin's defaults, unsigned).
 	DLR, MO, Event config.Thrower
 	// EventSigningKey signs Junebug's callbacks (no configuration key);
 	// when it is empty Event.SigningKey does. Empty both: unsigned.
 	EventSigningKey string
 	// Policies, for the kinds it holds, replaces the policy converted from
-	// DLR, MO or Event: sub-second delays for tests and benchmarks.
+	// DLR, MO, Event or Batch's defaults: sub-second delays for tests and benchmarks.
 	Policies map[Kind]Policy
 	// Workers is how many requests of one kind are in flight at once
 	// (default DefaultWorkers, 256; 1 to 4096).
@@ -90,7 +92,8 @@ type Config struct {
 	// Client makes the requests whose URL an administrator configured
 	// (UserURL false; see Guard for the others). nil: one is built per kind (keep-alive,
 	// MaxConnsPerHost = PerHost, redirects not followed, answers up to
-	// 1 MiB). A shared Client serves all three kinds: give it
+	// 1 MiB). A shared Client serves DLR, MO and Event (Batch's
+	// URLs are always API users'): give it
 	// MaxConnsPerHost of at least 3 × PerHost or a MaxConnWaitTimeout, or
 	// requests beyond its limit fail (and are retried). Set its
 	// DisablePathNormalizing so paths travel (and are signed) as given.
@@ -117,6 +120,7 @@ const (
 	userAgentDLR   = "Jasmin gateway/1.0 DLRThrower"
 	userAgentMO    = "Jasmin gateway/1.0 deliverSmHttpThrower"
 	userAgentEvent = "gwd/1.0"
+	userAgentBatch = "gwd batch" // what gwd's batch callbacks sent before they were thrown
 )
 
 // maxAnswer is the largest answer body a built client reads.
@@ -203,8 +207,8 @@ func retryQueueName(kind Kind, k int) string {
 	return "throw/" + kind.String() + "/r" + strconv.Itoa(k)
 }
 
-// Open starts delivering from the queues "throw/dlr", "throw/mo" and
-// "throw/event" of db and their retry queues (retryQueueName), resuming
+// Open starts delivering from the queues "throw/dlr", "throw/mo",
+// "throw/event" and "throw/batch" of db and their retry queues (retryQueueName), resuming
 // what they held before a restart (callbacks due for a retry wait for
 // their stored time), with the dead letters of each kind. Close the
 // Thrower before db.
@@ -234,13 +238,13 @@ func Open(db *store.DB, cfg Config) (*Thrower, error) {
 		t.now = time.Now
 	}
 	t.encs.New = func() any { return new(encoder) }
-	sections := [numKinds]config.Thrower{cfg.DLR, cfg.MO, cfg.Event}
-	agents := [numKinds]string{userAgentDLR, userAgentMO, userAgentEvent}
+	sections := [numKinds]config.Thrower{cfg.DLR, cfg.MO, cfg.Event, {}}
+	agents := [numKinds]string{userAgentDLR, userAgentMO, userAgentEvent, userAgentBatch}
 	eventKey := cfg.EventSigningKey
 	if eventKey == "" {
 		eventKey = cfg.Event.SigningKey
 	}
-	keys := [numKinds]string{cfg.DLR.SigningKey, cfg.MO.SigningKey, eventKey}
+	keys := [numKinds]string{cfg.DLR.SigningKey, cfg.MO.SigningKey, eventKey, ""}
 	for i := range t.lanes {
 		k := Kind(i + 1)
 		pol, ok := cfg.Policies[k]
@@ -375,7 +379,7 @@ func (l *lane) queued() int {
 }
 
 // Stats is every kind's KindStats.
-type Stats struct{ DLR, MO, Event KindStats }
+type Stats struct{ DLR, MO, Event, Batch KindStats }
 
 // Stats returns the counters, for jCli's stats and the admin API.
 func (t *Thrower) Stats() Stats {
@@ -398,7 +402,7 @@ func (t *Thrower) Stats() Stats {
 		}
 		out[i] = s
 	}
-	return Stats{DLR: out[0], MO: out[1], Event: out[2]}
+	return Stats{DLR: out[0], MO: out[1], Event: out[2], Batch: out[3]}
 }
 
 // Close stops delivery and returns once no request is in flight (an

@@ -676,6 +676,8 @@ func (s Stats) Of(k Kind) KindStats {
 		return s.MO
 	case Event:
 		return s.Event
+	case Batch:
+		return s.Batch
 	}
 	return KindStats{}
 }

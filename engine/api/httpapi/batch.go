@@ -4,17 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/gwd-project/gwd/engine/recovery"
-	"github.com/gwd-project/gwd/engine/redact"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/store"
 )
@@ -39,13 +35,15 @@ import (
 //
 // Callbacks (batch_config callback_url / errback_url) are GET requests
 // with batchId, to, status (1 or 0) and statusText (the HTTP API's answer,
-// `Success "<id>"` or `Error "<reason>"`), made by a plain fasthttp client
-// on a few goroutines of their own, which connects only to addresses
-// Options.CallbackGuard allows (checked when the connection is made, as
-// when the batch was accepted) and follows no redirect. They are
-// best-effort, as Jasmin's are:
-// one attempt, not retried, and those still waiting when the server closes
-// are dropped.
+// `Success "<id>"` or `Error "<reason>"`), in that order, one per message
+// once its outcome is known. They are the thrower's callbacks of kind
+// thrower.Batch (queue "throw/batch", Options.Thrower): stored durably,
+// retried with back-off and kept as dead letters when given up, as DLRs
+// are, made through the egress guard's dialer (the URL is the user's) and
+// accepted on any 2xx answer, the body ignored (Jasmin's manual asks
+// nothing of it). A window's callbacks are stored before its progress is: a crash
+// may repeat the window in flight, its messages and callbacks, and loses
+// no callback (at-least-once).
 //
 // GET /secure/batch/{batchId} shows a batch's progress (state scheduled,
 // running, done or cancelled; total, sent, failed) and DELETE cancels a
@@ -128,9 +126,9 @@ func (b *batchRun) state() string {
 
 // batches runs the server's batches.
 type batches struct {
-	s      *Server
-	db     *store.DB
-	client *fasthttp.Client
+	s  *Server
+	db *store.DB
+	th Thrower
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -140,37 +138,17 @@ type batches struct {
 
 	quit chan struct{}
 	wg   sync.WaitGroup
-	cb   chan string // callback URLs
 }
 
-// callbackWorkers is how many goroutines make batch callbacks.
-const callbackWorkers = 4
-
 func newBatches(s *Server) *batches {
-	m := &batches{s: s, db: s.opts.Store, all: make(map[string]*batchRun),
-		quit: make(chan struct{}), cb: make(chan string, s.opts.CallbackQueue)}
+	m := &batches{s: s, db: s.opts.Store, th: s.opts.Thrower, all: make(map[string]*batchRun),
+		quit: make(chan struct{})}
 	m.cond = sync.NewCond(&m.mu)
-	m.client = &fasthttp.Client{
-		Name:                "gwd batch",
-		ReadTimeout:         s.opts.CallbackTimeout,
-		WriteTimeout:        s.opts.CallbackTimeout,
-		MaxIdleConnDuration: 30 * time.Second,
-		// Callback URLs are the API user's: connections go only where
-		// the rule allows, checked again when they are made.
-		DialTimeout: s.opts.CallbackGuard.DialTimeout,
-	}
 	for range s.opts.BatchWorkers {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
 			recovery.Loop("httpapi", s.log, m.quit, m.work)
-		}()
-	}
-	for range callbackWorkers {
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			recovery.Loop("httpapi", s.log, m.quit, m.callbacks)
 		}()
 	}
 	return m
@@ -272,8 +250,8 @@ func (m *batches) work() {
 	}
 }
 
-// close stops the workers (each saves its batch's progress first) and
-// the callback goroutines.
+// close stops the workers (each saves its batch's progress first, its
+// window's callbacks stored).
 func (m *batches) close() {
 	m.mu.Lock()
 	m.closing = true
@@ -439,6 +417,7 @@ func (m *batches) run(b *batchRun) {
 	interval := time.Duration(float64(time.Second) / m.s.opts.BatchRate)
 	pace := time.Now()
 	fl := make([]flight, 0, m.s.opts.BatchWindow)
+	cbs := m.newCallbacks(spec)
 	for {
 		b.mu.Lock()
 		k, state := b.st.Next, b.st.State
@@ -484,7 +463,10 @@ func (m *batches) run(b *batchRun) {
 			} else {
 				failed++
 			}
-			m.callback(spec, f)
+			cbs.throw(f, i)
+		}
+		if !cbs.wait(fl) {
+			return // progress not saved: the window goes again on the next start
 		}
 		b.mu.Lock()
 		b.st.Next += len(fl)
@@ -549,59 +531,102 @@ func (m *batches) start(b *batchRun, j *sendJob, uid string, msg *batchMessage, 
 	return outcome{}, true, false
 }
 
-// callback queues the batch callback of one message, if the batch asked
-// for it.
-func (m *batches) callback(spec *batchSpec, f *flight) {
-	base, status := spec.CallbackURL, "1"
+// batchCallbacks stores one window's callbacks with the thrower: one
+// per message of the window, each Throw answered on res by its slot.
+// Everything is made once per run and reused window after window.
+type batchCallbacks struct {
+	m      *batches
+	spec   *batchSpec
+	cb     thrower.Callback
+	params [4]thrower.Param
+	text   []byte
+	res    chan cbResult
+	dones  []func(error)
+	n      int // Throws not answered yet
+}
+
+type cbResult struct {
+	i   int // the flight's index in its window
+	err error
+}
+
+// busyRetry is the pause before a callback the store refused as busy
+// (store.ErrBusy) is thrown again.
+const busyRetry = 50 * time.Millisecond
+
+func (m *batches) newCallbacks(spec *batchSpec) *batchCallbacks {
+	c := &batchCallbacks{m: m, spec: spec, res: make(chan cbResult, m.s.opts.BatchWindow),
+		dones: make([]func(error), m.s.opts.BatchWindow)}
+	for i := range c.dones {
+		c.dones[i] = func(err error) { c.res <- cbResult{i, err} }
+	}
+	c.cb = thrower.Callback{Kind: thrower.Batch, Method: "GET", Ref: spec.ID, UserURL: true}
+	if m.th == nil && (spec.CallbackURL != "" || spec.ErrbackURL != "") {
+		// Accepted by a server that had one; resumed by one without.
+		m.s.log.Error("httpapi: batch callbacks lost: no callback thrower", "batch", spec.ID)
+	}
+	return c
+}
+
+// throw hands the callback of flight i, if the batch asked for it, to the
+// thrower: GET with batchId, to, status (1 or 0) and statusText
+// (`Success "<id>"` or `Error "<reason>"`), in that order, as Jasmin
+// sends them.
+func (c *batchCallbacks) throw(f *flight, i int) {
+	base, status := c.spec.CallbackURL, "1"
+	c.text = append(c.text[:0], `Success "`...)
+	c.text = append(c.text, f.o.id...)
 	if !f.o.ok() {
-		base, status = spec.ErrbackURL, "0"
+		base, status = c.spec.ErrbackURL, "0"
+		c.text = append(c.text[:0], `Error "`...)
+		c.text = append(c.text, f.o.msg...)
 	}
 	if base == "" {
 		return
 	}
-	var text []byte
-	if f.o.ok() {
-		text = append(append(append(text, `Success "`...), f.o.id...), '"')
-	} else {
-		text = append(append(append(text, `Error "`...), f.o.msg...), '"')
+	if c.m.th == nil {
+		mCallbackErrors.Inc()
+		return
 	}
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	u := base + sep + "batchId=" + url.QueryEscape(spec.ID) + "&to=" + url.QueryEscape(f.to) +
-		"&status=" + status + "&statusText=" + url.QueryEscape(string(text))
-	select {
-	case m.cb <- u:
-	case <-m.quit:
-	}
+	c.text = append(c.text, '"')
+	c.params = [4]thrower.Param{{Key: "batchId", Value: c.spec.ID}, {Key: "to", Value: f.to},
+		{Key: "status", Value: status}, {Key: "statusText", Value: unsafeString(c.text)}}
+	c.cb.URL, c.cb.Params = base, c.params[:]
+	c.n++
+	c.m.th.Throw(&c.cb, c.dones[i]) // copies what it stores before it returns
 }
 
-// callbacks makes queued callbacks until the server closes.
-func (m *batches) callbacks() {
-	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	for {
-		select {
-		case <-m.quit:
-			return
-		case u := <-m.cb:
-			req.Reset()
-			resp.Reset()
-			req.SetRequestURI(u)
-			req.Header.SetMethod(fasthttp.MethodGet)
-			err := m.client.DoTimeout(req, resp, m.s.opts.CallbackTimeout)
-			switch {
-			case err != nil:
-				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback failed", "url", redact.URL(u), "err", redact.Text(err.Error()))
-			case resp.StatusCode() >= 300:
-				mCallbackErrors.Inc()
-				m.s.log.Debug("httpapi: batch callback refused", "url", redact.URL(u), "status", resp.StatusCode())
+// wait returns once every callback thrown is stored: true when the
+// window's progress may be saved. A callback the store refuses as busy is
+// thrown again; false when the server closes meanwhile, or the thrower or
+// the store closed, so the window's progress is not saved and it is sent
+// again, callbacks included, on the next start (at-least-once). Other
+// errors (a failed store) lose the callback: logged and counted in
+// httpapi_batch_callback_error_count, as are those of a server without a
+// thrower.
+func (c *batchCallbacks) wait(fl []flight) bool {
+	ok := true
+	for c.n > 0 {
+		r := <-c.res
+		c.n--
+		switch {
+		case r.err == nil:
+		case errors.Is(r.err, thrower.ErrClosed) || errors.Is(r.err, store.ErrClosed):
+			ok = false
+		case errors.Is(r.err, store.ErrBusy) && ok:
+			select {
+			case <-c.m.quit:
+				ok = false
+			case <-time.After(busyRetry):
+				c.throw(&fl[r.i], r.i)
 			}
+		default:
+			mCallbackErrors.Inc()
+			c.m.s.log.Error("httpapi: batch callback not stored, lost", "batch", c.spec.ID, "to", fl[r.i].to,
+				"err", r.err)
 		}
 	}
+	return ok
 }
 
 // cancel stops a running or scheduled batch; conflict is true when it

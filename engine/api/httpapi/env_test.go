@@ -18,6 +18,7 @@ import (
 	"github.com/gwd-project/gwd/engine/authguard"
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
 	"github.com/gwd-project/gwd/smpp"
@@ -206,6 +207,10 @@ type env struct {
 	// keys, when set, makes the gateway keep idempotency keys (the
 	// Backend implements Idempotency); it outlives restarts like a store.
 	keys *durableKeys
+	// th makes the batch callbacks: opened on the backend's store by
+	// start (unless opts has a Thrower), closed by stop.
+	th        *thrower.Thrower
+	noThrower bool // start opens none: batch callbacks refused
 }
 
 func newAccounts(t testing.TB) *router.Accounts {
@@ -303,6 +308,10 @@ func (e *env) start() {
 	}
 	opts := e.opts
 	opts.Store = e.b.Store() // the backend's store, reopened by restart
+	if opts.Thrower == nil && !e.noThrower {
+		e.th = openBatchThrower(e.t, e.b.db, opts.CallbackGuard)
+		opts.Thrower = e.th
+	}
 	e.s = New(e.cfg, b, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -326,6 +335,10 @@ func (e *env) stop() {
 		e.t.Errorf("Serve: %v", err)
 	}
 	e.s = nil
+	if e.th != nil {
+		_ = e.th.Close()
+		e.th = nil
+	}
 }
 
 // restart closes the Server and the store, reopens the store from its

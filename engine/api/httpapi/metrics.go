@@ -29,8 +29,10 @@ var (
 	mServerErrors     = metrics.GetOrCreateCounter("httpapi_server_error_count")
 	mSuccess          = metrics.GetOrCreateCounter("httpapi_success_count")
 
-	// gwd's own: batch callbacks (callback_url, errback_url) that failed
-	// or were answered with a status of 300 or more.
+	// gwd's own: batch callbacks (callback_url, errback_url) lost because
+	// the store could not take them (a failed store) or no thrower was
+	// given to make them (Options.Thrower). Their attempts are
+	// the thrower's: thrower_requests_total{kind="batch",…}.
 	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
 	// Requests answered from an idempotency-key (nothing sent; not in
 	// httpapi_success_count), and those answered 409 because the key was

@@ -313,6 +313,10 @@ func (s *Server) serveRESTSendBatch(ctx *fasthttp.RequestCtx) {
 		}
 		return
 	}
+	if (spec.CallbackURL != "" || spec.ErrbackURL != "") && s.batches.th == nil {
+		writeJSONMessage(ctx, http.StatusServiceUnavailable, "Batch callbacks need the callback thrower")
+		return
+	}
 	total := 0
 	for _, m := range spec.Messages {
 		total += len(m.To)

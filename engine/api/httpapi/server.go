@@ -18,6 +18,7 @@ import (
 	"github.com/gwd-project/gwd/engine/egress"
 	"github.com/gwd-project/gwd/engine/mt"
 	"github.com/gwd-project/gwd/engine/recovery"
+	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/netio"
 	"github.com/gwd-project/gwd/router"
 	"github.com/gwd-project/gwd/router/ledger"
@@ -38,6 +39,11 @@ type Backend interface {
 	// AuthGuard runs the password checks the cache cannot decide, and
 	// backs off sources and usernames that keep failing.
 	AuthGuard() *authguard.Guard
+}
+
+// Thrower stores callbacks durably and makes them: *thrower.Thrower.
+type Thrower interface {
+	Throw(cb *thrower.Callback, done func(error))
 }
 
 // Options tune a Server. Zero values mean the defaults.
@@ -75,12 +81,11 @@ type Options struct {
 	// BatchRetention is how long the progress of a finished or cancelled
 	// batch stays available to GET /secure/batch/{id}. Default 7 days.
 	BatchRetention time.Duration
-	// CallbackTimeout bounds one batch callback (callback_url,
-	// errback_url) request. Default 10 s.
-	CallbackTimeout time.Duration
-	// CallbackQueue is how many batch callbacks may wait to be made;
-	// a full queue slows the batches down. Default 4096.
-	CallbackQueue int
+	// Thrower stores and makes the batch callbacks (callback_url,
+	// errback_url) as thrower.Batch callbacks: pass the gateway's
+	// (Parts().Thrower). Without it a sendbatch that asks for callbacks
+	// is answered 503.
+	Thrower Thrower
 
 	// IdempotencyWindow is how long after its success an idempotency-key
 	// answers a retried /send or /secure/send with the first id instead of
@@ -132,8 +137,6 @@ func (o *Options) defaults() {
 	defInt(&o.BatchWindow, 16)
 	defInt(&o.MaxBatchMessages, 100_000)
 	def(&o.BatchRetention, 7*24*time.Hour)
-	def(&o.CallbackTimeout, 10*time.Second)
-	defInt(&o.CallbackQueue, 4096)
 	def(&o.IdempotencyWindow, 10*time.Minute)
 	defInt(&o.IdempotencyCapacity, 100_000)
 	if o.Now == nil {
