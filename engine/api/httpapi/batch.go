@@ -368,6 +368,7 @@ func (m *batches) sleepUntil(b *batchRun, t time.Time) bool {
 // flight is one batch message handed to the gateway.
 type flight struct {
 	j       *sendJob
+	msg     *batchMessage
 	to      string
 	o       outcome
 	started bool
@@ -440,7 +441,7 @@ func (m *batches) run(b *batchRun) {
 			mi := sort.SearchInts(offsets, k+i+1) - 1
 			msg := &spec.Messages[mi]
 			to := msg.To[k+i-offsets[mi]]
-			f := flight{j: m.s.getJob(), to: to}
+			f := flight{j: m.s.getJob(), msg: msg, to: to}
 			f.o, f.started, interrupted = m.start(b, f.j, spec.UID, msg, to)
 			if interrupted {
 				m.s.putJob(f.j)
@@ -451,12 +452,8 @@ func (m *batches) run(b *batchRun) {
 		sent, failed := 0, 0
 		for i := range fl {
 			f := &fl[i]
-			reuse := true
-			if f.started {
-				f.o, reuse = m.s.await(f.j)
-			}
-			if reuse {
-				m.s.putJob(f.j)
+			if !m.settle(b, spec.UID, f) {
+				return // cancelled or closing: the window goes again on the next start
 			}
 			if f.o.ok() {
 				sent++
@@ -490,6 +487,57 @@ func (m *batches) run(b *batchRun) {
 		return
 	}
 	m.finish(b, stateDone)
+}
+
+// settle waits for f's outcome. A message the gateway refused for a
+// passing reason — the store busy, its disk full, the connector's queue
+// full — is not failed: the batch was acknowledged, so its messages wait
+// (the refusal's Retry-After, doubling to transientMaxWait) and go again.
+// False when the batch was cancelled or the server is closing meanwhile.
+func (m *batches) settle(b *batchRun, uid string, f *flight) bool {
+	wait := time.Second
+	for {
+		reuse := true
+		if f.started {
+			f.o, reuse = m.s.await(f.j)
+		}
+		if reuse {
+			m.s.putJob(f.j)
+		}
+		f.j = nil
+		if !transient(f.o.err) {
+			return true
+		}
+		mTransientRetries.Inc()
+		if !m.sleepUntil(b, time.Now().Add(wait)) {
+			return false
+		}
+		wait = min(2*wait, transientMaxWait)
+		f.j = m.s.getJob()
+		var interrupted bool
+		f.o, f.started, interrupted = m.start(b, f.j, uid, f.msg, f.to)
+		if interrupted {
+			m.s.putJob(f.j)
+			return false
+		}
+	}
+}
+
+// transientMaxWait is the longest pause between two tries of a batch
+// message the gateway refused for a passing reason.
+const transientMaxWait = 10 * time.Second
+
+// transient says whether err is a refusal that passes by itself.
+func transient(err error) bool {
+	var rf router.Refusal
+	if err == nil || !errors.As(err, &rf) {
+		return false
+	}
+	switch rf.Kind() {
+	case router.RefusedBusy, router.RefusedDiskFull, router.RefusedQueueFull:
+		return true
+	}
+	return false
 }
 
 // maxThroughputWait is the longest a batch message waits for the user's

@@ -400,3 +400,42 @@ func TestBatchThroughputWaits(t *testing.T) {
 		t.Errorf("progress %+v", v)
 	}
 }
+
+// A batch was acknowledged: a message the gateway refuses for a passing
+// reason (a full disk) waits and goes again instead of failing to the
+// errback; once the disk has room, every message is sent and the
+// callback_url hears of each.
+func TestSendBatchWaitsOutTransientRefusals(t *testing.T) {
+	e := bulkEnv(t, Options{})
+	rcv := newReceiver(t)
+	e.b.mu.Lock()
+	e.b.refuse = diskFullRefusal{}
+	e.b.mu.Unlock()
+	a := e.sendBatch(`{"batch_config": {"callback_url": "` + rcv.srv.URL + `/ok", "errback_url": "` + rcv.srv.URL + `/err"},
+  "messages": [{"to": ["33600000001", "33600000002"], "content": "hello"}]}`)
+	waitFor(t, "the batch's first message refused", func() bool {
+		e.b.mu.Lock()
+		defer e.b.mu.Unlock()
+		return e.b.calls >= 2
+	})
+	if v := e.progress(a.Data.BatchID); v.Failed != 0 || v.State != stateRunning {
+		t.Fatalf("progress while the disk is full: %+v, want running with nothing failed", v)
+	}
+	e.b.mu.Lock()
+	e.b.refuse = nil
+	e.b.mu.Unlock()
+	v := e.waitState(a.Data.BatchID, stateDone)
+	if v.Sent != 2 || v.Failed != 0 {
+		t.Errorf("progress %+v, want 2 sent, 0 failed", v)
+	}
+	if subs := e.b.submits(); len(subs) != 2 {
+		t.Fatalf("%d submits, want 2", len(subs))
+	}
+	waitFor(t, "two callbacks", func() bool { hits, _ := rcv.calls(); return len(hits) >= 2 })
+	_, paths := rcv.calls()
+	for _, p := range paths {
+		if p != "GET /ok" {
+			t.Errorf("callback %s, want GET /ok only", p)
+		}
+	}
+}

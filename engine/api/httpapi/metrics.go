@@ -34,6 +34,9 @@ var (
 	// given to make them (Options.Thrower). Their attempts are
 	// the thrower's: thrower_requests_total{kind="batch",…}.
 	mCallbackErrors = metrics.GetOrCreateCounter("httpapi_batch_callback_error_count")
+	// gwd's own: batch messages the gateway refused for a passing reason
+	// (store busy, disk full, queue full), tried again rather than failed.
+	mTransientRetries = metrics.GetOrCreateCounter("httpapi_batch_retry_count")
 	// Requests answered from an idempotency-key (nothing sent; not in
 	// httpapi_success_count), and those answered 409 because the key was
 	// still held by another request, or 422 because it was used with
