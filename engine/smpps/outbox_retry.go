@@ -112,17 +112,24 @@ func (u *user) removed(err error) {
 }
 
 // recap sets the outbox's caps to outbox_max_* less what the retry queues
-// hold, so that both together stay within them (give or take one
-// message: a cap of 0 would mean none). Called when a record enters or
-// leaves a retry queue, never per delivered message from the outbox.
+// hold, so that both together stay within them. When the retries take it
+// all, the outbox is capped at one octet, which every record exceeds (a
+// cap of 0 would mean none). Called when a record enters or leaves a
+// retry queue, never per message delivered from the outbox.
 func (u *user) recap() {
 	maxMsgs, maxBytes := u.s.cfg.OutboxMaxMessages, int64(u.s.cfg.OutboxMaxBytes)
 	st := u.retries.Stats()
+	full := false
 	if maxMsgs > 0 {
-		maxMsgs = max(maxMsgs-st.Held, 1)
+		maxMsgs -= st.Held
+		full = maxMsgs <= 0
 	}
 	if maxBytes > 0 {
-		maxBytes = max(maxBytes-st.Bytes, 1)
+		maxBytes -= st.Bytes
+		full = full || maxBytes <= 0
+	}
+	if full {
+		maxMsgs, maxBytes = 0, 1
 	}
 	u.q.SetCaps(maxMsgs, maxBytes)
 }

@@ -329,18 +329,14 @@ func (s *Server) deliver(u *user, payload []byte, expires time.Time, extra store
 	})
 }
 
-// OutboxLen returns how many deliver_sm wait for user uid.
+// OutboxLen returns how many deliver_sm wait for user uid, in its
+// outbox and its retry queues.
 func (s *Server) OutboxLen(uid string) int {
 	u := s.lookup(uid)
 	if u == nil {
 		return 0
 	}
-	st := u.q.Stats()
-	n := st.Delayed + st.Leased
-	for _, r := range st.Ready {
-		n += r
-	}
-	return n
+	return u.q.Stats().Total() + u.retries.Stats().Total()
 }
 
 // sess is what the server keeps per ESME session.
