@@ -43,9 +43,14 @@ type opener struct {
 }
 
 // OpenOutboxes opens the outbox of every user that has deliver_sm
-// waiting, so that receipts and MOs for them are appended without an
+// waiting (in the outbox or its retry queues), and the outbox's dead
+// letters, so that receipts and MOs for them are appended without an
 // opening on the way. Call it before Listen.
 func (s *Server) OpenOutboxes() error {
+	// The dead letters too: their opening counts them, not for a loop.
+	if _, err := s.openDeadLetters(); err != nil {
+		return err
+	}
 	for _, prefix := range []string{outboxPrefix, retryPrefix} {
 		names, err := s.db.QueuesWithRecords(prefix)
 		if err != nil {
