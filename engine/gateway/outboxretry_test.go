@@ -174,7 +174,8 @@ func TestOutboxRefusalsWaitOnDisk(t *testing.T) {
 }
 
 // A refused deliver_sm keeps its attempts and first failure across a
-// restart: refused three times, gwd restarted, refused again until
+// restart: refused three times, offered a fourth time on a bind that
+// closes before answering (no attempt), gwd restarted, refused again until
 // outbox_retry_ttl (1.5 s) has passed since the first refusal, it is in
 // the "outbox" dead letters with every refusal counted.
 func TestOutboxRetriesKeepTheirCountAcrossRestart(t *testing.T) {
@@ -191,6 +192,15 @@ func TestOutboxRetriesKeepTheirCountAcrossRestart(t *testing.T) {
 	refuse := func(string) smpp.Status { refusals++; return smpp.ESME_RX_T_APPN }
 	r := e.rawBind(smpp.BindReceiver)
 	r.serveDeliveries("three refusals", refuse, func() bool { return refusals == 3 })
+	// The fourth offer is left unanswered: the bind closes with it in
+	// flight, which counts no attempt.
+	for {
+		p := r.readPDU(10*time.Second, "the fourth offer")
+		if p.Command == smpp.DeliverSM {
+			break
+		}
+		r.respond(p, smpp.ESME_ROK)
+	}
 	r.c.Close()
 	if err := e.g.Close(); err != nil {
 		t.Fatal(err)

@@ -50,28 +50,30 @@ func splitDeadRecord(rec []byte) (uid string, pdu []byte, err error) {
 	return string(rec[1 : 1+rec[0]]), rec[1+rec[0]:], nil
 }
 
-// deadLetters is the "outbox" dead letters, opened on first use; nil
-// (logged) when the store cannot open them.
+// deadLetters is the "outbox" dead letters, opened on first use (at
+// start, by OpenOutboxes); nil, logged, when the store cannot open them.
 func (s *Server) deadLetters() *store.DeadLetters {
-	s.deadMu.Lock()
-	defer s.deadMu.Unlock()
-	if s.dead == nil && s.db != nil {
-		d, err := s.db.DeadLetters(DeadLetterKind)
-		if err != nil {
-			s.log.Error("open outbox dead letters", "err", err)
-			return nil
-		}
-		s.dead = d
+	d, err := s.openDeadLetters()
+	if err != nil {
+		s.log.Error("open outbox dead letters", "err", err)
 	}
-	return s.dead
+	return d
 }
 
 func (s *Server) openDeadLetters() (*store.DeadLetters, error) {
-	d := s.deadLetters()
-	if d == nil {
-		return nil, fmt.Errorf("outbox dead letters: %w", store.ErrFailed)
+	s.deadMu.Lock()
+	defer s.deadMu.Unlock()
+	if s.dead == nil {
+		if s.db == nil {
+			return nil, errors.New("smpps: outbox dead letters: no store")
+		}
+		d, err := s.db.DeadLetters(DeadLetterKind)
+		if err != nil {
+			return nil, fmt.Errorf("outbox dead letters: %w", err)
+		}
+		s.dead = d
 	}
-	return d, nil
+	return s.dead, nil
 }
 
 // DeadLetters lists up to limit outbox dead letters with ids above after,
