@@ -29,7 +29,9 @@ func Delay(first, ceiling time.Duration, k int) time.Duration {
 }
 
 // Levels is a set of retry queues by back-off level. One goroutine takes
-// from it (TakeDue); Put may be called from any.
+// from it (TakeDue; it locks only while some retry waits, as a stopped
+// pump's goroutine may overlap its successor's); Put and Requeued may be
+// called from any.
 type Levels struct {
 	qs   []*store.Queue
 	poke func() // a record landed: look again
