@@ -89,6 +89,8 @@ type SMPPServer struct {
 	// user's outbox of deliver_sm; 0: no cap.
 	OutboxMaxMessages int `toml:"outbox_max_messages"`
 	OutboxMaxBytes    int `toml:"outbox_max_bytes"`
+	// OutboxRetryTTLHours (gwd, outboxretry.go): hours a refused deliver_sm is retried.
+	OutboxRetryTTLHours float64 `toml:"outbox_retry_ttl"`
 }
 
 // HTTPAPI is [http-api]: Jasmin's HTTP API listener (/send, /balance, /rate,
@@ -236,6 +238,7 @@ func Default() Config {
 			MaxConnectionsPerIP:  DefaultMaxConnectionsPerIP,
 			OutboxMaxMessages:    DefaultOutboxMaxMessages,
 			OutboxMaxBytes:       DefaultOutboxMaxBytes,
+			OutboxRetryTTLHours:  DefaultOutboxRetryTTLHours,
 		},
 		SMPPClient: SMPPClient{QueueMaxMessages: DefaultQueueMaxMessages, QueueMaxBytes: DefaultQueueMaxBytes},
 		HTTPAPI: HTTPAPI{

@@ -38,4 +38,5 @@ func (v *validator) validateQueueCaps(c *Config) {
 	v.between("smpp-client", "queue_max_bytes", c.SMPPClient.QueueMaxBytes, 0, maxQueueCap, "octets (0: no cap)")
 	v.between("smpp-server", "outbox_max_messages", c.SMPPServer.OutboxMaxMessages, 0, maxQueueCap, "messages (0: no cap)")
 	v.between("smpp-server", "outbox_max_bytes", c.SMPPServer.OutboxMaxBytes, 0, maxQueueCap, "octets (0: no cap)")
+	v.validateOutboxRetry(c)
 }

@@ -63,6 +63,18 @@ type Throttle interface {
 	Refund()
 }
 
+// Source is what a lane implements besides Lane when its messages come
+// from more queues than the pump's: retries kept on disk by due time
+// (engine/backoff). The pump asks it first; TakeDue returns a message due
+// at now (unix nanoseconds) with the queue it was leased from, or nil and
+// when the next one falls due (0: none waits). It runs on the pump's
+// goroutine. Requeued learns that a message leased from from went back
+// to it (Flight.Requeue), from any goroutine.
+type Source interface {
+	TakeDue(now int64) (m *store.Msg, from *store.Queue, next int64, err error)
+	Requeued(from *store.Queue)
+}
+
 // Flight is one message in flight: leased from the queue, decoded, sent,
 // waiting for its answer.
 type Flight[T any] struct {
@@ -75,6 +87,7 @@ type Flight[T any] struct {
 	// the lane judges the answer per session (a throttled bind).
 	Sess *session.Session
 	p    *Pump[T]
+	q    *store.Queue // where Msg was leased from
 	// out is the PDU sent (here rather than on the stack: it goes
 	// through the Lane interface, and would escape). Only the pump's
 	// goroutine touches it, before Send: the session may still be
@@ -84,13 +97,23 @@ type Flight[T any] struct {
 
 // Ack removes the message from the queue for good, with w in the same
 // batch (zero: nothing else).
-func (f *Flight[T]) Ack(w store.Write) { f.p.q.Ack(f.Msg, w, nil) }
+func (f *Flight[T]) Ack(w store.Write) { f.q.Ack(f.Msg, w, nil) }
+
+// AckThen is Ack with done told the outcome.
+func (f *Flight[T]) AckThen(w store.Write, done func(error)) { f.q.Ack(f.Msg, w, done) }
+
+// Queue is the queue the message was leased from: the pump's, or one of
+// its Source's.
+func (f *Flight[T]) Queue() *store.Queue { return f.q }
 
 // Requeue gives the message back to the queue, ready again after delay
 // (zero: at once, at the head of its priority).
 func (f *Flight[T]) Requeue(delay time.Duration) {
-	if err := f.p.q.Requeue(f.Msg, delay); err != nil {
-		f.p.log.Error("requeue failed", "queue", f.p.q.Name(), "seq", f.Msg.Seq, "err", err)
+	if err := f.q.Requeue(f.Msg, delay); err != nil {
+		f.p.log.Error("requeue failed", "queue", f.q.Name(), "seq", f.Msg.Seq, "err", err)
+	}
+	if f.p.src != nil && f.q != f.p.q {
+		f.p.src.Requeued(f.q)
 	}
 }
 
@@ -99,6 +122,7 @@ type Pump[T any] struct {
 	q     *store.Queue
 	lane  Lane[T]
 	thr   Throttle // nil: unpaced
+	src   Source   // nil: the queue alone
 	log   *slog.Logger
 	sent  *atomic.Uint64
 	wake  chan struct{}
@@ -107,7 +131,7 @@ type Pump[T any] struct {
 }
 
 // New makes a pump sending from q for lane (a Throttle too, if it
-// implements one). sent, when not nil, counts the PDUs handed to a
+// implements one; a Source too, if it implements one). sent, when not nil, counts the PDUs handed to a
 // session.
 func New[T any](q *store.Queue, lane Lane[T], sent *atomic.Uint64, log *slog.Logger) *Pump[T] {
 	if log == nil {
@@ -115,6 +139,7 @@ func New[T any](q *store.Queue, lane Lane[T], sent *atomic.Uint64, log *slog.Log
 	}
 	p := &Pump[T]{q: q, lane: lane, log: log, sent: sent, wake: make(chan struct{}, 1)}
 	p.thr, _ = lane.(Throttle)
+	p.src, _ = lane.(Source)
 	p.pool.New = func() any { return &Flight[T]{p: p} }
 	return p
 }
@@ -167,7 +192,7 @@ func (p *Pump[T]) step() (d time.Duration, wait bool) {
 			return d, true
 		}
 	}
-	m, err := p.q.Take()
+	q, m, next, err := p.take()
 	if m == nil {
 		if p.thr != nil {
 			p.thr.Refund()
@@ -176,18 +201,39 @@ func (p *Pump[T]) step() (d time.Duration, wait bool) {
 			p.log.Error("queue read failed", "queue", p.q.Name(), "err", err)
 			return idle, true
 		}
-		if due := p.q.NextDue(); !due.IsZero() {
-			return time.Until(due), true
+		if due := p.q.NextDue(); !due.IsZero() && (next == 0 || due.UnixNano() < next) {
+			next = due.UnixNano()
+		}
+		if next != 0 {
+			return time.Until(time.Unix(0, next)), true
 		}
 		return idle, true
 	}
-	p.send(s, m)
+	p.send(s, q, m)
 	return 0, false
 }
 
-func (p *Pump[T]) send(s *session.Session, m *store.Msg) {
+// take leases the next message: a due one of the Source first, then the
+// queue's. Without one it returns when the Source's next falls due.
+func (p *Pump[T]) take() (*store.Queue, *store.Msg, int64, error) {
+	var next int64
+	if p.src != nil {
+		m, from, n, err := p.src.TakeDue(time.Now().UnixNano())
+		if err != nil {
+			p.log.Error("retry queue read failed", "queue", p.q.Name(), "err", err)
+		}
+		if m != nil {
+			return from, m, 0, nil
+		}
+		next = n
+	}
+	m, err := p.q.Take()
+	return p.q, m, next, err
+}
+
+func (p *Pump[T]) send(s *session.Session, q *store.Queue, m *store.Msg) {
 	f := p.pool.Get().(*Flight[T])
-	f.Msg, f.Sess = m, s
+	f.Msg, f.Sess, f.q = m, s, q
 	f.out = smpp.PDU{}
 	if !p.lane.Prepare(f, &f.out) {
 		p.release(f)
@@ -206,7 +252,7 @@ func (p *Pump[T]) send(s *session.Session, m *store.Msg) {
 }
 
 func (p *Pump[T]) release(f *Flight[T]) {
-	f.Msg, f.Sess = nil, nil
+	f.Msg, f.Sess, f.q = nil, nil, nil
 	f.V = p.empty
 	p.pool.Put(f)
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/gwd-project/gwd/engine/backoff"
 	"github.com/gwd-project/gwd/engine/recovery"
-	"github.com/gwd-project/gwd/store"
 )
 
 // Outboxes open off the event loops
@@ -43,16 +43,23 @@ type opener struct {
 }
 
 // OpenOutboxes opens the outbox of every user that has deliver_sm
-// waiting, so that receipts and MOs for them are appended without an
+// waiting (in the outbox or its retry queues), and the outbox's dead
+// letters, so that receipts and MOs for them are appended without an
 // opening on the way. Call it before Listen.
 func (s *Server) OpenOutboxes() error {
-	names, err := s.db.QueuesWithRecords(outboxPrefix)
-	if err != nil {
-		return fmt.Errorf("open outboxes: %w", err)
+	// The dead letters too: their opening counts them, not for a loop.
+	if _, err := s.openDeadLetters(); err != nil {
+		return err
 	}
-	for _, name := range names {
-		if _, err := s.openUser(name[len(outboxPrefix):]); err != nil {
-			return err
+	for _, prefix := range []string{outboxPrefix, retryPrefix} {
+		names, err := s.db.QueuesWithRecords(prefix)
+		if err != nil {
+			return fmt.Errorf("open outboxes: %w", err)
+		}
+		for _, name := range names {
+			if _, err := s.openUser(uidOfQueue(name)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -110,16 +117,21 @@ func (s *Server) openUser(uid string) (*user, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox of %s: %w", uid, err)
 	}
-	q.SetCaps(s.cfg.OutboxMaxMessages, int64(s.cfg.OutboxMaxBytes))
+	u := newUser(s, uid, q)
+	if u.retries, err = backoff.OpenLevels(s.db, retryLevels, func(k int) string { return retryQueueName(uid, k) },
+		retryResident, u.pump.Signal); err != nil {
+		return nil, fmt.Errorf("outbox retries of %s: %w", uid, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.users[uid]; u != nil {
 		return u, nil
 	}
-	u := newUser(s, uid, q)
-	q.OnExpire(func(m *store.Msg) {
-		s.log.Warn("deliver_sm expired in outbox", "uid", uid, "seq", m.Seq)
-	})
+	u.recap()
+	q.OnExpire(u.expiredInQueue)
+	for k := range retryLevels {
+		u.retries.Queue(k).OnExpire(u.expiredInQueue)
+	}
 	s.users[uid] = u
 	return u, nil
 }

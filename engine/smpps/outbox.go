@@ -2,10 +2,10 @@ package smpps
 
 import (
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/gwd-project/gwd/engine/backoff"
 	"github.com/gwd-project/gwd/engine/pump"
 	"github.com/gwd-project/gwd/engine/recovery"
 	"github.com/gwd-project/gwd/engine/session"
@@ -15,12 +15,14 @@ import (
 
 // user is one user's binds and outbox. Its pump delivers the outbox
 // across the user's receiver binds while at least one is bound: one
-// goroutine per user with a receiver bind. user is the pump's lane.
+// goroutine per user with a receiver bind. user is the pump's lane, and
+// its Source: the retry queues (outbox_retry.go).
 type user struct {
-	s    *Server
-	uid  string
-	q    *store.Queue
-	pump *pump.Pump[struct{}]
+	s       *Server
+	uid     string
+	q       *store.Queue
+	retries *backoff.Levels
+	pump    *pump.Pump[struct{}]
 
 	mu       sync.Mutex
 	sessions []*session.Session // every bound session
@@ -111,37 +113,45 @@ func (s *Server) windowSize() int {
 	return 100
 }
 
-// Prepare decodes the queued deliver_sm; one that does not decode is
-// dropped.
+// Prepare decodes the queued deliver_sm (behind its retry header, if
+// any); one that does not decode is dropped, one past its validity goes
+// to the dead letters.
 func (u *user) Prepare(d *delivery, p *smpp.PDU) bool {
-	if err := p.Decode(d.Msg.Payload); err != nil {
+	if u.expired(d, time.Now()) {
+		return false
+	}
+	_, body := backoff.Split(d.Msg.Payload)
+	if err := p.Decode(body); err != nil {
 		u.s.log.Error("dropping an outbox record that does not decode", "uid", u.uid, "err", err)
-		d.Ack(store.Write{})
+		d.AckThen(store.Write{}, u.removed)
 		return false
 	}
 	return true
 }
 
 // Answered acks a delivered deliver_sm; one the ESME refused
-// (ESME_RX_T_APPN, a full queue …) is offered again after a back-off
-// (retryDelay), until its validity runs out.
+// (ESME_RX_T_APPN, a full queue …) waits in a retry queue (retry).
 func (u *user) Answered(d *delivery, resp *smpp.PDU) {
-	if resp.Status == smpp.ESME_ROK {
-		d.Ack(store.Write{})
+	if resp.Status != smpp.ESME_ROK {
+		u.retry(d, whyRefused(resp))
 		return
 	}
-	d.Requeue(u.s.retryDelay(d.Msg, time.Now()))
+	if d.Queue() != u.q {
+		d.AckThen(store.Write{}, u.removed) // from a retry queue: recap
+		return
+	}
+	d.Ack(store.Write{})
 }
 
-// Unanswered offers a deliver_sm again: after a back-off when the ESME
-// did not answer in time, at once (on another bind, or when one is back)
-// when the session closed.
+// Unanswered retries a deliver_sm the ESME did not answer in time, and
+// offers one whose session closed again at once (on another bind, or
+// when one is back), no attempt counted.
 func (u *user) Unanswered(d *delivery, reason error) {
-	delay := time.Duration(0)
 	if errors.Is(reason, session.ErrResponseTimeout) {
-		delay = u.s.retryDelay(d.Msg, time.Now())
+		u.retry(d, whyUnanswered(reason))
+		return
 	}
-	d.Requeue(delay)
+	d.Requeue(0)
 }
 
 // MaxRetryDelay caps the back-off of a deliver_sm an ESME refused or did
@@ -150,23 +160,5 @@ const MaxRetryDelay = 10 * time.Minute
 
 // SetRetryDelay sets the first back-off of a deliver_sm an ESME refused
 // or did not answer (default 10 s); each next one doubles, up to
-// MaxRetryDelay.
+// MaxRetryDelay, give or take a fifth (backoff.Delay).
 func (s *Server) SetRetryDelay(d time.Duration) { s.retryBase.Store(int64(d)) }
-
-// retryDelay is how long m waits before it is offered again: the first
-// delay doubled for each delay it already waited (m.Delays), at most
-// MaxRetryDelay, give or take a fifth at random so that many refused
-// together do not come back together; never past m's validity, where it
-// is dropped as expired (logged "deliver_sm expired in outbox").
-func (s *Server) retryDelay(m *store.Msg, now time.Time) time.Duration {
-	d := time.Duration(s.retryBase.Load())
-	for i := uint32(0); i < m.Delays && d < MaxRetryDelay; i++ {
-		d *= 2
-	}
-	d = min(d, MaxRetryDelay)
-	d = d*4/5 + time.Duration(rand.Int64N(int64(d)*2/5+1))
-	if m.Expires != 0 {
-		d = min(d, max(time.Unix(0, m.Expires).Sub(now), 0))
-	}
-	return d
-}

@@ -60,6 +60,9 @@ type Server struct {
 	// retryBase is the first back-off of a deliver_sm refused or not
 	// answered (SetRetryDelay), in nanoseconds.
 	retryBase atomic.Int64
+	// dead is the "outbox" dead letters, opened on first use (deadletters.go).
+	deadMu sync.Mutex
+	dead   *store.DeadLetters
 
 	Stats Stats
 }
@@ -84,6 +87,8 @@ type Stats struct {
 	// OutboxFull counts deliver_sm refused because the user's outbox was
 	// at [smpp-server] outbox_max_messages or outbox_max_bytes.
 	OutboxFull atomic.Uint64
+	// DeadLetters counts deliver_sm sent to the "outbox" dead letters.
+	DeadLetters atomic.Uint64
 }
 
 // New makes a server; Listen starts it.
@@ -324,18 +329,14 @@ func (s *Server) deliver(u *user, payload []byte, expires time.Time, extra store
 	})
 }
 
-// OutboxLen returns how many deliver_sm wait for user uid.
+// OutboxLen returns how many deliver_sm wait for user uid, in its
+// outbox and its retry queues.
 func (s *Server) OutboxLen(uid string) int {
 	u := s.lookup(uid)
 	if u == nil {
 		return 0
 	}
-	st := u.q.Stats()
-	n := st.Delayed + st.Leased
-	for _, r := range st.Ready {
-		n += r
-	}
-	return n
+	return u.q.Stats().Total() + u.retries.Stats().Total()
 }
 
 // sess is what the server keeps per ESME session.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/gwd-project/gwd/engine/smpps"
 	"github.com/gwd-project/gwd/engine/thrower"
 	"github.com/gwd-project/gwd/store"
 )
@@ -22,6 +23,25 @@ type DeadLetterStore interface {
 
 var _ DeadLetterStore = (*thrower.Thrower)(nil)
 
+// OutboxDeadLetters is the ESME outboxes' dead letters, kind "outbox":
+// served by Deps.SMPP when it implements this (*smpps.Server does).
+type OutboxDeadLetters interface {
+	DeadLetters(after uint64, limit int) ([]smpps.DeadLetter, error)
+	ReplayDeadLetters(ids []uint64) (int, error)
+	DeleteDeadLetter(id uint64) error
+}
+
+var _ OutboxDeadLetters = (*smpps.Server)(nil)
+
+// outbox returns the outbox's dead letters when kind is theirs.
+func (s *Server) outbox(kind string) (OutboxDeadLetters, bool) {
+	if kind != smpps.DeadLetterKind {
+		return nil, false
+	}
+	o, ok := s.d.SMPP.(OutboxDeadLetters)
+	return o, ok
+}
+
 // Paging of GET /deadletters/{kind}.
 const (
 	defaultDeadLetterPage = 100
@@ -30,8 +50,10 @@ const (
 
 // deadLetterPage is the answer of GET /deadletters/{kind}.
 type deadLetterPage struct {
-	Kind        string               `json:"kind"`
-	DeadLetters []thrower.DeadLetter `json:"dead_letters"`
+	Kind string `json:"kind"`
+	// DeadLetters is []thrower.DeadLetter, or []smpps.DeadLetter for
+	// the outbox.
+	DeadLetters any `json:"dead_letters"`
 	// NextAfter is the after= of the next page; absent on the last one.
 	NextAfter string `json:"next_after,omitempty"`
 }
@@ -54,11 +76,8 @@ func deadLetterErr(err error) error {
 // listDeadLetters answers GET /deadletters/{kind}?after=&limit=: oldest
 // first, so the newest are on the last page.
 func (s *Server) listDeadLetters(ctx *fasthttp.RequestCtx, args []string) (int, any, error) {
-	dl, err := s.deadLetters()
-	if err != nil {
-		return 0, nil, err
-	}
 	var after uint64
+	var err error
 	if q := ctx.QueryArgs().Peek("after"); q != nil {
 		if after, err = strconv.ParseUint(string(q), 10, 64); err != nil {
 			return 0, nil, badField("after", "not a dead-letter id")
@@ -70,13 +89,34 @@ func (s *Server) listDeadLetters(ctx *fasthttp.RequestCtx, args []string) (int, 
 			return 0, nil, badField("limit", "must be 1 to "+strconv.Itoa(maxDeadLetterPage))
 		}
 	}
-	list, err := dl.DeadLetters(args[0], after, limit)
-	if err != nil {
-		return 0, nil, deadLetterErr(err)
+	page := deadLetterPage{Kind: args[0]}
+	var n int
+	var lastID uint64
+	if o, ok := s.outbox(args[0]); ok {
+		list, err := o.DeadLetters(after, limit)
+		if err != nil {
+			return 0, nil, deadLetterErr(err)
+		}
+		page.DeadLetters, n = list, len(list)
+		if n > 0 {
+			lastID = list[n-1].ID
+		}
+	} else {
+		dl, err := s.deadLetters()
+		if err != nil {
+			return 0, nil, err
+		}
+		list, err := dl.DeadLetters(args[0], after, limit)
+		if err != nil {
+			return 0, nil, deadLetterErr(err)
+		}
+		page.DeadLetters, n = list, len(list)
+		if n > 0 {
+			lastID = list[n-1].ID
+		}
 	}
-	page := deadLetterPage{Kind: args[0], DeadLetters: list}
-	if len(list) == limit {
-		page.NextAfter = strconv.FormatUint(list[len(list)-1].ID, 10)
+	if n == limit {
+		page.NextAfter = strconv.FormatUint(lastID, 10)
 	}
 	return fasthttp.StatusOK, page, nil
 }
@@ -84,10 +124,6 @@ func (s *Server) listDeadLetters(ctx *fasthttp.RequestCtx, args []string) (int, 
 // replayDeadLetters answers POST /deadletters/{kind}/replay: no body (or
 // {}) replays them all, {"ids": ["…", …]} those.
 func (s *Server) replayDeadLetters(ctx *fasthttp.RequestCtx, args []string) (int, any, error) {
-	dl, err := s.deadLetters()
-	if err != nil {
-		return 0, nil, err
-	}
 	o, err := bodyObject(ctx.PostBody(), true)
 	if err != nil {
 		return 0, nil, err
@@ -101,7 +137,16 @@ func (s *Server) replayDeadLetters(ctx *fasthttp.RequestCtx, args []string) (int
 			return 0, nil, err
 		}
 	}
-	n, err := dl.ReplayDeadLetters(args[0], ids)
+	var n int
+	if ob, ok := s.outbox(args[0]); ok {
+		n, err = ob.ReplayDeadLetters(ids)
+	} else {
+		dl, derr := s.deadLetters()
+		if derr != nil {
+			return 0, nil, derr
+		}
+		n, err = dl.ReplayDeadLetters(args[0], ids)
+	}
 	if err != nil {
 		return 0, nil, deadLetterErr(err)
 	}
@@ -127,15 +172,20 @@ func deadLetterIDs(raw json.RawMessage) ([]uint64, error) {
 
 // deleteDeadLetter answers DELETE /deadletters/{kind}/{id}.
 func (s *Server) deleteDeadLetter(_ *fasthttp.RequestCtx, args []string) (int, any, error) {
-	dl, err := s.deadLetters()
-	if err != nil {
-		return 0, nil, err
-	}
 	id, err := strconv.ParseUint(args[1], 10, 64)
 	if err != nil {
 		return 0, nil, notFound("no dead letter " + args[1])
 	}
-	if err := dl.DeleteDeadLetter(args[0], id); err != nil {
+	if o, ok := s.outbox(args[0]); ok {
+		err = o.DeleteDeadLetter(id)
+	} else {
+		dl, derr := s.deadLetters()
+		if derr != nil {
+			return 0, nil, derr
+		}
+		err = dl.DeleteDeadLetter(args[0], id)
+	}
+	if err != nil {
 		return 0, nil, deadLetterErr(err)
 	}
 	return fasthttp.StatusNoContent, nil, nil

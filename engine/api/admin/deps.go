@@ -16,7 +16,8 @@ type Deps struct {
 	Admin *authguard.Admin
 	// SMPP is the SMPP server API: *smpps.Server.
 	SMPP SMPPServer
-	// DeadLetters serves /deadletters (deadletters.go); nil: 404.
+	// DeadLetters serves /deadletters of the callback kinds
+	// (deadletters.go); nil: 404. Kind "outbox" is served by SMPP.
 	DeadLetters DeadLetterStore
 }
 
