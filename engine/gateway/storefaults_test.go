@@ -29,6 +29,23 @@ func (d *fakeDisk) free(string) (uint64, error) {
 	return 1 << 40, nil
 }
 
+// newFakeDiskEnv is a gateway bound to a simulator configured as sim,
+// whose store measures free space on a fakeDisk, and whose callbacks may
+// reach loopback receivers.
+func newFakeDiskEnv(t *testing.T, sim smsc.Config) (*env, *fakeDisk) {
+	disk := &fakeDisk{}
+	e := newEnvWith(t, sim, nil, nil, func(o *Options) {
+		o.StoreFreeSpace = disk.free
+		g, err := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.CallbackGuard = g
+	})
+	e.waitUp()
+	return e, disk
+}
+
 // waitStoreFull waits until the store refuses writes as full (or accepts
 // them again): the committer measures free space once a second.
 func (e *env) waitStoreFull(full bool) {
@@ -44,16 +61,7 @@ func (e *env) waitStoreFull(full bool) {
 // receipt), sends them again, and once the store works the one receipt
 // of the message reaches its dlr-url.
 func TestMultipartReceiptOnStoreErrorIsRetried(t *testing.T) {
-	disk := &fakeDisk{}
-	e := newEnvWith(t, smsc.Config{ReceiptDelay: smsc.Duration{Duration: 3 * time.Second}}, nil, nil, func(o *Options) {
-		o.StoreFreeSpace = disk.free
-		g, err := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.CallbackGuard = g
-	})
-	e.waitUp()
+	e, disk := newFakeDiskEnv(t, smsc.Config{ReceiptDelay: smsc.Duration{Duration: 3 * time.Second}})
 	sk, u := newSink(t)
 	id := e.submitTwoParts(u + "/dlr")
 	disk.full.Store(true)
@@ -171,17 +179,8 @@ func gosmppSubmit(text string, registeredDelivery byte) *pdu.SubmitSM {
 // unknown (which lost it), and once space returns the SMSC's next copy
 // is matched and reaches the dlr-url, once.
 func TestReceiptOfMessageAcceptedOnFullDiskIsKept(t *testing.T) {
-	disk := &fakeDisk{}
-	e := newEnvWith(t, smsc.Config{ResponseDelay: smsc.Duration{Duration: 3 * time.Second},
-		ReceiptDelay: smsc.Duration{Duration: 500 * time.Millisecond}}, nil, nil, func(o *Options) {
-		o.StoreFreeSpace = disk.free
-		g, err := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.CallbackGuard = g
-	})
-	e.waitUp()
+	e, disk := newFakeDiskEnv(t, smsc.Config{ResponseDelay: smsc.Duration{Duration: 3 * time.Second},
+		ReceiptDelay: smsc.Duration{Duration: 500 * time.Millisecond}})
 	sk, u := newSink(t)
 	s := &mt.Submit{User: e.g.Accounts().User("u1"), Channel: router.ChannelHTTP, Received: time.Now(),
 		DLR: mt.DLRRequest{Level: mt.DLRTerminal, URL: u + "/dlr", Method: "GET"},

@@ -5,6 +5,7 @@ package chaos
 import (
 	"bufio"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +30,8 @@ func receiverDownSet(m runMode) []string {
 }
 
 // receiverDown takes the callback receiver (dlr-url and the HTTP
-// connector's MO) away for the outage — every callback answered 503 —
+// connector's MO) away for the outage (30 s quick, 150 s long;
+// CHAOS_RECEIVER_OUTAGE, a Go duration, overrides it) — every callback answered 503 —
 // while the load goes on, then brings it back; the verification then
 // waits for every receipt and MO. The callbacks pending when it returns
 // are read from gwd's /metrics (thrower_queue_depth).
@@ -37,6 +39,13 @@ func receiverDown(t *testing.T, h *harness, m runMode) injected {
 	outage := 30 * time.Second
 	if m.name == "long" {
 		outage = 150 * time.Second
+	}
+	if v := os.Getenv("CHAOS_RECEIVER_OUTAGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("CHAOS_RECEIVER_OUTAGE: %v", err)
+		}
+		outage = d
 	}
 	h.recv.down.Store(true)
 	time.Sleep(outage)
