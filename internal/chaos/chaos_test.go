@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,12 +21,17 @@ type runMode struct {
 	settle time.Duration // most the verification waits for stragglers
 }
 
-// mode reads CHAOS_MODE: quick (default, CI) or long (bench/chaos.sh).
+// mode reads CHAOS_MODE: quick (default, CI) or long (bench/chaos.sh);
+// CHAOS_SETTLE (a Go duration) replaces its settle time.
 func mode() runMode {
+	m := runMode{name: "quick", kills: 3, phase: 4 * time.Second, settle: 60 * time.Second}
 	if os.Getenv("CHAOS_MODE") == "long" {
-		return runMode{name: "long", kills: 20, phase: 30 * time.Second, settle: 3 * time.Minute}
+		m = runMode{name: "long", kills: 20, phase: 30 * time.Second, settle: 3 * time.Minute}
 	}
-	return runMode{name: "quick", kills: 3, phase: 4 * time.Second, settle: 60 * time.Second}
+	if d, err := time.ParseDuration(os.Getenv("CHAOS_SETTLE")); err == nil {
+		m.settle = d
+	}
+	return m
 }
 
 // rssBoundMB is the RSS gwd must stay under in every scenario, measured
@@ -97,8 +103,9 @@ func runScenario(t *testing.T, sc scenario, m runMode) {
 	if !waitFor(20*time.Second, func() bool { h.led.mu.Lock(); defer h.led.mu.Unlock(); return len(h.led.acked) > 0 }) {
 		t.Fatalf("no message acknowledged under load:\n%s", h.gwd.tail(20))
 	}
+	h.endLoad = sync.OnceFunc(l.end)
 	inj := sc.faults(t, h, m)
-	l.end()
+	h.endLoad()
 	r := h.verify(m.settle)
 	r.name, r.faults = sc.name, inj.desc
 	r.load = fmt.Sprintf("%s for %v (%.0f MT/s acknowledged)", sc.load, l.elapsed.Round(time.Second),

@@ -47,6 +47,8 @@ type harness struct {
 	storeDir                                             string
 	record                                               string // smppsim's -record file
 	client                                               *http.Client
+	// endLoad stops the scenario's load (once; faults may end it early).
+	endLoad func()
 }
 
 // newHarness starts smppsim and gwd, configures gwd through its admin API

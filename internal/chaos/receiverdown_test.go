@@ -22,6 +22,9 @@ func receiverDownSet(m runMode) []string {
 	if m.name == "long" {
 		maxDelay = "30"
 	}
+	if v := os.Getenv("CHAOS_MAX_RETRY_DELAY"); v != "" {
+		maxDelay = v // seconds
+	}
 	var set []string
 	for _, s := range []string{"dlr-thrower", "deliversm-thrower"} {
 		set = append(set, s+".retry_delay=1", s+".max_retries=1", s+".max_retry_delay="+maxDelay, s+".retry_ttl=1")
@@ -31,7 +34,8 @@ func receiverDownSet(m runMode) []string {
 
 // receiverDown takes the callback receiver (dlr-url and the HTTP
 // connector's MO) away for the outage (30 s quick, 150 s long;
-// CHAOS_RECEIVER_OUTAGE, a Go duration, overrides it) — every callback answered 503 —
+// CHAOS_RECEIVER_OUTAGE, a Go duration, overrides it; CHAOS_RECEIVER_LOAD
+// ends the load that long into the outage) — every callback answered 503 —
 // while the load goes on, then brings it back; the verification then
 // waits for every receipt and MO. The callbacks pending when it returns
 // are read from gwd's /metrics (thrower_queue_depth).
@@ -48,7 +52,23 @@ func receiverDown(t *testing.T, h *harness, m runMode) injected {
 		outage = d
 	}
 	h.recv.down.Store(true)
-	time.Sleep(outage)
+	loadFor := outage
+	if v := os.Getenv("CHAOS_RECEIVER_LOAD"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("CHAOS_RECEIVER_LOAD: %v", err)
+		}
+		loadFor = min(d, outage)
+	}
+	time.Sleep(loadFor)
+	if loadFor < outage {
+		// The load ends; the receiver stays away (hours, say) with the
+		// callbacks pending.
+		h.endLoad()
+		t.Logf("load ended after %v; %d callbacks pending; receiver away for %v more", loadFor,
+			h.throwerDepth("dlr")+h.throwerDepth("mo"), outage-loadFor)
+		time.Sleep(outage - loadFor)
+	}
 	pending := h.throwerDepth("dlr") + h.throwerDepth("mo")
 	h.recv.down.Store(false)
 	t.Logf("receiver back after %v: %d callbacks pending in gwd", outage, pending)
