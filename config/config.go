@@ -42,6 +42,7 @@ type Config struct {
 	Metrics          Metrics    `toml:"metrics"`
 	Scripts          Scripts    `toml:"scripts"`
 	Auth             Auth       `toml:"auth"`
+	Runtime          Runtime    `toml:"runtime"`
 }
 
 // SMPPServer is [smpp-server]: the SMPP v3.4 listener ESMEs bind to
@@ -267,6 +268,7 @@ func Default() Config {
 		Callbacks:        DefaultCallbacks(),
 		Metrics:          DefaultMetrics(),
 		Scripts:          Scripts{Queue: DefaultScriptQueue},
+		Runtime:          Runtime{MemoryLimitMB: DefaultMemoryLimitMB},
 		Junebug: Junebug{
 			Bind:                "127.0.0.1",
 			Port:                8080,

@@ -118,6 +118,7 @@ func TestDefaultsMatchManual(t *testing.T) {
 		{"scripts.dir", d.Scripts.Dir, ""},
 		{"scripts.workers", d.Scripts.Workers, 0},
 		{"scripts.queue", d.Scripts.Queue, 8192},
+		{"runtime.memory_limit_mb", d.Runtime.MemoryLimitMB, 192},
 		// gwd's [store]; the TTLs are Jasmin's dlr_expiry and Junebug's
 		{"store.path", d.Store.Path, "./data"},
 		{"store.sync", d.Store.Sync, true},
@@ -494,6 +495,7 @@ func TestValidateNamesSectionAndKey(t *testing.T) {
 		{func(c *Config) { c.SMPPClient.QueueMaxMessages = -1 }, "[smpp-client] queue_max_messages: -1 is out of range"},
 		{func(c *Config) { c.SMPPClient.QueueMaxBytes = -1 }, "[smpp-client] queue_max_bytes: -1 is out of range"},
 		{func(c *Config) { c.SMPPServer.OutboxMaxMessages = -1 }, "[smpp-server] outbox_max_messages: -1 is out of range"},
+		{func(c *Config) { c.Runtime.MemoryLimitMB = 10 }, "[runtime] memory_limit_mb: 10 is out of range"},
 		{func(c *Config) { c.SMPPServer.OutboxMaxBytes = -1 }, "[smpp-server] outbox_max_bytes: -1 is out of range"},
 		{func(c *Config) { c.SMPPServer.OutboxRetryTTLHours = -0.5 }, "[smpp-server] outbox_retry_ttl: -0.5 is out of range"},
 		{func(c *Config) { c.HTTPAPI.SendbatchMaxBodySize = 1000 }, "[http-api] sendbatch_max_body_size: 1000 is out of range (1048576-268435456 octets)"},

@@ -200,6 +200,7 @@ func (c *Config) Validate() error {
 	v.validateAdmission(c)
 	v.validateScriptPool(c)
 	v.validateQueueCaps(c)
+	v.validateRuntime(c)
 	v.problems = append(v.problems, c.Metrics.Validate()...)
 	v.problems = append(v.problems, c.Scripts.Validate()...)
 

@@ -194,6 +194,7 @@ func run(ctx context.Context, cfg config.Config, demo bool, stderr io.Writer) er
 		return err
 	}
 	defer closeLog()
+	applyMemoryLimit(cfg.Runtime, logger)
 	if limit, err := raiseNoFile(); err != nil {
 		logger.Warn("open-file limit not raised", "err", err, "limit", limit)
 	} else {

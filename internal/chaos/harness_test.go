@@ -104,6 +104,9 @@ func (h *harness) startGwd() {
 	for _, s := range h.gwdSet {
 		args = append(args, "-set", s)
 	}
+	if a := os.Getenv("CHAOS_PPROF"); a != "" {
+		args = append(args, "-pprof", a) // profile gwd while a scenario runs
+	}
 	h.gwd = startProc(h.t, filepath.Join(h.dir, "gwd.log"), h.gwdEnv, bins.gwd, args...)
 	h.rss.pid.Store(int64(h.gwd.pid()))
 	up := waitFor(20*time.Second, func() bool {
