@@ -36,7 +36,7 @@ func mode() runMode {
 
 // rssBoundMB is the RSS gwd must stay under in every scenario, measured
 // from outside (VmRSS sampled, VmHWM at the end of each process): 300 MB
-// in quick mode; 400 MB in long mode, whose 30 s SMSC stalls at ~3,500
+// in quick mode; 400 MB in long mode, whose 15 s SMSC stalls at ~3,900
 // MT/s keep a connector's backlog, the DLR cache (262,144 recent
 // mappings) and Pebble's memtables (64 MiB each, outside the Go heap)
 // full at once (measured 337 MB with [runtime] memory_limit_mb 192).
