@@ -7,10 +7,5 @@ import "github.com/gwd-project/gwd/netio"
 // closed at accept for [smpp-server] max_connections or
 // max_connections_per_ip, and connections cut for not binding within
 // sessionInitTimerSecs or leaving a PDU incomplete past
-// pduReadTimerSecs. Nil when both caps are 0 (nothing is counted then).
-func (s *Server) Refusals() *netio.Refusals {
-	if s.limit == nil {
-		return nil
-	}
-	return &s.limit.Counts
-}
+// pduReadTimerSecs.
+func (s *Server) Refusals() *netio.Refusals { return &s.limit.Counts }

@@ -100,9 +100,9 @@ func New(cfg config.SMPPServer, b Backend, db *store.DB, log *slog.Logger) *Serv
 	s.retryBase.Store(int64(10 * time.Second))
 	s.open.stop = make(chan struct{})
 	s.app = &app{s: s}
-	if cfg.MaxConnections > 0 || cfg.MaxConnectionsPerIP > 0 {
-		s.limit = netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP)
-	}
+	// Always a limit, caps or none (0 is no cap): it also counts the
+	// connections cut for their timeouts.
+	s.limit = netio.NewConnLimit(cfg.MaxConnections, cfg.MaxConnectionsPerIP)
 	s.Stats.Created.Store(time.Now().UnixNano())
 	return s
 }
