@@ -81,6 +81,7 @@ func (g *Gateway) writeMetrics(w io.Writer) {
 	metrics.WriteCounterUint64(w, "smppsapi_throttling_error_count", s.ThroughputErrorCount.Load())
 	metrics.WriteCounterUint64(w, `gwd_smpp_throttled_total{reason="window"}`, s.WindowThrottled.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_outbox_full_count", s.OutboxFull.Load())
+	metrics.WriteGaugeUint64(w, "smppsapi_outbox_dead_letters", uint64(g.smpps.DeadLetterCount()))
 	metrics.WriteCounterUint64(w, "smppsapi_other_submit_error_count", s.OtherSubmitErrorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_count", s.InterceptorCount.Load())
 	metrics.WriteCounterUint64(w, "smppsapi_interceptor_error_count", s.InterceptorErrorCount.Load())

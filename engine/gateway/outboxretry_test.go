@@ -277,6 +277,11 @@ func TestOutboxExpiredListedAndReplayedOverAdmin(t *testing.T) {
 		}
 		return body
 	}
+	var m strings.Builder
+	e.g.WriteMetrics(&m)
+	if !strings.Contains(m.String(), "\nsmppsapi_outbox_dead_letters 2\n") {
+		t.Errorf("metrics do not show the 2 outbox dead letters:\n%s", m.String())
+	}
 	list := call("GET", "/admin/deadletters/outbox", 200)
 	items, _ := list["dead_letters"].([]any)
 	if len(items) != 2 || list["kind"] != "outbox" {

@@ -60,6 +60,17 @@ func (s *Server) deadLetters() *store.DeadLetters {
 	return d
 }
 
+// DeadLetterCount is how many outbox dead letters the store holds (0
+// before they are opened).
+func (s *Server) DeadLetterCount() int {
+	s.deadMu.Lock()
+	defer s.deadMu.Unlock()
+	if s.dead == nil {
+		return 0
+	}
+	return s.dead.Len()
+}
+
 func (s *Server) openDeadLetters() (*store.DeadLetters, error) {
 	s.deadMu.Lock()
 	defer s.deadMu.Unlock()
