@@ -93,14 +93,7 @@ func (d *DeadLetters) nextID() uint64 {
 func (d *DeadLetters) Put(dl DeadLetter) (uint64, Write) {
 	id := d.nextID()
 	key := d.key(id)
-	v := make([]byte, 0, 1+4+16+binary.MaxVarintLen64+len(dl.LastError)+len(dl.Record))
-	v = append(v, 1)
-	v = binary.BigEndian.AppendUint32(v, dl.Attempts)
-	v = binary.BigEndian.AppendUint64(v, uint64(unixNano(dl.First)))
-	v = binary.BigEndian.AppendUint64(v, uint64(unixNano(dl.Last)))
-	v = binary.AppendUvarint(v, uint64(len(dl.LastError)))
-	v = append(v, dl.LastError...)
-	v = append(v, dl.Record...)
+	v := encodeDeadLetter(dl)
 	return id, Write{
 		Apply: func(b *Batch) { b.set(key, v) },
 		Done: func(err error) {
@@ -109,6 +102,20 @@ func (d *DeadLetters) Put(dl DeadLetter) (uint64, Write) {
 			}
 		},
 	}
+}
+
+// encodeDeadLetter is a dead letter's stored value: version 1, attempts,
+// first and last failure (unix nanoseconds), the last error with its
+// length, then the record.
+func encodeDeadLetter(dl DeadLetter) []byte {
+	v := make([]byte, 0, 1+4+16+binary.MaxVarintLen64+len(dl.LastError)+len(dl.Record))
+	v = append(v, 1)
+	v = binary.BigEndian.AppendUint32(v, dl.Attempts)
+	v = binary.BigEndian.AppendUint64(v, uint64(unixNano(dl.First)))
+	v = binary.BigEndian.AppendUint64(v, uint64(unixNano(dl.Last)))
+	v = binary.AppendUvarint(v, uint64(len(dl.LastError)))
+	v = append(v, dl.LastError...)
+	return append(v, dl.Record...)
 }
 
 func unixNano(t time.Time) int64 {

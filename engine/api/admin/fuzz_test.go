@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -52,4 +53,29 @@ func checkRefusal(t *testing.T, body []byte, err error) {
 	if ae.field == "" && !(errors.As(err, &direct) && direct.field == "") {
 		t.Fatalf("%q: a refusal that names no field: %v", body, err)
 	}
+}
+
+// FuzzDeadLetterIDs feeds the "ids" of POST /admin/deadletters/{kind}/replay
+// to its parser: no panic; a refusal names the field; accepted ids are
+// exactly the items, each a decimal id as a JSON string or number.
+func FuzzDeadLetterIDs(f *testing.F) {
+	f.Add([]byte(`["1733616000000000001", 2]`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`["x"]`))
+	f.Add([]byte(`{"ids": 1}`))
+	f.Add([]byte(`[18446744073709551616]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ids, err := deadLetterIDs(raw)
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) || ae.field != "ids" || ae.status != 400 {
+				t.Fatalf("refusal %v of %q is not a 400 naming ids", err, raw)
+			}
+			return
+		}
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil || len(items) != len(ids) {
+			t.Fatalf("%q: accepted %d ids from %d items", raw, len(ids), len(items))
+		}
+	})
 }
