@@ -29,8 +29,9 @@ func (g *Gateway) newConnector(cfg smppc.Config) (*smppc.Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connector %s queue: %w", cfg.CID, err)
 	}
-	q.SetCaps(g.cfg.SMPPClient.QueueMaxMessages, int64(g.cfg.SMPPClient.QueueMaxBytes))
-	return smppc.New(cfg, q, g, g, g.log), nil
+	c := smppc.New(cfg, q, g, g, g.log)
+	c.SetQueueDefaults(g.cfg.SMPPClient.QueueMaxMessages, int64(g.cfg.SMPPClient.QueueMaxBytes))
+	return c, nil
 }
 
 // Connector returns connector cid, or nil.

@@ -119,30 +119,7 @@ func TestConnectorQueueCapRefusesOnlyItsConnector(t *testing.T) {
 	const capN = 3
 	e := newEnvWith(t, smsc.Config{}, nil, func(c *config.Config) { c.SMPPClient.QueueMaxMessages = capN }, nil)
 	e.waitUp()
-	deadAddr, deadPort := freeAddr(t)
-	dc := e.conn
-	dc.CID, dc.Port = "dead", deadPort
-	f, err := router.NewFilter("DestinationAddrFilter", "to44", map[string]string{"destination_addr": "^44"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"dead"}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.g.do(t, func(tx *manage.Tx) error {
-		for _, step := range []func() error{
-			func() error { return tx.AddConnector(dc) },
-			func() error { return tx.StartConnector("dead") },
-			func() error { return tx.AddFilter(f) },
-			func() error { return tx.PutRoute(router.MT, rt) },
-		} {
-			if err := step(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	deadAddr := e.addDeadConnector(nil)
 
 	s := &rawSubmitter{r: e.rawTransmitter(), seq: 1}
 	for i := range capN {
@@ -200,6 +177,75 @@ func TestConnectorQueueCapRefusesOnlyItsConnector(t *testing.T) {
 	s = &rawSubmitter{r: e.rawTransmitter(), seq: 1}
 	if st := s.submit("44000000009"); st != smpp.ESME_ROK {
 		t.Fatalf("submit once the queue drained: %v, want ESME_ROK", st)
+	}
+}
+
+// addDeadConnector adds and starts connector "dead" (its configuration
+// changed by mutate when not nil), whose SMSC address has nothing
+// listening (returned, for a simulator started there later), and routes
+// destinations starting 44 to it.
+func (e *env) addDeadConnector(mutate func(*smppc.Config)) string {
+	t := e.t
+	deadAddr, deadPort := freeAddr(t)
+	dc := e.conn
+	dc.CID, dc.Port = "dead", deadPort
+	if mutate != nil {
+		mutate(&dc)
+	}
+	f, err := router.NewFilter("DestinationAddrFilter", "to44", map[string]string{"destination_addr": "^44"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := router.NewMTRoute(router.RouteStaticMT, 10, []router.Filter{f}, []string{"dead"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.g.do(t, func(tx *manage.Tx) error {
+		for _, step := range []func() error{
+			func() error { return tx.AddConnector(dc) },
+			func() error { return tx.StartConnector("dead") },
+			func() error { return tx.AddFilter(f) },
+			func() error { return tx.PutRoute(router.MT, rt) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return deadAddr
+}
+
+// A connector's own queue_max_messages (jCli smppccm, the admin API)
+// replaces [smpp-client]'s for its queue, at once; -1 goes back to
+// [smpp-client]'s.
+func TestConnectorOwnQueueCap(t *testing.T) {
+	e := newEnvWith(t, smsc.Config{}, nil, nil, nil) // [smpp-client] default: 1,000,000
+	e.waitUp()
+	e.addDeadConnector(func(c *smppc.Config) {
+		if err := c.Set("queue_max_messages", "2"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	s := &rawSubmitter{r: e.rawTransmitter(), seq: 1}
+	for i := range 2 {
+		if st := s.submit("4400000000" + strconv.Itoa(i)); st != smpp.ESME_ROK {
+			t.Fatalf("submit %d under the connector's cap: %v", i, st)
+		}
+	}
+	if st := s.submit("44000000009"); st != smpp.ESME_RMSGQFUL {
+		t.Fatalf("submit past the connector's own cap of 2: %v, want ESME_RMSGQFUL", st)
+	}
+	cfg := e.g.Connector("dead").Config()
+	if err := cfg.Set("queue_max_messages", "-1"); err != nil {
+		t.Fatal(err)
+	}
+	e.g.do(t, func(tx *manage.Tx) error { return tx.UpdateConnector(cfg) })
+	if st := s.submit("44000000009"); st != smpp.ESME_ROK {
+		t.Fatalf("submit once the connector takes [smpp-client]'s cap again: %v, want ESME_ROK", st)
+	}
+	if err := cfg.Set("queue_max_messages", "-2"); err == nil {
+		t.Error("queue_max_messages -2 accepted")
 	}
 }
 

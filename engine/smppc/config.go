@@ -56,6 +56,10 @@ type Config struct {
 	Binds       int    // sessions kept up at once (default 1)
 	Window      int    // outstanding submit_sm per bind (default 100)
 	ResToPolicy string // fail (default) | resend
+	// QueueMaxMessages and QueueMaxBytes cap this connector's queue
+	// (a submit past them is refused ESME_RMSGQFUL / 503); -1 (default):
+	// [smpp-client]'s queue_max_messages / queue_max_bytes; 0: no cap.
+	QueueMaxMessages, QueueMaxBytes int
 }
 
 // DefaultConfig returns the manual's defaults for connector cid.
@@ -69,6 +73,7 @@ func DefaultConfig(cid string) Config {
 		Validity: -1, Priority: 0, RequeueDelay: 120, DLRExpiry: 86400, SubmitThroughput: 1,
 		ProtoID: -1, Coding: 0, ElinkInterval: 30, CustomTLVs: "none",
 		Binds: 1, Window: 100, ResToPolicy: "fail", SSLVerify: true,
+		QueueMaxMessages: -1, QueueMaxBytes: -1,
 	}
 }
 
@@ -258,7 +263,13 @@ var params = []param{
 	intParam("binds", true, func(c *Config) *int { return &c.Binds }, 1, 64),
 	intParam("window", false, func(c *Config) *int { return &c.Window }, 1, 10000),
 	strParam("res_to_policy", false, func(c *Config) *string { return &c.ResToPolicy }, false, oneOf("fail", "resend")),
+	intParam("queue_max_messages", false, func(c *Config) *int { return &c.QueueMaxMessages }, -1, maxQueueCap),
+	intParam("queue_max_bytes", false, func(c *Config) *int { return &c.QueueMaxBytes }, -1, maxQueueCap),
 }
+
+// maxQueueCap bounds queue_max_messages and queue_max_bytes, as
+// [smpp-client] does.
+const maxQueueCap = 1 << 40
 
 var paramByKey = func() map[string]*param {
 	m := make(map[string]*param, len(params))

@@ -32,6 +32,9 @@ type Connector struct {
 
 	pump *pump.Pump[Outcome]
 
+	// capMsgs and capBytes are the queue caps of -1 (SetQueueDefaults).
+	capMsgs, capBytes atomic.Int64
+
 	mu      sync.Mutex
 	running bool
 	starts  int
@@ -70,6 +73,7 @@ func New(cfg Config, q *store.Queue, sink Sink, d Dialers, log *slog.Logger) *Co
 	c := &Connector{cid: cfg.CID, q: q, sink: sink, dialers: d, log: log.With("cid", cfg.CID),
 		resent: map[uint64]bool{}}
 	c.setConfig(&cfg)
+	c.applyQueueCaps(&cfg) // -1: no cap until SetQueueDefaults
 	c.Stats.Created.Store(time.Now().UnixNano())
 	c.app = &app{c: c}
 	c.pump = pump.New[Outcome](q, submits{c}, &c.Stats.SubmitSent, c.log)
@@ -91,6 +95,7 @@ func (c *Connector) Queue() *store.Queue { return c.q }
 func (c *Connector) Update(cfg Config) {
 	cfg.CID = c.cid
 	c.setConfig(&cfg)
+	c.applyQueueCaps(&cfg)
 	c.pump.Signal()
 }
 
