@@ -25,11 +25,25 @@ func receiverDownSet(m runMode) []string {
 	if v := os.Getenv("CHAOS_MAX_RETRY_DELAY"); v != "" {
 		maxDelay = v // seconds
 	}
+	// The TTL outlasts the outage by an hour: nothing may be given up.
+	ttl := strconv.FormatFloat(outageOf(m).Hours()+1, 'f', 2, 64)
 	var set []string
 	for _, s := range []string{"dlr-thrower", "deliversm-thrower"} {
-		set = append(set, s+".retry_delay=1", s+".max_retries=1", s+".max_retry_delay="+maxDelay, s+".retry_ttl=1")
+		set = append(set, s+".retry_delay=1", s+".max_retries=1", s+".max_retry_delay="+maxDelay, s+".retry_ttl="+ttl)
 	}
 	return set
+}
+
+// outageOf is how long the receiver stays away: 30 s quick, 150 s long,
+// CHAOS_RECEIVER_OUTAGE (a Go duration) when set.
+func outageOf(m runMode) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("CHAOS_RECEIVER_OUTAGE")); err == nil {
+		return d
+	}
+	if m.name == "long" {
+		return 150 * time.Second
+	}
+	return 30 * time.Second
 }
 
 // receiverDown takes the callback receiver (dlr-url and the HTTP
@@ -40,17 +54,12 @@ func receiverDownSet(m runMode) []string {
 // waits for every receipt and MO. The callbacks pending when it returns
 // are read from gwd's /metrics (thrower_queue_depth).
 func receiverDown(t *testing.T, h *harness, m runMode) injected {
-	outage := 30 * time.Second
-	if m.name == "long" {
-		outage = 150 * time.Second
-	}
 	if v := os.Getenv("CHAOS_RECEIVER_OUTAGE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
+		if _, err := time.ParseDuration(v); err != nil {
 			t.Fatalf("CHAOS_RECEIVER_OUTAGE: %v", err)
 		}
-		outage = d
 	}
+	outage := outageOf(m)
 	h.recv.down.Store(true)
 	loadFor := outage
 	if v := os.Getenv("CHAOS_RECEIVER_LOAD"); v != "" {
